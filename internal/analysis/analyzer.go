@@ -1,0 +1,219 @@
+package analysis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/image"
+	"github.com/rampartsec/rampart/internal/inventory"
+)
+
+// Config tunes an [Analyzer]. The zero value is valid: no cache, defaults below.
+type Config struct {
+	// Cache stores per-layer results; nil disables caching.
+	Cache *Cache
+	// Parallel is how many layers are read at once; default GOMAXPROCS.
+	Parallel int
+	// MemFileLimit is the largest file held in memory for analysis; larger ones go to a temporary
+	// file. Default 32 MiB.
+	MemFileLimit int64
+	// MaxFileSize is the largest file analyzed at all; default 1 GiB.
+	MaxFileSize int64
+	// TempDir holds temporary files; default os.TempDir().
+	TempDir string
+	// Progress, when set, is told about layer work. It must be safe for concurrent use.
+	Progress Progress
+	Logger   *slog.Logger
+}
+
+// Progress receives layer progress events, from several goroutines at once.
+type Progress interface {
+	LayerStart(diffID string, size int64, cached bool)
+	LayerBytes(diffID string, n int64)
+	LayerDone(diffID string)
+}
+
+// Analyzer runs a fixed set of inventory analyzers over artifacts. It is safe for concurrent use.
+type Analyzer struct {
+	analyzers []inventory.Analyzer
+	cfg       Config
+	logger    *slog.Logger
+}
+
+// New returns an Analyzer running analyzers with cfg.
+func New(analyzers []inventory.Analyzer, cfg Config) *Analyzer {
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = runtime.GOMAXPROCS(0)
+	}
+	if cfg.MemFileLimit <= 0 {
+		cfg.MemFileLimit = 32 << 20
+	}
+	if cfg.MaxFileSize <= 0 {
+		cfg.MaxFileSize = 1 << 30
+	}
+	l := cfg.Logger
+	if l == nil {
+		l = slog.Default()
+	}
+	return &Analyzer{analyzers: analyzers, cfg: cfg, logger: l}
+}
+
+// Result is the merged analysis of an artifact.
+type Result struct {
+	Inventory inventory.Inventory
+	// Findings are those analyzers reported in files (secrets, malware, …).
+	Findings []finding.Finding
+	// Warnings name files that could not be analyzed; the scan went on without them.
+	Warnings []string
+	// Layers are the per-layer results, base first (empty for directories).
+	Layers []*LayerResult
+}
+
+// Analyze reads every layer of art (or walks its directory) and merges the results.
+// Errors wrap ErrCorruptLayer or the image package's sentinels, and name the layer.
+func (a *Analyzer) Analyze(ctx context.Context, art *image.Artifact) (*Result, error) {
+	if art.Root != "" {
+		lr, err := a.walkDir(ctx, art.Root)
+		if err != nil {
+			return nil, err
+		}
+		return a.finish([]*LayerResult{lr}), nil
+	}
+	results := make([]*LayerResult, len(art.Layers))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(a.cfg.Parallel)
+	for i := range art.Layers {
+		l := &art.Layers[i]
+		g.Go(func() error {
+			lr, err := a.layer(gctx, l)
+			if err != nil {
+				return fmt.Errorf("layer %d (%s): %w", l.Index, l.DiffID, err)
+			}
+			results[i] = lr
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return a.finish(results), nil
+}
+
+func (a *Analyzer) finish(layers []*LayerResult) *Result {
+	inv, findings := merge(layers)
+	res := &Result{Inventory: inv, Findings: findings, Layers: layers}
+	for _, lr := range layers {
+		res.Warnings = append(res.Warnings, lr.Warnings...)
+	}
+	return res
+}
+
+// layer returns the cached result for l or reads the layer.
+func (a *Analyzer) layer(ctx context.Context, l *image.Layer) (*LayerResult, error) {
+	key := Key(l.DiffID, a.analyzers)
+	if lr, err := a.cfg.Cache.Get(key); err == nil {
+		a.logger.Debug("layer cache hit", "layer", l.DiffID)
+		if p := a.cfg.Progress; p != nil {
+			p.LayerStart(l.DiffID, l.Size, true)
+			p.LayerDone(l.DiffID)
+		}
+		return lr, nil
+	} else if !errors.Is(err, ErrCacheMiss) {
+		a.logger.Warn("layer cache unreadable", "layer", l.DiffID, "err", err)
+	}
+	var onBytes func(int64)
+	if p := a.cfg.Progress; p != nil {
+		p.LayerStart(l.DiffID, l.Size, false)
+		defer p.LayerDone(l.DiffID)
+		onBytes = func(n int64) { p.LayerBytes(l.DiffID, n) }
+	}
+	rc, err := l.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	lr, err := a.walkLayer(ctx, rc, l.DiffID, onBytes)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.cfg.Cache.Put(key, lr); err != nil {
+		a.logger.Warn("layer cache not written", "layer", l.DiffID, "err", err)
+	}
+	return lr, nil
+}
+
+// walkDir analyzes a root filesystem directory as a single layer. Symbolic links are not
+// followed, so link loops cannot trap the walk.
+func (a *Analyzer) walkDir(ctx context.Context, root string) (*LayerResult, error) {
+	lr := &LayerResult{Files: map[string]*inventory.Result{}}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		if err != nil {
+			lr.Warnings = append(lr.Warnings, fmt.Sprintf("%s: %v", p, err))
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() && pseudoFS[rel] {
+			// Kernel file systems of a live root hold no packages and never end.
+			return fs.SkipDir
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			lr.Warnings = append(lr.Warnings, fmt.Sprintf("%s: %v", rel, err))
+			return nil
+		}
+		if !a.wanted(rel, info) {
+			return nil
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			lr.Warnings = append(lr.Warnings, fmt.Sprintf("%s: %v", rel, err))
+			return nil
+		}
+		defer f.Close()
+		if err := a.analyzeFile(ctx, rel, info, f, lr); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			lr.Warnings = append(lr.Warnings, err.Error())
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("walk %s: %w", root, err)
+	}
+	return lr, nil
+}
+
+func (a *Analyzer) wanted(p string, info fs.FileInfo) bool {
+	for _, an := range a.analyzers {
+		if an.Required(p, info) {
+			return true
+		}
+	}
+	return false
+}
+
+// pseudoFS are the top-level directories of a live root that are kernel interfaces, not files.
+var pseudoFS = map[string]bool{"proc": true, "sys": true, "dev": true}

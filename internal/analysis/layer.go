@@ -1,0 +1,205 @@
+package analysis
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+
+	"os"
+	"path"
+	"strings"
+
+	"github.com/rampartsec/rampart/internal/inventory"
+)
+
+// ErrCorruptLayer is wrapped by errors about a layer whose stream is truncated, is not a tar, or
+// does not hash to its diffID.
+var ErrCorruptLayer = errors.New("corrupt layer")
+
+// LayerResult is what the analyzers found in one layer, keyed by file path. It is what the cache stores.
+type LayerResult struct {
+	DiffID string
+	// Files maps a path (no leading slash) to what the analyzers found in it.
+	Files map[string]*inventory.Result
+	// Whiteouts are paths this layer deletes from the layers below; OpaqueDirs are directories
+	// whose lower content it hides.
+	Whiteouts  []string
+	OpaqueDirs []string
+	Warnings   []string
+}
+
+const (
+	whiteoutPrefix = ".wh."
+	whiteoutOpaque = ".wh..wh..opq"
+)
+
+// walkLayer reads one layer tar stream to its end, running the analyzers on the entries they want.
+// When wantDiffID is set the stream's sha256 must equal it.
+func (a *Analyzer) walkLayer(ctx context.Context, r io.Reader, wantDiffID string, onBytes func(int64)) (*LayerResult, error) {
+	h := sha256.New()
+	cr := &countingReader{r: io.TeeReader(r, h), on: onBytes}
+	tr := tar.NewReader(cr)
+	lr := &LayerResult{DiffID: wantDiffID, Files: map[string]*inventory.Result{}}
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: read tar entry after %d bytes: %w", ErrCorruptLayer, cr.n, err)
+		}
+		p, escaped := cleanPath(hdr.Name)
+		if escaped {
+			lr.Warnings = append(lr.Warnings, fmt.Sprintf("entry %q points outside the root; read as /%s", hdr.Name, p))
+		}
+		if p == "" {
+			continue
+		}
+		dir, base := path.Split(p)
+		dir = strings.TrimSuffix(dir, "/")
+		if base == whiteoutOpaque {
+			lr.OpaqueDirs = append(lr.OpaqueDirs, dir)
+			continue
+		}
+		if strings.HasPrefix(base, whiteoutPrefix) {
+			lr.Whiteouts = append(lr.Whiteouts, path.Join(dir, strings.TrimPrefix(base, whiteoutPrefix)))
+			continue
+		}
+		if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeGNUSparse && hdr.Typeflag != '7' {
+			continue
+		}
+		info := hdr.FileInfo()
+		if err := a.analyzeFile(ctx, p, info, tr, lr); err != nil {
+			return nil, err
+		}
+	}
+	// Read trailing padding so the digest covers the whole stream.
+	if _, err := io.Copy(io.Discard, cr); err != nil {
+		return nil, fmt.Errorf("%w: read after end of archive: %w", ErrCorruptLayer, err)
+	}
+	if wantDiffID != "" {
+		got := "sha256:" + hex.EncodeToString(h.Sum(nil))
+		if strings.HasPrefix(wantDiffID, "sha256:") && got != wantDiffID {
+			return nil, fmt.Errorf("%w: content hashes to %s, config says %s", ErrCorruptLayer, got, wantDiffID)
+		}
+	}
+	return lr, nil
+}
+
+// analyzeFile hands the file to every analyzer that wants it, reading its content once.
+func (a *Analyzer) analyzeFile(ctx context.Context, p string, info fs.FileInfo, r io.Reader, lr *LayerResult) error {
+	var wanted []inventory.Analyzer
+	for _, an := range a.analyzers {
+		if an.Required(p, info) {
+			wanted = append(wanted, an)
+		}
+	}
+	if len(wanted) == 0 {
+		return nil
+	}
+	if info.Size() > a.cfg.MaxFileSize {
+		lr.Warnings = append(lr.Warnings, fmt.Sprintf("%s: %d bytes is over the %d-byte file limit; not analyzed", p, info.Size(), a.cfg.MaxFileSize))
+		return nil
+	}
+	content, cleanup, err := a.buffer(r, info.Size())
+	if err != nil {
+		return fmt.Errorf("%w: read %s: %w", ErrCorruptLayer, p, err)
+	}
+	defer cleanup()
+	f := &inventory.File{Path: p, Info: info, Content: content, Size: info.Size()}
+	for _, an := range wanted {
+		res, err := an.Analyze(ctx, f)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			msg := fmt.Sprintf("%s: %s: %v", an.Name(), p, err)
+			a.logger.Warn("analyzer could not read file", "analyzer", an.Name(), "path", p, "err", err)
+			lr.Warnings = append(lr.Warnings, msg)
+			continue
+		}
+		if res == nil {
+			continue
+		}
+		if prev := lr.Files[p]; prev != nil {
+			mergeResult(prev, res)
+		} else {
+			lr.Files[p] = res
+		}
+	}
+	return nil
+}
+
+// buffer holds a file's content for random access: in memory up to MemFileLimit, else in a
+// temporary file removed by cleanup.
+func (a *Analyzer) buffer(r io.Reader, size int64) (io.ReaderAt, func(), error) {
+	if size <= a.cfg.MemFileLimit {
+		b := make([]byte, size)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return nil, nil, err
+		}
+		return bytes.NewReader(b), func() {}, nil
+	}
+	tmp, err := os.CreateTemp(a.cfg.TempDir, "rampart-file-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := func() { tmp.Close(); os.Remove(tmp.Name()) }
+	if n, err := io.Copy(tmp, r); err != nil || n != size {
+		cleanup()
+		if err == nil {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, nil, err
+	}
+	return tmp, cleanup, nil
+}
+
+func mergeResult(dst, src *inventory.Result) {
+	dst.Packages = append(dst.Packages, src.Packages...)
+	dst.Findings = append(dst.Findings, src.Findings...)
+	if src.OS != nil {
+		dst.OS = src.OS
+	}
+	dst.Distroless = dst.Distroless || src.Distroless
+	for k, v := range src.Owners {
+		if dst.Owners == nil {
+			dst.Owners = map[string][]string{}
+		}
+		dst.Owners[k] = append(dst.Owners[k], v...)
+	}
+}
+
+// cleanPath turns a tar entry name into a slash path without leading slash. Names that climb out
+// of the root ("../../etc/passwd") are clamped to it, as extraction by the runtime would do;
+// escaped reports that.
+func cleanPath(name string) (p string, escaped bool) {
+	rel := strings.TrimPrefix(name, "./")
+	c := path.Clean("/" + rel)
+	escaped = strings.HasPrefix(path.Clean(strings.TrimPrefix(rel, "/")), "..")
+	return strings.TrimPrefix(c, "/"), escaped
+}
+
+type countingReader struct {
+	r  io.Reader
+	n  int64
+	on func(int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.on != nil && n > 0 {
+		c.on(int64(n))
+	}
+	return n, err
+}

@@ -1,0 +1,13 @@
+package cli
+
+import (
+	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/inventory/osrelease"
+)
+
+// packageAnalyzers is the one place the inventory analyzers are listed (no init() registration).
+func packageAnalyzers() []inventory.Analyzer {
+	return []inventory.Analyzer{
+		osrelease.Analyzer{},
+	}
+}

@@ -1,0 +1,238 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampartsec/rampart/internal/analysis"
+	"github.com/rampartsec/rampart/internal/image"
+	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/sbom"
+)
+
+// Scanner names accepted by --scanners.
+const (
+	scanPkg       = "pkg"
+	scanVuln      = "vuln"
+	scanSecret    = "secret"
+	scanMalware   = "malware"
+	scanMisconfig = "misconfig"
+)
+
+var knownScanners = []string{scanPkg, scanVuln, scanSecret, scanMalware, scanMisconfig}
+
+// availableScanners are those this build implements; asking for another is a usage error, not a
+// silent "nothing found".
+var availableScanners = []string{scanPkg}
+
+// artifactFlags are the flags that say how to open an artifact.
+type artifactFlags struct {
+	source   string
+	platform string
+	insecure bool
+	caCert   string
+	timeout  time.Duration
+}
+
+func (f *artifactFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.source, "source", "", `where a plain image name is looked up: "registry" or "daemon" (default: registry)`)
+	fl.StringVar(&f.platform, "platform", image.HostPlatform(), "platform to select from a multi-platform image (os/arch[/variant])")
+	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP and unverified TLS to the registry")
+	fl.StringVar(&f.caCert, "ca-cert", "", "PEM file with extra CA certificates to trust for the registry")
+	fl.DurationVar(&f.timeout, "timeout", 10*time.Minute, "give up on the whole scan after this long")
+}
+
+func (f *artifactFlags) ref(arg string) (image.Ref, error) {
+	var forced image.Source
+	switch f.source {
+	case "":
+	case "daemon", "docker":
+		forced = image.SourceDaemon
+	case "registry", "remote":
+		forced = image.SourceRegistry
+	default:
+		return image.Ref{}, withCode(ExitUsage, fmt.Errorf("--source %q: want registry or daemon", f.source))
+	}
+	r, err := image.ParseRef(arg, forced)
+	if err != nil {
+		return image.Ref{}, withCode(ExitUsage, err)
+	}
+	return r, nil
+}
+
+// outputFlags are the contract other tools script against: --format and -o.
+type outputFlags struct {
+	format string
+	output string
+}
+
+func (f *outputFlags) register(cmd *cobra.Command, def string, formats []string) {
+	cmd.Flags().StringVarP(&f.format, "format", "f", def, "output format: "+strings.Join(formats, ", "))
+	cmd.Flags().StringVarP(&f.output, "output", "o", "", "write the report to this file instead of stdout")
+	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(formats, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// writer returns where the report goes and a function that finishes writing it.
+func (f *outputFlags) writer(stdout io.Writer) (io.Writer, func() error, error) {
+	if f.output == "" || f.output == "-" {
+		return stdout, func() error { return nil }, nil
+	}
+	file, err := os.Create(f.output)
+	if err != nil {
+		return nil, nil, fmt.Errorf("output: %w", err)
+	}
+	return file, file.Close, nil
+}
+
+var imageFormats = []string{"table", "json", sbom.FormatCycloneDXJSON, sbom.FormatSPDXJSON}
+
+func newImageCmd(g *globals) *cobra.Command {
+	var af artifactFlags
+	var of outputFlags
+	var scanners []string
+	cmd := &cobra.Command{
+		Use:   "image REF",
+		Short: "Scan a container image",
+		Long: `Scan a container image: list its packages and report what is wrong with it.
+
+REF is a registry reference (127.0.0.1:5000/app:1, app@sha256:…), docker://NAME for the local
+Docker engine (or --source daemon), docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE[:TAG],
+dir:PATH, or a path to an existing archive or directory.`,
+		Args: usageArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, s := range scanners {
+				if !slices.Contains(knownScanners, s) {
+					return withCode(ExitUsage, fmt.Errorf("--scanners: unknown scanner %q (known: %s)", s, strings.Join(knownScanners, ", ")))
+				}
+				if !slices.Contains(availableScanners, s) {
+					return withCode(ExitUsage, fmt.Errorf("--scanners: scanner %q is not available in this build (available: %s)", s, strings.Join(availableScanners, ", ")))
+				}
+			}
+			if !slices.Contains(imageFormats, of.format) {
+				return withCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", of.format, strings.Join(imageFormats, ", ")))
+			}
+			rep, err := scanArtifact(cmd.Context(), g, &af, args[0])
+			if err != nil {
+				return err
+			}
+			return writeReport(g, &of, rep, true)
+		},
+	}
+	af.register(cmd)
+	of.register(cmd, "table", imageFormats)
+	cmd.Flags().StringSliceVar(&scanners, "scanners", []string{scanPkg}, "what to look for: "+strings.Join(knownScanners, ","))
+	return cmd
+}
+
+var sbomFormats = []string{sbom.FormatCycloneDXJSON, sbom.FormatSPDXJSON, "json", "table"}
+
+func newSBOMCmd(g *globals) *cobra.Command {
+	var af artifactFlags
+	var of outputFlags
+	cmd := &cobra.Command{
+		Use:   "sbom REF",
+		Short: "Write a CycloneDX 1.6 or SPDX 2.3 SBOM of an image or directory",
+		Long:  "Write a software bill of materials for REF (same reference syntax as `rampart image`).",
+		Args:  usageArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !slices.Contains(sbomFormats, of.format) {
+				return withCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", of.format, strings.Join(sbomFormats, ", ")))
+			}
+			rep, err := scanArtifact(cmd.Context(), g, &af, args[0])
+			if err != nil {
+				return err
+			}
+			return writeReport(g, &of, rep, true)
+		},
+	}
+	af.register(cmd)
+	of.register(cmd, sbom.FormatCycloneDXJSON, sbomFormats)
+	return cmd
+}
+
+// scanArtifact opens the artifact and inventories it.
+func scanArtifact(ctx context.Context, g *globals, af *artifactFlags, arg string) (*report.Report, error) {
+	ref, err := af.ref(arg)
+	if err != nil {
+		return nil, err
+	}
+	if af.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, af.timeout)
+		defer cancel()
+	}
+	opts := []image.Option{image.WithInsecure(af.insecure), image.WithLogger(g.logger)}
+	if af.platform != "" {
+		opts = append(opts, image.WithPlatform(af.platform))
+	}
+	if af.caCert != "" {
+		opts = append(opts, image.WithCACert(af.caCert))
+	}
+	art, err := image.Open(ctx, ref, opts...)
+	if err != nil {
+		return nil, err
+	}
+	defer art.Close()
+
+	cfg := analysis.Config{Logger: g.logger}
+	if !g.noCache {
+		c, err := analysis.OpenCache(g.cacheDir)
+		if err != nil {
+			g.logger.Warn("layer cache disabled", "err", err)
+		} else {
+			cfg.Cache = c
+		}
+	}
+	prog := newProgress(g.stderr, len(art.Layers), g.quiet)
+	if prog != nil {
+		cfg.Progress = prog
+	}
+	res, err := analysis.New(packageAnalyzers(), cfg).Analyze(ctx, art)
+	prog.finish()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ref, err)
+	}
+	rep := &report.Report{
+		SchemaVersion: report.SchemaVersion,
+		Tool:          report.Tool{Name: "rampart", Version: Version()},
+		CreatedAt:     time.Now().UTC().Truncate(time.Second),
+		Artifact: report.Artifact{
+			Name: arg, Source: string(ref.Source), Digest: art.Digest, ID: art.ID,
+			RepoTags: art.RepoTags, Platform: art.Platform, OS: res.Inventory.OS,
+		},
+		Packages: res.Inventory.Packages,
+		Findings: res.Findings,
+		Warnings: res.Warnings,
+	}
+	for _, l := range art.Layers {
+		rep.Artifact.Layers = append(rep.Artifact.Layers, report.Layer{Index: l.Index, DiffID: l.DiffID, Digest: l.Digest, Size: l.Size, CreatedBy: l.CreatedBy})
+	}
+	return rep, nil
+}
+
+func writeReport(g *globals, of *outputFlags, rep *report.Report, listPackages bool) error {
+	w, done, err := of.writer(g.stdout)
+	if err != nil {
+		return err
+	}
+	switch of.format {
+	case "json":
+		err = report.WriteJSON(w, rep)
+	case "table":
+		err = report.WriteTable(w, rep, listPackages)
+	default:
+		err = sbom.Encode(w, of.format, rep)
+	}
+	if cerr := done(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,88 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteTable writes a human-readable summary: the artifact, its packages when listPackages is
+// set, and the findings.
+func WriteTable(w io.Writer, r *Report, listPackages bool) error {
+	a := r.Artifact
+	fmt.Fprintf(w, "%s (%s)\n", a.Name, osLabel(r))
+	if a.Digest != "" {
+		fmt.Fprintf(w, "digest: %s\n", a.Digest)
+	}
+	fmt.Fprintf(w, "%d packages, %d findings\n", len(r.Packages), len(r.Findings))
+	if listPackages && len(r.Packages) > 0 {
+		fmt.Fprintln(w)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "TYPE\tNAME\tVERSION\tSOURCE\tLAYER\tPATH")
+		for _, p := range r.Packages {
+			src := p.SourceName
+			if p.SourceVersion != "" && p.SourceVersion != p.Version {
+				src += " " + p.SourceVersion
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", p.Type, p.Name, p.Version, src, p.LayerIndex, p.Path)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(r.Findings) > 0 {
+		fmt.Fprintln(w)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "KIND\tID\tSEVERITY\tPACKAGE / LOCATION\tFIXED IN\tTITLE")
+		for _, f := range r.Findings {
+			where := f.Location.Path
+			if f.Location.Line > 0 {
+				where = fmt.Sprintf("%s:%d", where, f.Location.Line)
+			}
+			if f.Location.Field != "" {
+				where = f.Location.Field
+			}
+			if f.Package != nil {
+				where = f.Package.Name + " " + f.Package.Version
+			}
+			fixed := ""
+			if f.FixedVersion != nil {
+				fixed = *f.FixedVersion
+			} else if f.Kind == "vulnerability" {
+				fixed = "no fix yet"
+			}
+			id := f.ID
+			if f.KEV {
+				id += " (KEV)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Kind, id, f.Severity, where, fixed, truncate(f.Title, 60))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	for _, warn := range r.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", warn)
+	}
+	return nil
+}
+
+func osLabel(r *Report) string {
+	o := r.Artifact.OS
+	if o.Family == "" || o.Family == "unknown" {
+		return "OS unknown"
+	}
+	s := strings.TrimSpace(o.Family + " " + o.Version)
+	if o.Distroless {
+		s += ", distroless"
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}
