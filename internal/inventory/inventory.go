@@ -59,6 +59,13 @@ type Package struct {
 	// Files lists the files an OS package installed (slash paths without leading slash). It is used
 	// to work out ownership and is not part of the report.
 	Files []string `json:"-"`
+	// Symbols lists, for a Go module found in a binary, the functions of that module's packages
+	// present in the binary's symbol table ("golang.org/x/text/language.Parse", methods as
+	// "pkg.Type.Method"), sorted. It lets matching tell whether vulnerable code is linked in.
+	// Not part of the report.
+	Symbols []string `json:"-"`
+	// GoVersion is the toolchain that built a Go binary (e.g. "go1.20.14"), set on its packages.
+	GoVersion string `json:"go_version,omitempty"`
 }
 
 // Key identifies a package for de-duplication: the same package found at two paths is two entries.
