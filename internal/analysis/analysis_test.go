@@ -1,0 +1,280 @@
+package analysis
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/inventory"
+)
+
+// lineAnalyzer treats every "*.pkg" file as a package database of "name version" lines and
+// reports every "*.secret" file as a finding: enough to observe routing, merging and whiteouts.
+type lineAnalyzer struct{}
+
+func (lineAnalyzer) Name() string { return "test-lines" }
+func (lineAnalyzer) Version() int { return 1 }
+func (lineAnalyzer) Required(p string, _ fs.FileInfo) bool {
+	return strings.HasSuffix(p, ".pkg") || strings.HasSuffix(p, ".secret")
+}
+func (lineAnalyzer) Analyze(_ context.Context, f *inventory.File) (*inventory.Result, error) {
+	b, err := io.ReadAll(f.Reader())
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasSuffix(f.Path, ".secret") {
+		return &inventory.Result{Findings: []finding.Finding{{Kind: finding.KindSecret, ID: "test", Location: finding.Location{Path: f.Path}}}}, nil
+	}
+	if bytes.HasPrefix(b, []byte("ERR")) {
+		return nil, errors.New("unreadable test database")
+	}
+	var res inventory.Result
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		name, ver, _ := strings.Cut(line, " ")
+		res.Packages = append(res.Packages, inventory.Package{Type: inventory.TypeNpm, Name: name, Version: ver})
+	}
+	return &res, nil
+}
+
+type entry2 struct {
+	name, body string
+	typ        byte
+}
+
+func tarBytes(t testing.TB, entries ...entry2) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, e := range entries {
+		h := &tar.Header{Name: e.name, Mode: 0o644, Size: int64(len(e.body)), Typeflag: e.typ}
+		if e.typ == 0 {
+			h.Typeflag = tar.TypeReg
+		}
+		if h.Typeflag != tar.TypeReg {
+			h.Size = 0
+		}
+		if h.Typeflag == tar.TypeSymlink {
+			h.Linkname = e.body
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag == tar.TypeReg {
+			tw.Write([]byte(e.body))
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func diffID(b []byte) string {
+	s := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(s[:])
+}
+
+func walk(t *testing.T, layer []byte) *LayerResult {
+	t.Helper()
+	a := New([]inventory.Analyzer{lineAnalyzer{}}, Config{})
+	lr, err := a.walkLayer(context.Background(), bytes.NewReader(layer), diffID(layer), nil)
+	if err != nil {
+		t.Fatalf("walkLayer: %v", err)
+	}
+	return lr
+}
+
+type pkgAt struct {
+	Name, Version, Path string
+	Layer               int
+}
+
+func pkgs(inv inventory.Inventory) []pkgAt {
+	var out []pkgAt
+	for _, p := range inv.Packages {
+		out = append(out, pkgAt{p.Name, p.Version, p.Path, p.LayerIndex})
+	}
+	return out
+}
+
+func TestMergeWhiteoutsAndOrigin(t *testing.T) {
+	base := tarBytes(t,
+		entry2{name: "app/", typ: tar.TypeDir},
+		entry2{name: "app/a.pkg", body: "alpha 1\nbeta 2"},
+		entry2{name: "opt/x/b.pkg", body: "gamma 1"},
+		entry2{name: "opt/y/c.pkg", body: "delta 1"},
+		entry2{name: "keys/id.secret", body: "k"},
+	)
+	// Layer 1 rewrites a.pkg (adds a package), deletes opt/x (directory whiteout) and the secret.
+	upd := tarBytes(t,
+		entry2{name: "app/a.pkg", body: "alpha 1\nbeta 2\nzeta 9"},
+		entry2{name: "opt/.wh.x"},
+		entry2{name: "keys/.wh.id.secret"},
+	)
+	// Layer 2 makes opt opaque and writes a new file there: opt/y disappears.
+	opq := tarBytes(t,
+		entry2{name: "opt/.wh..wh..opq"},
+		entry2{name: "opt/z/d.pkg", body: "eps 3"},
+	)
+	layers := []*LayerResult{walk(t, base), walk(t, upd), walk(t, opq)}
+	for i, lr := range layers {
+		lr.DiffID = "layer" + string(rune('0'+i))
+	}
+	inv, findings := merge(layers)
+	want := []pkgAt{
+		{"alpha", "1", "app/a.pkg", 0},
+		{"beta", "2", "app/a.pkg", 0},
+		{"eps", "3", "opt/z/d.pkg", 2},
+		{"zeta", "9", "app/a.pkg", 1},
+	}
+	if diff := cmp.Diff(want, pkgs(inv)); diff != "" {
+		t.Errorf("packages mismatch (-want +got):\n%s", diff)
+	}
+	if len(findings) != 1 || findings[0].RemovedInLayer != "layer1" || findings[0].Location.Path != "keys/id.secret" {
+		t.Errorf("findings = %+v, want the deleted secret marked removed in layer1", findings)
+	}
+}
+
+func TestWhiteoutDoesNotHideSameLayer(t *testing.T) {
+	// A whiteout applies to lower layers only; a file the same layer writes stays.
+	l0 := tarBytes(t, entry2{name: "d/a.pkg", body: "old 1"})
+	l1 := tarBytes(t, entry2{name: "d/.wh..wh..opq"}, entry2{name: "d/a.pkg", body: "new 2"})
+	inv, _ := merge([]*LayerResult{walk(t, l0), walk(t, l1)})
+	if diff := cmp.Diff([]pkgAt{{"new", "2", "d/a.pkg", 1}}, pkgs(inv)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestWalkLayerBadInput(t *testing.T) {
+	good := tarBytes(t, entry2{name: "a.pkg", body: "x 1"})
+	tests := []struct {
+		name    string
+		layer   []byte
+		diffID  string
+		wantErr string
+	}{
+		{"truncated", good[:700], diffID(good), "hashes to sha256:"},
+		{"truncated inside a header", good[:300], diffID(good), "corrupt layer"},
+		{"not a tar", []byte(strings.Repeat("garbage!", 200)), "", "corrupt layer"},
+		{"diffID mismatch", good, "sha256:" + strings.Repeat("0", 64), "hashes to sha256:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := New([]inventory.Analyzer{lineAnalyzer{}}, Config{})
+			_, err := a.walkLayer(context.Background(), bytes.NewReader(tt.layer), tt.diffID, nil)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, ErrCorruptLayer) {
+				t.Fatalf("err = %v, want ErrCorruptLayer containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestWalkLayerPathTraversalIsClamped(t *testing.T) {
+	lr := walk(t, tarBytes(t, entry2{name: "../../../etc/evil.pkg", body: "evil 1"}, entry2{name: "/abs/x.pkg", body: "abs 1"}))
+	if _, ok := lr.Files["etc/evil.pkg"]; !ok {
+		t.Errorf("traversal entry not clamped to the root: %v", lr.Files)
+	}
+	if _, ok := lr.Files["abs/x.pkg"]; !ok {
+		t.Errorf("absolute entry not made relative: %v", lr.Files)
+	}
+	if len(lr.Warnings) != 1 || !strings.Contains(lr.Warnings[0], "../../../etc/evil.pkg") {
+		t.Errorf("warnings = %q, want one naming the escaping entry", lr.Warnings)
+	}
+}
+
+func TestAnalyzerErrorIsAWarning(t *testing.T) {
+	lr := walk(t, tarBytes(t, entry2{name: "bad.pkg", body: "ERR"}, entry2{name: "ok.pkg", body: "fine 1"}))
+	if len(lr.Warnings) != 1 || !strings.Contains(lr.Warnings[0], "bad.pkg") {
+		t.Errorf("warnings = %q, want one naming bad.pkg", lr.Warnings)
+	}
+	if _, ok := lr.Files["ok.pkg"]; !ok {
+		t.Error("the readable file was not analyzed")
+	}
+}
+
+func TestLargeFileGoesThroughTempFile(t *testing.T) {
+	body := "big 1\n" + strings.Repeat("#", 5000)
+	layer := tarBytes(t, entry2{name: "big.pkg", body: body})
+	a := New([]inventory.Analyzer{lineAnalyzer{}}, Config{MemFileLimit: 100, TempDir: t.TempDir()})
+	lr, err := a.walkLayer(context.Background(), bytes.NewReader(layer), diffID(layer), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := lr.Files["big.pkg"]; r == nil || len(r.Packages) == 0 || r.Packages[0].Name != "big" {
+		t.Fatalf("big.pkg not analyzed from its temp file: %+v", lr.Files)
+	}
+	left, _ := os.ReadDir(a.cfg.TempDir)
+	if len(left) != 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+}
+
+func TestCacheRoundTrip(t *testing.T) {
+	c, err := OpenCache(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := Key("sha256:abc", []inventory.Analyzer{lineAnalyzer{}})
+	if _, err := c.Get(key); !errors.Is(err, ErrCacheMiss) {
+		t.Fatalf("empty cache Get = %v, want ErrCacheMiss", err)
+	}
+	want := walk(t, tarBytes(t, entry2{name: "a.pkg", body: "x 1"}))
+	if err := c.Put(key, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Get(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	// A damaged entry is a miss, not an error or a panic.
+	os.WriteFile(filepath.Join(c.dir, key+".gob.gz"), []byte("junk"), 0o644)
+	if _, err := c.Get(key); !errors.Is(err, ErrCacheMiss) {
+		t.Errorf("damaged entry Get = %v, want ErrCacheMiss", err)
+	}
+	if Key("sha256:abc", []inventory.Analyzer{lineAnalyzer{}}) == Key("sha256:abd", []inventory.Analyzer{lineAnalyzer{}}) {
+		t.Error("different diffIDs share a key")
+	}
+}
+
+func TestWalkDirSymlinkLoop(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "a/b"), 0o755)
+	os.Symlink("..", filepath.Join(root, "a/b/loop"))
+	os.Symlink("self", filepath.Join(root, "self"))
+	os.WriteFile(filepath.Join(root, "a/b/p.pkg"), []byte("pkg 1"), 0o644)
+	a := New([]inventory.Analyzer{lineAnalyzer{}}, Config{})
+	lr, err := a.walkDir(context.Background(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lr.Files) != 1 || lr.Files["a/b/p.pkg"] == nil {
+		t.Errorf("files = %v, want only a/b/p.pkg", lr.Files)
+	}
+}
+
+func FuzzWalkLayer(f *testing.F) {
+	f.Add(tarBytes(f, entry2{name: "a.pkg", body: "x 1"}, entry2{name: "d/.wh..wh..opq"}, entry2{name: "d/.wh.e"}))
+	f.Add([]byte{})
+	a := New([]inventory.Analyzer{lineAnalyzer{}}, Config{MemFileLimit: 1 << 10, TempDir: f.TempDir()})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		lr, err := a.walkLayer(context.Background(), bytes.NewReader(b), "", nil)
+		if err == nil {
+			merge([]*LayerResult{lr, lr})
+		}
+	})
+}
