@@ -2,6 +2,7 @@ package cli
 
 import (
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/inventory/dpkg"
 	"github.com/rampartsec/rampart/internal/inventory/osrelease"
 )
 
@@ -9,5 +10,6 @@ import (
 func packageAnalyzers() []inventory.Analyzer {
 	return []inventory.Analyzer{
 		osrelease.Analyzer{},
+		dpkg.Analyzer{},
 	}
 }
