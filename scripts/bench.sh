@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Runs Rampart and its peers on the same image archive, in one run, with cold caches, and prints
+# wall time, peak RSS and Rampart/peer ratios. Peers are installed once per machine with
+# `go install` into $BENCH_BIN. Usage: scripts/bench.sh [IMAGE.tar [SECOND_IMAGE.tar]]
+# Without arguments it uses the app image of the test fixtures (scripts/fixtures.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BENCH_BIN=${BENCH_BIN:-/var/cache/rampart-bench/bin}
+export PATH="$BENCH_BIN:$PATH"
+mkdir -p "$BENCH_BIN"
+command -v /usr/bin/time >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+
+install_peer() { # name module [env...]
+	local bin=$1 mod=$2; shift 2
+	[ -x "$BENCH_BIN/$bin" ] && return 0
+	echo "installing $bin ($mod), once per machine…" >&2
+	env GOBIN="$BENCH_BIN" "$@" go install "$mod" >&2
+}
+install_peer osv-scanner github.com/google/osv-scanner/v2/cmd/osv-scanner@v2.6.0
+install_peer trivy github.com/aquasecurity/trivy/cmd/trivy@v0.74.0 GOEXPERIMENT=jsonv2
+install_peer syft github.com/anchore/syft/cmd/syft@latest
+
+env_file=${RAMPART_TEST_ENV:-/var/cache/rampart-test/env.json}
+img=${1:-}
+img2=${2:-}
+if [ -z "$img" ] && [ -f "$env_file" ]; then
+	img=$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); print(e.get("app_archive",""))' "$env_file")
+	img2=$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); print(e.get("sibling_archive",""))' "$env_file")
+fi
+[ -n "$img" ] && [ -f "$img" ] || { echo "bench: no image archive (run scripts/fixtures.sh or pass IMAGE.tar)" >&2; exit 2; }
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+go build -o "$work/rampart" ./cmd/rampart
+
+# Vulnerability data for the offline peers: osv-scanner reads the same zips Rampart bundles.
+mkdir -p "$work/osvdb/osv-scalibr"
+for z in data/vulndb/*-all.zip; do
+	eco=$(basename "$z" -all.zip)
+	mkdir -p "$work/osvdb/osv-scalibr/$eco" && cp "$z" "$work/osvdb/osv-scalibr/$eco/all.zip"
+done
+
+declare -A wall rss
+measure() { # key command...
+	local key=$1; shift
+	sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
+	if /usr/bin/time -f '%e %M' -o "$work/t" "$@" > "$work/$key.out" 2> "$work/$key.err"; then :; else
+		echo "bench: $key exited $? (stderr in $work/$key.err):" >&2; tail -3 "$work/$key.err" >&2; fi
+	read -r wall[$key] rss[$key] < <(tail -1 "$work/t")
+	printf '%-28s %8.2f s %8.1f MiB\n' "$key" "${wall[$key]}" "$(echo "${rss[$key]}/1024" | bc -l)"
+}
+
+echo "image: $img ($(du -h "$img" | cut -f1))"
+measure rampart-sbom "$work/rampart" sbom --no-cache -q "docker-archive:$img" --format cyclonedx-json
+measure trivy-sbom env TRIVY_CACHE_DIR="$work/trivy" trivy image --input "$img" --format cyclonedx --skip-db-update --offline-scan --cache-backend memory --quiet
+measure syft-sbom env SYFT_CHECK_FOR_APP_UPDATE=false syft "docker-archive:$img" -o cyclonedx-json -q
+"$work/rampart" db import --db-dir "$work/db" data/vulndb >/dev/null 2>&1 || true
+measure rampart-vuln "$work/rampart" image --no-cache -q --db-dir "$work/db" --offline --scanners vuln --format json "docker-archive:$img"
+measure osv-scanner env OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY="$work/osvdb" osv-scanner scan image --archive "$img" --offline --format json
+measure rampart-db-import "$work/rampart" db import --db-dir "$work/db2" data/vulndb
+if [ -n "$img2" ] && [ -f "$img2" ]; then
+	rm -rf "$work/cache"
+	measure rampart-cold-first "$work/rampart" sbom -q --cache-dir "$work/cache" "docker-archive:$img" --format json
+	measure rampart-warm-sibling "$work/rampart" sbom -q --cache-dir "$work/cache" "docker-archive:$img2" --format json
+fi
+
+ratio() { echo "scale=2; ${wall[$1]} / ${wall[$2]}" | bc -l; }
+mratio() { echo "scale=2; ${rss[$1]} / ${rss[$2]}" | bc -l; }
+echo
+echo "ratios (lower is better for Rampart):"
+echo "  sbom time   rampart/trivy       = $(ratio rampart-sbom trivy-sbom)   (goal <= 0.5)"
+echo "  sbom rss    rampart/trivy       = $(mratio rampart-sbom trivy-sbom)   (goal <= 0.5)"
+echo "  sbom time   rampart/syft        = $(ratio rampart-sbom syft-sbom)"
+echo "  vuln time   rampart/osv-scanner = $(ratio rampart-vuln osv-scanner)   (goal <= 0.3)"
+echo "  vuln rss    rampart/osv-scanner = $(mratio rampart-vuln osv-scanner)   (goal <= 0.5)"
+[ -n "${wall[rampart-warm-sibling]:-}" ] && echo "  layer cache sibling/first       = $(ratio rampart-warm-sibling rampart-cold-first)   (goal <= 0.3)"
+exit 0
