@@ -2,6 +2,7 @@ package cli
 
 import (
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/inventory/apk"
 	"github.com/rampartsec/rampart/internal/inventory/dpkg"
 	"github.com/rampartsec/rampart/internal/inventory/osrelease"
 )
@@ -11,5 +12,6 @@ func packageAnalyzers() []inventory.Analyzer {
 	return []inventory.Analyzer{
 		osrelease.Analyzer{},
 		dpkg.Analyzer{},
+		apk.Analyzer{},
 	}
 }
