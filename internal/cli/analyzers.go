@@ -4,6 +4,7 @@ import (
 	"github.com/rampartsec/rampart/internal/inventory"
 	"github.com/rampartsec/rampart/internal/inventory/apk"
 	"github.com/rampartsec/rampart/internal/inventory/dpkg"
+	"github.com/rampartsec/rampart/internal/inventory/npm"
 	"github.com/rampartsec/rampart/internal/inventory/osrelease"
 )
 
@@ -13,5 +14,6 @@ func packageAnalyzers() []inventory.Analyzer {
 		osrelease.Analyzer{},
 		dpkg.Analyzer{},
 		apk.Analyzer{},
+		npm.Analyzer{},
 	}
 }
