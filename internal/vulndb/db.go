@@ -1,0 +1,421 @@
+package vulndb
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/rampartsec/rampart/internal/osv"
+)
+
+// SchemaVersion is the layout of the database file. Bump it whenever buckets or encodings change;
+// [Open] refuses other versions with [ErrSchema].
+const SchemaVersion = 1
+
+// FileName is the database file inside the database directory.
+const FileName = "rampart.db"
+
+// Bucket names. Keys and values:
+//
+//	records:  OSV id → zstd-compressed compact OSV JSON
+//	packages: ecosystem "\x00" normalised name → ids, '\n'-separated, sorted
+//	aliases:  alias or upstream id (CVE-…, GHSA-…) → ids, '\n'-separated, sorted
+//	kev:      CVE → KEVEntry JSON
+//	epss:     CVE → score, percentile as two little-endian float64
+//	meta:     "schema" → decimal; "built" → RFC 3339; "status" → Status JSON
+var (
+	bucketRecords  = []byte("records")
+	bucketPackages = []byte("packages")
+	bucketAliases  = []byte("aliases")
+	bucketKEV      = []byte("kev")
+	bucketEPSS     = []byte("epss")
+	bucketMeta     = []byte("meta")
+
+	keySchema = []byte("schema")
+	keyStatus = []byte("status")
+)
+
+// KEVEntry is one CISA Known Exploited Vulnerabilities catalog entry.
+type KEVEntry struct {
+	CVE           string `json:"cve"`
+	VendorProject string `json:"vendor_project,omitempty"`
+	Product       string `json:"product,omitempty"`
+	Name          string `json:"name,omitempty"`
+	// DateAdded is the day CISA added the CVE to the catalog, "YYYY-MM-DD".
+	DateAdded string `json:"date_added"`
+	DueDate   string `json:"due_date,omitempty"`
+	// RansomwareUse is the catalog's knownRansomwareCampaignUse: "Known" or "Unknown".
+	RansomwareUse string `json:"ransomware_use,omitempty"`
+}
+
+// KnownRansomware reports whether CISA knows the CVE to be used in ransomware campaigns.
+func (e KEVEntry) KnownRansomware() bool { return strings.EqualFold(e.RansomwareUse, "Known") }
+
+// EPSS is a FIRST Exploit Prediction Scoring System score: the probability (0–1) of exploitation
+// in the next 30 days, and its percentile among all scored CVEs.
+type EPSS struct {
+	Score      float64 `json:"score"`
+	Percentile float64 `json:"percentile"`
+}
+
+// SourceMeta describes one imported source.
+type SourceMeta struct {
+	Name string `json:"name"`
+	// Kind is "osv", "kev", "epss", or "mixed" for a directory holding several kinds.
+	Kind         string `json:"kind"`
+	URL          string `json:"url,omitempty"`
+	Path         string `json:"path,omitempty"`
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"last_modified,omitempty"`
+	// SHA256 is the hex digest of the imported file; empty for directories.
+	SHA256     string    `json:"sha256,omitempty"`
+	ImportedAt time.Time `json:"imported_at"`
+	// Updated is how current the data is: the newest record's modified time, the KEV catalog's
+	// release time or the EPSS score date. Zero when the source says nothing.
+	Updated time.Time `json:"updated,omitzero"`
+	// Records counts the OSV records read from this source (withdrawn and invalid ones excluded).
+	Records   int `json:"records"`
+	Withdrawn int `json:"withdrawn,omitempty"`
+	Invalid   int `json:"invalid,omitempty"`
+	KEV       int `json:"kev,omitempty"`
+	EPSS      int `json:"epss,omitempty"`
+	// EPSSModel is the EPSS CSV's model_version, when the source is an EPSS file.
+	EPSSModel string `json:"epss_model,omitempty"`
+}
+
+// Status summarises a database.
+type Status struct {
+	SchemaVersion int       `json:"schema_version"`
+	Path          string    `json:"path"`
+	BuiltAt       time.Time `json:"built_at"`
+	// Updated is the newest Updated of the sources: how current the data is.
+	Updated time.Time `json:"updated,omitzero"`
+	// Records counts distinct stored records; Ecosystems counts them per ecosystem as the records
+	// spell it ("Debian:12"), a record affecting packages in two ecosystems counting in both.
+	Records    int            `json:"records"`
+	Ecosystems map[string]int `json:"ecosystems"`
+	Withdrawn  int            `json:"withdrawn"`
+	Invalid    int            `json:"invalid"`
+	Duplicates int            `json:"duplicates"`
+	KEV        int            `json:"kev"`
+	EPSS       int            `json:"epss"`
+	Sources    []SourceMeta   `json:"sources"`
+}
+
+// DB is an open, read-only vulnerability database. Its methods are safe for concurrent use. The
+// methods of a nil *DB return [ErrNoDatabase] (or report nothing found), so a scan without a
+// database can hold a nil *DB. The caller must call [DB.Close].
+type DB struct {
+	bolt *bolt.DB
+	dec  *zstd.Decoder
+	path string
+	log  *slog.Logger
+}
+
+// Open opens the database in dir read-only. The file is memory-mapped and takes a shared lock, so
+// any number of processes may read it; [Import] never writes to it but renames a new file over
+// it, so an open DB keeps reading the data it opened.
+//
+// Open returns an error wrapping [ErrNoDatabase] when dir holds no database, [ErrCorrupt] when
+// the file is damaged or not a Rampart database, and [ErrSchema] when it was written with another
+// [SchemaVersion].
+func Open(dir string) (_ *DB, err error) {
+	path := filepath.Join(dir, FileName)
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s", ErrNoDatabase, path)
+		}
+		return nil, fmt.Errorf("open vulnerability database: %w", err)
+	}
+	b, err := bolt.Open(path, 0o444, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
+	if err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			return nil, fmt.Errorf("open vulnerability database: %w", err)
+		}
+		return nil, fmt.Errorf("%w: %s: %w", ErrCorrupt, path, err)
+	}
+	defer func() {
+		if err != nil {
+			b.Close()
+		}
+	}()
+	err = b.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bucketMeta)
+		if m == nil {
+			return fmt.Errorf("%w: %s: no meta bucket", ErrCorrupt, path)
+		}
+		v, err := strconv.Atoi(string(m.Get(keySchema)))
+		if err != nil {
+			return fmt.Errorf("%w: %s: schema version %q", ErrCorrupt, path, m.Get(keySchema))
+		}
+		if v != SchemaVersion {
+			return fmt.Errorf("%w: %s has schema %d, this rampart reads %d", ErrSchema, path, v, SchemaVersion)
+		}
+		for _, name := range [][]byte{bucketRecords, bucketPackages, bucketAliases, bucketKEV, bucketEPSS} {
+			if tx.Bucket(name) == nil {
+				return fmt.Errorf("%w: %s: no %s bucket", ErrCorrupt, path, name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderMaxMemory(maxRecordSize))
+	if err != nil {
+		return nil, fmt.Errorf("open vulnerability database: %w", err)
+	}
+	return &DB{bolt: b, dec: dec, path: path, log: slog.Default()}, nil
+}
+
+// Close releases the file. Calling it twice, or on a nil *DB, is harmless. It must not be called
+// while other goroutines are still using the DB.
+func (d *DB) Close() error {
+	if d == nil || d.bolt == nil {
+		return nil
+	}
+	d.dec.Close()
+	err := d.bolt.Close()
+	d.bolt = nil
+	return err
+}
+
+// Path returns the database file's path.
+func (d *DB) Path() string {
+	if d == nil {
+		return ""
+	}
+	return d.path
+}
+
+// Lookup returns the records that affect package name in ecosystem, sorted by id; none is not an
+// error. The ecosystem and name are normalised with [NormalizeEcosystem] and [NormalizeName].
+//
+// An ecosystem with a release ("Debian:12") finds records for that release and records that name
+// the bare ecosystem ("Debian"), never another release's. A bare ecosystem finds records for
+// every release. The records are returned whole: the caller picks the affected entries that
+// concern it (osv.Affected.Package).
+//
+// Lookup returns [ErrNoDatabase] on a nil *DB, [ErrCorrupt] for an undecodable record, and
+// ctx.Err() when ctx is done.
+func (d *DB) Lookup(ctx context.Context, ecosystem, name string) ([]*osv.Vulnerability, error) {
+	if d == nil {
+		return nil, ErrNoDatabase
+	}
+	eco := NormalizeEcosystem(ecosystem)
+	n := NormalizeName(eco, name)
+	bare := BaseEcosystem(eco)
+	var out []*osv.Vulnerability
+	err := d.bolt.View(func(tx *bolt.Tx) error {
+		pk := tx.Bucket(bucketPackages)
+		ids := splitIDs(pk.Get(packageKey(eco, n)))
+		if bare != eco {
+			ids = append(ids, splitIDs(pk.Get(packageKey(bare, n)))...)
+			slices.Sort(ids)
+			ids = slices.Compact(ids)
+		}
+		recs := tx.Bucket(bucketRecords)
+		for _, id := range ids {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			v, err := d.decode(recs, id)
+			if err != nil {
+				return err
+			}
+			if v != nil && affects(v, eco, n) {
+				out = append(out, v)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up %s/%s: %w", eco, n, err)
+	}
+	return out, nil
+}
+
+// affects reports whether v names package n in eco under Lookup's release rules. It also guards
+// against index entries that do not match the stored record.
+func affects(v *osv.Vulnerability, eco, n string) bool {
+	bare := BaseEcosystem(eco)
+	for _, a := range v.Affected {
+		ae := NormalizeEcosystem(a.Package.Ecosystem)
+		if NormalizeName(ae, a.Package.Name) != n {
+			continue
+		}
+		if bare != eco {
+			if ae == eco || ae == bare {
+				return true
+			}
+		} else if BaseEcosystem(ae) == eco {
+			return true
+		}
+	}
+	return false
+}
+
+// ByID returns the record with that id ("GO-2022-1059", "PYSEC-2021-1"). It returns
+// [ErrNotFound] when there is none, [ErrNoDatabase] on a nil *DB and [ErrCorrupt] when the stored
+// record cannot be decoded. To find records by CVE or GHSA alias use [DB.ByAlias].
+func (d *DB) ByID(ctx context.Context, id string) (*osv.Vulnerability, error) {
+	if d == nil {
+		return nil, ErrNoDatabase
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var v *osv.Vulnerability
+	err := d.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		v, err = d.decode(tx.Bucket(bucketRecords), id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record %s: %w", id, err)
+	}
+	if v == nil {
+		return nil, fmt.Errorf("record %s: %w", id, ErrNotFound)
+	}
+	return v, nil
+}
+
+// ByAlias returns the records that list alias ("CVE-2022-32149", "GHSA-…") among their aliases or
+// upstream ids, sorted by id; none is not an error. A record whose own id is alias is not
+// included: use [DB.ByID] for that. Errors are as for [DB.Lookup].
+func (d *DB) ByAlias(ctx context.Context, alias string) ([]*osv.Vulnerability, error) {
+	if d == nil {
+		return nil, ErrNoDatabase
+	}
+	var out []*osv.Vulnerability
+	err := d.bolt.View(func(tx *bolt.Tx) error {
+		recs := tx.Bucket(bucketRecords)
+		for _, id := range splitIDs(tx.Bucket(bucketAliases).Get([]byte(alias))) {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			v, err := d.decode(recs, id)
+			if err != nil {
+				return err
+			}
+			if v != nil {
+				out = append(out, v)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("alias %s: %w", alias, err)
+	}
+	return out, nil
+}
+
+// decode reads record id from the records bucket; (nil, nil) means absent, for internal use only.
+func (d *DB) decode(recs *bolt.Bucket, id string) (*osv.Vulnerability, error) {
+	raw := recs.Get([]byte(id))
+	if raw == nil {
+		return nil, nil
+	}
+	js, err := d.dec.DecodeAll(raw, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: record %s: %w", ErrCorrupt, id, err)
+	}
+	v, err := osv.Parse(js)
+	if err != nil {
+		return nil, fmt.Errorf("%w: record %s: %w", ErrCorrupt, id, err)
+	}
+	return v, nil
+}
+
+// KEV returns the CISA KEV entry for cve, and whether there is one. A nil *DB, a closed DB and an
+// unreadable entry report false; the last is logged.
+func (d *DB) KEV(cve string) (KEVEntry, bool) {
+	var e KEVEntry
+	found := false
+	d.get(bucketKEV, cve, func(v []byte) error {
+		if err := json.Unmarshal(v, &e); err != nil {
+			return err
+		}
+		found = true
+		return nil
+	})
+	return e, found
+}
+
+// EPSS returns the EPSS score of cve, and whether there is one. A nil *DB, a closed DB and an
+// unreadable entry report false; the last is logged.
+func (d *DB) EPSS(cve string) (EPSS, bool) {
+	var e EPSS
+	found := false
+	d.get(bucketEPSS, cve, func(v []byte) error {
+		if len(v) != 16 {
+			return fmt.Errorf("%w: epss value of %d bytes", ErrCorrupt, len(v))
+		}
+		e.Score = math.Float64frombits(binary.LittleEndian.Uint64(v))
+		e.Percentile = math.Float64frombits(binary.LittleEndian.Uint64(v[8:]))
+		found = true
+		return nil
+	})
+	return e, found
+}
+
+func (d *DB) get(bucket []byte, key string, f func([]byte) error) {
+	if d == nil || d.bolt == nil {
+		return
+	}
+	err := d.bolt.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucket).Get([]byte(key))
+		if v == nil {
+			return nil
+		}
+		return f(v)
+	})
+	if err != nil {
+		d.log.Warn("vulnerability database entry unreadable", "bucket", string(bucket), "key", key, "err", err)
+	}
+}
+
+// Status returns the summary written at import. It returns [ErrNoDatabase] on a nil *DB and
+// [ErrCorrupt] when the summary is unreadable.
+func (d *DB) Status() (Status, error) {
+	if d == nil {
+		return Status{}, ErrNoDatabase
+	}
+	var s Status
+	err := d.bolt.View(func(tx *bolt.Tx) error {
+		if err := json.Unmarshal(tx.Bucket(bucketMeta).Get(keyStatus), &s); err != nil {
+			return fmt.Errorf("%w: status: %w", ErrCorrupt, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Status{}, err
+	}
+	s.Path = d.path
+	return s, nil
+}
+
+func packageKey(eco, name string) []byte {
+	return []byte(eco + "\x00" + name)
+}
+
+func splitIDs(v []byte) []string {
+	if len(v) == 0 {
+		return nil
+	}
+	return strings.Split(string(v), "\n")
+}
