@@ -49,6 +49,8 @@ type Origin struct {
 	URL          string
 	ETag         string
 	LastModified string
+	// Path is recorded instead of the path imported, when that is a temporary file.
+	Path string
 }
 
 // ImportOptions tunes [Import]. The zero value is valid.
@@ -233,10 +235,12 @@ func (b *builder) addSource(ctx context.Context, path string, o Origin) error {
 	if sm.Name == "" {
 		sm.Name = filepath.Base(path)
 	}
-	if abs, err := filepath.Abs(path); err == nil {
+	sm.Path = path
+	if o.Path != "" {
+		sm.Path = o.Path
+	}
+	if abs, err := filepath.Abs(sm.Path); err == nil {
 		sm.Path = abs
-	} else {
-		sm.Path = path
 	}
 	if fi.IsDir() {
 		err = b.addDir(ctx, path, &sm)
