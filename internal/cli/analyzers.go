@@ -4,8 +4,10 @@ import (
 	"github.com/rampartsec/rampart/internal/inventory"
 	"github.com/rampartsec/rampart/internal/inventory/apk"
 	"github.com/rampartsec/rampart/internal/inventory/dpkg"
+	"github.com/rampartsec/rampart/internal/inventory/gobinary"
 	"github.com/rampartsec/rampart/internal/inventory/npm"
 	"github.com/rampartsec/rampart/internal/inventory/osrelease"
+	"github.com/rampartsec/rampart/internal/inventory/python"
 )
 
 // packageAnalyzers is the one place the inventory analyzers are listed (no init() registration).
@@ -15,5 +17,7 @@ func packageAnalyzers() []inventory.Analyzer {
 		dpkg.Analyzer{},
 		apk.Analyzer{},
 		npm.Analyzer{},
+		python.Analyzer{},
+		gobinary.Analyzer{},
 	}
 }

@@ -1,0 +1,190 @@
+package gobinary
+
+import (
+	"bytes"
+	"context"
+	"debug/buildinfo"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+
+	"github.com/rampartsec/rampart/internal/inventory"
+)
+
+// MaxSize is the largest file the analyzer asks for: Go binaries beyond it are rare and
+// reading their tables costs more than they are worth.
+const MaxSize = 1 << 30
+
+// minSize is smaller than any Go executable; it skips scripts and stubs cheaply.
+const minSize = 1 << 10
+
+// Analyzer reads Go build information and pclntab symbols from executables.
+// The zero value is ready to use and safe for concurrent use.
+type Analyzer struct{}
+
+var _ inventory.Analyzer = Analyzer{}
+
+// Name returns "gobinary".
+func (Analyzer) Name() string { return "gobinary" }
+
+// Version returns the analyzer's output version.
+func (Analyzer) Version() int { return 1 }
+
+// Required wants regular files with any execute bit set, between 1 KiB and [MaxSize].
+func (Analyzer) Required(_ string, info fs.FileInfo) bool {
+	m := info.Mode()
+	return m.IsRegular() && m&0o111 != 0 && info.Size() >= minSize && info.Size() <= MaxSize
+}
+
+// Analyze returns the modules of a Go executable, or nil for any other file.
+func (Analyzer) Analyze(ctx context.Context, f *inventory.File) (*inventory.Result, error) {
+	if !executableMagic(f.Content) {
+		return nil, nil
+	}
+	bi, err := buildinfo.Read(f.Content)
+	if err != nil {
+		// buildinfo's sentinel is unexported; an executable that is not Go is not an error.
+		if strings.Contains(err.Error(), "not a Go executable") {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("read go build info: %w", err)
+	}
+	pkgs := Packages(bi, f.Path)
+	if len(pkgs) == 0 {
+		return nil, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	names, err := Symbols(f.Content)
+	if err != nil {
+		// Modules without symbols are still worth reporting: matching then assumes the
+		// vulnerable code may be reached. The interface drops results that come with an error.
+		slog.Warn("go binary without readable symbols", "analyzer", "gobinary", "path", f.Path, "err", err)
+		return &inventory.Result{Packages: pkgs}, nil
+	}
+	assignSymbols(pkgs, bi, names)
+	return &inventory.Result{Packages: pkgs}, nil
+}
+
+// executableMagic reports whether content starts like an ELF, Mach-O (thin or fat) or PE file.
+func executableMagic(r io.ReaderAt) bool {
+	var b [4]byte
+	if _, err := r.ReadAt(b[:], 0); err != nil {
+		return false
+	}
+	switch {
+	case bytes.Equal(b[:], []byte("\x7fELF")):
+		return true
+	case b[0] == 'M' && b[1] == 'Z':
+		return true
+	}
+	switch string(b[:]) {
+	case "\xfe\xed\xfa\xce", "\xfe\xed\xfa\xcf", "\xce\xfa\xed\xfe", "\xcf\xfa\xed\xfe", "\xca\xfe\xba\xbe":
+		return true
+	}
+	return false
+}
+
+// Packages turns build information into packages: the main module, the dependencies and
+// "stdlib". path is the binary, set as every package's Path. It returns nil for build
+// information without a toolchain version.
+func Packages(bi *buildinfo.BuildInfo, path string) []inventory.Package {
+	if bi == nil || bi.GoVersion == "" {
+		return nil
+	}
+	mk := func(name, version string) inventory.Package {
+		return inventory.Package{
+			Type:      inventory.TypeGo,
+			Name:      name,
+			Version:   version,
+			Ecosystem: "Go",
+			PURL:      purl(name, version),
+			Path:      path,
+			GoVersion: bi.GoVersion,
+		}
+	}
+	var pkgs []inventory.Package
+	if bi.Main.Path != "" {
+		name, version := resolve(&bi.Main)
+		p := mk(name, version)
+		p.Main = true
+		pkgs = append(pkgs, p)
+	}
+	for _, d := range bi.Deps {
+		if d == nil || d.Path == "" {
+			continue
+		}
+		name, version := resolve(d)
+		pkgs = append(pkgs, mk(name, version))
+	}
+	pkgs = append(pkgs, mk("stdlib", StdlibVersion(bi.GoVersion)))
+	return pkgs
+}
+
+// resolve returns the module that was compiled in: the replacement when there is one.
+func resolve(m *debug.Module) (name, version string) {
+	if m.Replace == nil {
+		return m.Path, m.Version
+	}
+	if m.Replace.Version == "" || m.Replace.Version == "(devel)" || localPath(m.Replace.Path) {
+		// A local directory: its code is whatever was on disk, not any published version.
+		return m.Path, "(devel)"
+	}
+	return m.Replace.Path, m.Replace.Version
+}
+
+// localPath reports whether a replacement names a directory rather than a module.
+func localPath(p string) bool {
+	return strings.HasPrefix(p, "./") || strings.HasPrefix(p, "../") || strings.HasPrefix(p, "/") ||
+		p == "." || p == ".." || strings.HasPrefix(p, `.\`) || strings.HasPrefix(p, `..\`) ||
+		len(p) >= 3 && p[1] == ':' && (p[2] == '\\' || p[2] == '/')
+}
+
+// StdlibVersion turns a toolchain name into a version: "go1.20.14" gives "1.20.14",
+// "go1.22.1 X:boringcrypto" and "go1.22.1-X:nocoverageredesign" give "1.22.1".
+func StdlibVersion(goVersion string) string {
+	v := strings.TrimPrefix(goVersion, "go")
+	if i := strings.IndexAny(v, " \t"); i >= 0 {
+		v = v[:i]
+	}
+	if i := strings.Index(v, "-X:"); i >= 0 {
+		v = v[:i]
+	}
+	return v
+}
+
+func purl(name, version string) string {
+	// Module paths are case-sensitive and may hold characters a PURL must escape; the path's
+	// slashes are the PURL's namespace separators and stay as they are.
+	var b strings.Builder
+	b.WriteString("pkg:golang/")
+	for i, seg := range strings.Split(name, "/") {
+		if i > 0 {
+			b.WriteByte('/')
+		}
+		b.WriteString(escapePURL(seg))
+	}
+	if version != "" {
+		b.WriteByte('@')
+		b.WriteString(escapePURL(version))
+	}
+	return b.String()
+}
+
+// escapePURL percent-encodes what the PURL spec does not allow unescaped in a segment.
+func escapePURL(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(".-_~", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}
