@@ -8,6 +8,7 @@ import (
 	"github.com/rampartsec/rampart/internal/inventory/npm"
 	"github.com/rampartsec/rampart/internal/inventory/osrelease"
 	"github.com/rampartsec/rampart/internal/inventory/python"
+	"github.com/rampartsec/rampart/internal/inventory/python"
 )
 
 // packageAnalyzers is the one place the inventory analyzers are listed (no init() registration).
@@ -17,6 +18,7 @@ func packageAnalyzers() []inventory.Analyzer {
 		dpkg.Analyzer{},
 		apk.Analyzer{},
 		npm.Analyzer{},
+		python.Analyzer{},
 		python.Analyzer{},
 		gobinary.Analyzer{},
 	}
