@@ -196,6 +196,37 @@ func dpkgCompare(ctx context.Context, a, b string) (int, error) {
 	return 1, nil
 }
 
+// nodeModules is where -update looks for node-semver: NODE_PATH, or the test cache that
+// `npm install --prefix ~/.cache/rampart semver` fills.
+func nodeModules() string {
+	if p := os.Getenv("NODE_PATH"); p != "" {
+		return p
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".cache", "rampart", "node_modules")
+}
+
+// nodeSemver compares with node-semver's strict semver.compare.
+const nodeSemver = `
+const semver = require('semver');
+const lines = require('fs').readFileSync(0, 'utf8').split('\n').filter(Boolean);
+for (const l of lines) { const [a, b] = l.split('\t'); console.log(semver.compare(a, b)); }
+`
+
+func nodeSetup(*testing.T) error {
+	if err := lookPath("node"); err != nil {
+		return err
+	}
+	cmd := exec.Command("node", "-e", "require('semver')")
+	cmd.Env = append(os.Environ(), "NODE_PATH="+nodeModules())
+	return cmd.Run()
+}
+
+func nodeCompare(ctx context.Context, t *testing.T, pairs [][2]string) ([]int, error) {
+	t.Setenv("NODE_PATH", nodeModules())
+	return batch(ctx, pairs, "node", "-e", nodeSemver)
+}
+
 var truths = []truth{
 	{
 		name:      "dpkg",
@@ -236,6 +267,21 @@ var truths = []truth{
 			return parseVerdicts(bytes.TrimSpace(out), len(pairs))
 		},
 		live: true,
+	},
+	{
+		name:      "npm",
+		ecosystem: "npm",
+		setup:     nodeSetup,
+		compare:   nodeCompare,
+		live:      true,
+	},
+	{
+		// node-semver is also the reference for plain SemVer 2.0.0 precedence.
+		name:      "semver",
+		ecosystem: "crates.io",
+		setup:     nodeSetup,
+		compare:   nodeCompare,
+		live:      true,
 	},
 }
 

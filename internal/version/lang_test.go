@@ -1,0 +1,85 @@
+package version
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestCompareGo(t *testing.T) {
+	const pseudo2021 = "0.0.0-20210101000000-abcdefabcdef"
+	checkOrders(t, "Go", []order{
+		{"1.2.3", "v1.2.3", 0}, // advisories omit the "v" that modules carry
+		{"1.2.3", "1.2.4", -1},
+		{"1.10.0", "1.9.0", 1},
+		{pseudo2021, "0.0.0", -1}, // a pseudo-version is a pre-release
+		{pseudo2021, "0.0.0-20220101000000-abcdefabcdef", -1},
+		{"1.2.4-0.20210101000000-abcdefabcdef", "1.2.3", 1}, // pseudo-version after v1.2.3
+		{"1.2.4-0.20210101000000-abcdefabcdef", "1.2.4", -1},
+		{"1.2.3-pre.0.20210101000000-abcdefabcdef", "1.2.3-pre", 1},
+		{"2.0.0+incompatible", "2.0.0", 0}, // build metadata is ignored
+		{"2.0.0+incompatible", "1.9.9", 1},
+		{"1.0.0-rc.10", "1.0.0-rc.2", 1},
+		{"1.0.0-alpha", "1.0.0-alpha.1", -1},
+		// toolchain spellings, as stdlib versions come from binaries
+		{"1.21rc2", "1.21.0-rc.2", 0},
+		{"go1.21rc2", "1.21.0", -1},
+		{"go1.21.0", "1.21.0", 0},
+		{"1.20", "1.20.0", 0},
+		{"go1.19beta1", "1.19.0-rc.1", -1},
+		{"go1.9.2rc2", "1.9.2", -1},
+		{"1.22.1", "1.21.13", 1},
+		{"go1", "1.0.0", 0},
+	})
+	checkInvalid(t, "Go", []string{
+		"", "(devel)", "1.02.3", "v1.2.3.4", "latest", "1.2.3-01", "devel go1.22-abc", "go1.21.0-X:boringcrypto", "vv1.2.3", "1.2.3-",
+	})
+}
+
+func TestCompareNPM(t *testing.T) {
+	checkOrders(t, "npm", []order{
+		// the precedence example of SemVer 2.0.0, item 11
+		{"1.0.0-alpha", "1.0.0-alpha.1", -1},
+		{"1.0.0-alpha.1", "1.0.0-alpha.beta", -1},
+		{"1.0.0-alpha.beta", "1.0.0-beta", -1},
+		{"1.0.0-beta", "1.0.0-beta.2", -1},
+		{"1.0.0-beta.2", "1.0.0-beta.11", -1},
+		{"1.0.0-beta.11", "1.0.0-rc.1", -1},
+		{"1.0.0-rc.1", "1.0.0", -1},
+		{"1.0.0-x", "1.0.0-alpha", 1}, // not a wildcard
+		{"1.0.0-1", "1.0.0-alpha", -1},
+		{"1.0.0-10", "1.0.0-9", 1},
+		{"v1.2.3", "1.2.3", 0},
+		{" 1.2.3 ", "1.2.3", 0},
+		{"1.0.0+build.1", "1.0.0", 0},
+		{"1.10.0", "1.9.0", 1},
+		{"9007199254740991.0.0", "1.0.0", 1},
+		{"4.17.21-pre", "4.17.20", 1},
+	})
+	checkInvalid(t, "npm", []string{
+		"", "1.2", "1.2.3.4", "01.2.3", "1.2.3-01", "9007199254740992.0.0", "=1.2.3", "1.2.3-", "latest", "^1.2.3", "1.x", "1.2.3+",
+	})
+}
+
+func TestCompareSemver(t *testing.T) {
+	tests := []order{
+		{"1.0.0", "1.0.0", 0},
+		{"1.0.0-alpha", "1.0.0", -1},
+		{"1.0.0+a", "1.0.0+b", 0},
+		{"18446744073709551616.0.0", "18446744073709551615.0.0", 1}, // past uint64
+		{"1.0.0-18446744073709551616", "1.0.0-18446744073709551615", 1},
+		{"0.9.0", "0.10.0", -1},
+	}
+	for _, tt := range tests {
+		got, err := CompareSemver(tt.a, tt.b)
+		if err != nil || got != tt.want {
+			t.Errorf("CompareSemver(%q, %q) = %d, %v; want %d", tt.a, tt.b, got, err, tt.want)
+		}
+	}
+	checkOrders(t, "crates.io", tests)
+	for _, s := range []string{"", "v1.0.0", "1.0", "1.0.0.0", "01.0.0", "1.0.0-", "1.0.0+", "1.0.0-01", " 1.0.0"} {
+		if _, err := ParseSemver(s); !errors.Is(err, ErrInvalid) {
+			t.Errorf("ParseSemver(%q) = %v, want ErrInvalid", s, err)
+		}
+	}
+	checkInvalid(t, "crates.io", []string{"v1.0.0", "1.0", "1.0.0.0"})
+}
