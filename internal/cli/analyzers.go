@@ -3,11 +3,11 @@ package cli
 import (
 	"github.com/rampartsec/rampart/internal/inventory"
 	"github.com/rampartsec/rampart/internal/inventory/apk"
+	"github.com/rampartsec/rampart/internal/inventory/dotnet"
 	"github.com/rampartsec/rampart/internal/inventory/dpkg"
 	"github.com/rampartsec/rampart/internal/inventory/gobinary"
 	"github.com/rampartsec/rampart/internal/inventory/npm"
 	"github.com/rampartsec/rampart/internal/inventory/osrelease"
-	"github.com/rampartsec/rampart/internal/inventory/python"
 	"github.com/rampartsec/rampart/internal/inventory/python"
 )
 
@@ -19,7 +19,7 @@ func packageAnalyzers() []inventory.Analyzer {
 		apk.Analyzer{},
 		npm.Analyzer{},
 		python.Analyzer{},
-		python.Analyzer{},
 		gobinary.Analyzer{},
+		dotnet.Analyzer{},
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/package-url/packageurl-go"
+
 	"github.com/rampartsec/rampart/internal/inventory"
 )
 
@@ -158,33 +160,9 @@ func StdlibVersion(goVersion string) string {
 }
 
 func purl(name, version string) string {
-	// Module paths are case-sensitive and may hold characters a PURL must escape; the path's
-	// slashes are the PURL's namespace separators and stay as they are.
-	var b strings.Builder
-	b.WriteString("pkg:golang/")
-	for i, seg := range strings.Split(name, "/") {
-		if i > 0 {
-			b.WriteByte('/')
-		}
-		b.WriteString(escapePURL(seg))
+	ns, n := "", name
+	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+		ns, n = name[:i], name[i+1:]
 	}
-	if version != "" {
-		b.WriteByte('@')
-		b.WriteString(escapePURL(version))
-	}
-	return b.String()
-}
-
-// escapePURL percent-encodes what the PURL spec does not allow unescaped in a segment.
-func escapePURL(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(".-_~", c) >= 0 {
-			b.WriteByte(c)
-			continue
-		}
-		fmt.Fprintf(&b, "%%%02X", c)
-	}
-	return b.String()
+	return packageurl.NewPackageURL(packageurl.TypeGolang, ns, n, version, nil, "").ToString()
 }

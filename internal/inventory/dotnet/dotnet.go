@@ -1,0 +1,132 @@
+// Package dotnet catalogs NuGet packages from the *.deps.json files that `dotnet publish` and
+// `dotnet build` write next to an application's assemblies.
+//
+// # Usage
+//
+// [Analyzer] wants every file named *.deps.json; [Parse] reads one on its own. Each library
+// of type "package" becomes a package of type "nuget" in the "NuGet" ecosystem, with the name
+// as the file spells it and the version from its "NAME/VERSION" key. Libraries of other types
+// ("project", "reference", "runtimepack") are the application itself, framework references
+// or the runtime, which are not NuGet packages advisories name.
+//
+// A package that no "project" library depends on directly is marked Indirect, using the
+// dependency lists of the "targets" section.
+package dotnet
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"slices"
+	"strings"
+
+	"github.com/package-url/packageurl-go"
+
+	"github.com/rampartsec/rampart/internal/inventory"
+)
+
+// maxSize bounds a deps.json read into memory; large applications stay under a few MiB.
+const maxSize = 32 << 20
+
+// Analyzer catalogs NuGet packages. The zero value is ready to use and safe for concurrent use.
+type Analyzer struct{}
+
+var _ inventory.Analyzer = Analyzer{}
+
+// Name returns "dotnet-deps".
+func (Analyzer) Name() string { return "dotnet-deps" }
+
+// Version returns the analyzer's output version.
+func (Analyzer) Version() int { return 1 }
+
+// Required wants regular files whose name ends in ".deps.json".
+func (Analyzer) Required(p string, info fs.FileInfo) bool {
+	return strings.HasSuffix(p, ".deps.json") && info.Mode().IsRegular()
+}
+
+// Analyze parses a deps.json file. It returns nil when the file lists no NuGet package.
+func (Analyzer) Analyze(_ context.Context, f *inventory.File) (*inventory.Result, error) {
+	if f.Size > maxSize {
+		return nil, fmt.Errorf("deps.json is %d bytes, over the %d-byte limit", f.Size, maxSize)
+	}
+	pkgs, err := Parse(f.Reader())
+	if err != nil {
+		return nil, err
+	}
+	if len(pkgs) == 0 {
+		return nil, nil
+	}
+	for i := range pkgs {
+		pkgs[i].Path = f.Path
+	}
+	return &inventory.Result{Packages: pkgs}, nil
+}
+
+// depsFile is the part of the deps.json format read here.
+type depsFile struct {
+	Targets   map[string]map[string]targetLibrary `json:"targets"`
+	Libraries map[string]library                  `json:"libraries"`
+}
+
+type targetLibrary struct {
+	Dependencies map[string]string `json:"dependencies"`
+}
+
+type library struct {
+	Type string `json:"type"`
+}
+
+// Parse reads a deps.json document and returns its NuGet packages sorted by name and version,
+// without Path. A library key that is not "NAME/VERSION" is an error.
+func Parse(r io.Reader) ([]inventory.Package, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read deps.json: %w", err)
+	}
+	if len(b) > maxSize {
+		return nil, fmt.Errorf("deps.json is over the %d-byte limit", maxSize)
+	}
+	var doc depsFile
+	if err := json.Unmarshal(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), &doc); err != nil {
+		return nil, fmt.Errorf("parse deps.json: %w", err)
+	}
+	// Direct dependencies are those the application's own projects list, in any target.
+	direct := map[string]bool{}
+	for _, libs := range doc.Targets {
+		for key, lib := range libs {
+			if doc.Libraries[key].Type != "project" {
+				continue
+			}
+			for name := range lib.Dependencies {
+				direct[strings.ToLower(name)] = true
+			}
+		}
+	}
+	var pkgs []inventory.Package
+	for key, lib := range doc.Libraries {
+		if lib.Type != "package" {
+			continue
+		}
+		name, version, ok := strings.Cut(key, "/")
+		if !ok || name == "" || version == "" {
+			return nil, fmt.Errorf("parse deps.json: library %q is not NAME/VERSION", key)
+		}
+		pkgs = append(pkgs, inventory.Package{
+			Type:      inventory.TypeNuGet,
+			Name:      name,
+			Version:   version,
+			Ecosystem: "NuGet",
+			PURL:      packageurl.NewPackageURL(packageurl.TypeNuget, "", name, version, nil, "").ToString(),
+			// NuGet ids are case-insensitive; deps.json keys and dependency lists may differ in case.
+			Indirect: len(direct) > 0 && !direct[strings.ToLower(name)],
+		})
+	}
+	slices.SortFunc(pkgs, func(a, b inventory.Package) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Version, b.Version))
+	})
+	return pkgs, nil
+}
