@@ -42,6 +42,10 @@
 //     surrounding white space ignored, major/minor/patch at most 2^53-1), implemented on
 //     golang.org/x/mod/semver. Checked against node-semver.
 //   - crates.io: strict SemVer 2.0.0, as Cargo requires.
+//   - PyPI: PEP 440 (epochs, pre-, post- and development releases, local versions, the spellings
+//     PEP 440 normalises), by github.com/aquasecurity/go-pep440-version, after turning "-" and
+//     "_" in a local version into "." as PEP 440 asks. Legacy, non-PEP 440 versions are invalid,
+//     as they are to pip. Checked against Python's packaging library.
 //
 // # Concurrency
 //

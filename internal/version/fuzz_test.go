@@ -46,3 +46,4 @@ func FuzzAlpine(f *testing.F) { fuzzOrdering(f, "Alpine", "apk.versions") }
 func FuzzGo(f *testing.F)     { fuzzOrdering(f, "Go", "go.versions") }
 func FuzzNPM(f *testing.F)    { fuzzOrdering(f, "npm", "npm.versions") }
 func FuzzSemver(f *testing.F) { fuzzOrdering(f, "crates.io", "semver.versions") }
+func FuzzPyPI(f *testing.F)   { fuzzOrdering(f, "PyPI", "pypi.versions") }

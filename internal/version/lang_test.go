@@ -83,3 +83,37 @@ func TestCompareSemver(t *testing.T) {
 	}
 	checkInvalid(t, "crates.io", []string{"v1.0.0", "1.0", "1.0.0.0"})
 }
+
+func TestComparePyPI(t *testing.T) {
+	checkOrders(t, "PyPI", []order{
+		{"1.0", "1.0.0", 0}, // trailing zeros do not count
+		{"1", "1.0.0.0", 0},
+		{"01.2", "1.2", 0},
+		{"1.0.1", "1.1", -1},
+		{"1.10", "1.9", 1},
+		{"1.0.dev1", "1.0a1", -1}, // dev < pre < release < post
+		{"1.0a1", "1.0b1", -1},
+		{"1.0b1", "1.0rc1", -1},
+		{"1.0rc1", "1.0", -1},
+		{"1.0", "1.0.post1", -1},
+		{"1.0a1.dev1", "1.0a1", -1},
+		{"1.0rc1.post1", "1.0", -1},
+		{"1.0.post1.dev1", "1.0.post1", -1},
+		{"1.0alpha1", "1.0a1", 0}, // spellings normalise
+		{"1.0c1", "1.0rc1", 0},
+		{"1.0-1", "1.0.post1", 0},
+		{"1.0.0-alpha.1", "1.0a1", 0},
+		{"1!0.1", "2.0", 1}, // epochs win
+		{"0!1.0", "1.0", 0},
+		{"1.0+local", "1.0", 1}, // a local version sorts after its public one
+		{"1.0+abc.5", "1.0+1", -1},
+		{"1.0+local.2", "1.0+local.10", -1},
+		{"1.0+ubuntu-1", "1.0+ubuntu.1", 0}, // "-" and "_" separate local segments too
+		{"1.0+UBUNTU.3", "1.0+ubuntu.3", 0},
+		{"v1.0", "1.0", 0},
+		{"1.0.post1+local", "1.0.post1", 1},
+	})
+	checkInvalid(t, "PyPI", []string{
+		"", "abc", "1.0-beta-1-x", "1.0+", "1.0+local!", "1..0", "1.0.", "0462de5b544ed4731aa2fb23946ac22c01856b80", "1.0 2.0", "1.99999999999999999999",
+	})
+}

@@ -227,6 +227,15 @@ func nodeCompare(ctx context.Context, t *testing.T, pairs [][2]string) ([]int, e
 	return batch(ctx, pairs, "node", "-e", nodeSemver)
 }
 
+// pythonPackaging compares with the packaging library pip uses (Debian's python3-packaging).
+const pythonPackaging = `
+import sys
+from packaging.version import Version
+for line in sys.stdin.read().splitlines():
+    a, b = (Version(x) for x in line.split("\t"))
+    print(-1 if a < b else 1 if a > b else 0)
+`
+
 var truths = []truth{
 	{
 		name:      "dpkg",
@@ -282,6 +291,17 @@ var truths = []truth{
 		setup:     nodeSetup,
 		compare:   nodeCompare,
 		live:      true,
+	},
+	{
+		name:      "pypi",
+		ecosystem: "PyPI",
+		setup: func(*testing.T) error {
+			return exec.Command("/usr/bin/python3", "-c", "import packaging.version").Run()
+		},
+		compare: func(ctx context.Context, t *testing.T, pairs [][2]string) ([]int, error) {
+			return batch(ctx, pairs, "/usr/bin/python3", "-c", pythonPackaging)
+		},
+		live: true,
 	},
 }
 

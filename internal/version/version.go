@@ -88,6 +88,7 @@ var ecosystems = map[string]parser{
 	"Go":        parseGo,
 	"npm":       parseNPM,
 	"crates.io": parseSemver,
+	"PyPI":      parsePyPI,
 }
 
 // folded holds the same parsers keyed by lower-cased name, for callers that spell a name in
