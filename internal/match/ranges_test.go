@@ -137,10 +137,10 @@ func TestEvalAffected(t *testing.T) {
 			v:    "1.0", want: false,
 		},
 		{
-			name: "ECOSYSTEM range in PyPI order",
-			eco:  "PyPI",
-			a:    osv.Affected{Ranges: []osv.Range{{Type: osv.RangeEcosystem, Events: ev("i:0", "f:2.0")}}},
-			v:    "2.0rc1", want: true, wantFixed: "2.0",
+			name: "ECOSYSTEM range in npm order",
+			eco:  "npm",
+			a:    osv.Affected{Ranges: []osv.Range{{Type: osv.RangeEcosystem, Events: ev("i:0", "f:2.0.0")}}},
+			v:    "2.0.0-rc.1", want: true, wantFixed: "2.0.0",
 		},
 		{
 			name: "unknown range type is a problem",

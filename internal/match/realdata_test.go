@@ -1,0 +1,309 @@
+package match_test
+
+import (
+	"archive/zip"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/inventory/dpkg"
+	"github.com/rampartsec/rampart/internal/match"
+	"github.com/rampartsec/rampart/internal/osv"
+	"github.com/rampartsec/rampart/internal/version"
+	"github.com/rampartsec/rampart/internal/vulndb"
+)
+
+// The bundled data, imported once into a temporary database for all tests of this file.
+const bundled = "../../data/vulndb"
+
+var (
+	realOnce sync.Once
+	realDB   *vulndb.DB
+	realErr  error
+	realDir  string
+)
+
+func realDatabase(t *testing.T) *vulndb.DB {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("imports the bundled vulnerability data")
+	}
+	realOnce.Do(func() {
+		paths, err := filepath.Glob(filepath.Join(bundled, "*"))
+		if err != nil {
+			realErr = err
+			return
+		}
+		paths = slices.DeleteFunc(paths, func(p string) bool { return strings.HasSuffix(p, ".md") })
+		realDir, realErr = os.MkdirTemp("", "rampart-match-db-")
+		if realErr != nil {
+			return
+		}
+		if _, realErr = vulndb.Import(context.Background(), realDir, paths, vulndb.ImportOptions{Logger: slog.New(slog.DiscardHandler)}); realErr != nil {
+			return
+		}
+		realDB, realErr = vulndb.Open(realDir)
+	})
+	if realErr != nil {
+		t.Fatalf("import bundled data: %v", realErr)
+	}
+	return realDB
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if realDB != nil {
+		realDB.Close()
+	}
+	if realDir != "" {
+		os.RemoveAll(realDir)
+	}
+	os.Exit(code)
+}
+
+func realMatcher(db *vulndb.DB) *match.Matcher {
+	return match.New(db, match.Options{
+		KEV:    func(cve string) bool { _, ok := db.KEV(cve); return ok },
+		Logger: slog.New(slog.DiscardHandler),
+	})
+}
+
+// zipRecords reads every record of one bundled zip, straight from the file.
+func zipRecords(t *testing.T, name string) []*osv.Vulnerability {
+	t.Helper()
+	zr, err := zip.OpenReader(filepath.Join(bundled, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var out []*osv.Vulnerability
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err := osv.Parse(b); err == nil {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// oracle decides the simplest records independently of the Matcher: a record whose only entry
+// for the package has one range of exactly "introduced 0" then "fixed X" (or "last_affected X")
+// and no versions list. It returns the ids of those records that affect v, and the ids it could
+// decide at all; records outside that shape are left to the Matcher alone.
+func oracle(t *testing.T, recs []*osv.Vulnerability, eco, name, v string, order func(a, b string) (int, error)) (affected, decidable []string) {
+	t.Helper()
+	for _, r := range recs {
+		if r.Withdrawn != nil {
+			continue
+		}
+		var entries []osv.Affected
+		for _, a := range r.Affected {
+			if a.Package.Ecosystem == eco && a.Package.Name == name {
+				entries = append(entries, a)
+			}
+		}
+		if len(entries) != 1 || len(entries[0].Versions) > 0 || len(entries[0].Ranges) != 1 {
+			continue
+		}
+		ev := entries[0].Ranges[0].Events
+		if len(ev) != 2 || ev[0].Introduced != "0" || (ev[1].Fixed == "" && ev[1].LastAffected == "") {
+			continue
+		}
+		bound := ev[1].Fixed + ev[1].LastAffected
+		c, err := order(v, bound)
+		if err != nil {
+			continue
+		}
+		decidable = append(decidable, r.ID)
+		if c < 0 || (ev[1].LastAffected != "" && c == 0) {
+			affected = append(affected, r.ID)
+		}
+	}
+	slices.Sort(affected)
+	return affected, decidable
+}
+
+// matchedRecords lists the record ids behind a package's findings.
+func matchedRecords(fs []finding.Finding, name, path string) []string {
+	var out []string
+	for _, f := range fs {
+		if f.Package.Name == name && f.Location.Path == path {
+			out = append(out, strings.Split(f.Extra["advisories"], ",")...)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// only keeps the ids in keep.
+func only(ids, keep []string) []string {
+	out := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return !slices.Contains(keep, id) })
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func TestRealDataLanguagePackages(t *testing.T) {
+	db := realDatabase(t)
+	semverOrder := func(a, b string) (int, error) {
+		return version.CompareSemver(strings.TrimPrefix(a, "v"), strings.TrimPrefix(b, "v"))
+	}
+	tests := []struct {
+		zip, eco, name, version string
+		order                   func(a, b string) (int, error)
+		mustFind                []string // records known to affect this version
+		mustNotFind             []string
+	}{
+		{zip: "Go-all.zip", eco: "Go", name: "golang.org/x/text", version: "v0.3.5", order: semverOrder, mustFind: []string{"GO-2021-0113"}},
+		{zip: "Go-all.zip", eco: "Go", name: "golang.org/x/text", version: "v0.3.8", order: semverOrder, mustNotFind: []string{"GO-2021-0113"}},
+		// lodash 4.17.15 is past the fixes of the simple records but inside 4.17.15–4.17.19.
+		{zip: "npm-all.zip", eco: "npm", name: "lodash", version: "4.17.15", order: semverOrder, mustFind: []string{"NSWG-ECO-516"}},
+		{zip: "npm-all.zip", eco: "npm", name: "lodash", version: "4.17.4", order: semverOrder, mustNotFind: []string{"NSWG-ECO-516"}},
+		{zip: "npm-all.zip", eco: "npm", name: "lodash", version: "4.17.21", order: semverOrder},
+		{zip: "npm-all.zip", eco: "npm", name: "sequelize", version: "3.0.0", order: semverOrder},
+		{zip: "npm-all.zip", eco: "npm", name: "marked", version: "0.3.0", order: semverOrder},
+		{zip: "Go-all.zip", eco: "Go", name: "stdlib", version: "1.20.14", order: semverOrder},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+"@"+tt.version, func(t *testing.T) {
+			typ := inventory.TypeNpm
+			if tt.eco == "Go" {
+				typ = inventory.TypeGo
+			}
+			inv := &inventory.Inventory{Packages: []inventory.Package{{Type: typ, Name: tt.name, Version: tt.version, Ecosystem: tt.eco, Path: "p"}}}
+			fs, warnings, err := realMatcher(db).Match(context.Background(), inv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range warnings {
+				t.Logf("warning: %s", w)
+			}
+			got := matchedRecords(fs, tt.name, "p")
+			want, decidable := oracle(t, zipRecords(t, tt.zip), tt.eco, tt.name, tt.version, tt.order)
+			if len(decidable) == 0 {
+				t.Fatalf("the data has no simple record for %s: the oracle checks nothing", tt.name)
+			}
+			if diff := cmp.Diff(want, only(got, decidable)); diff != "" {
+				t.Errorf("records matched, on the %d the oracle can decide (-oracle +matcher):\n%s", len(decidable), diff)
+			}
+			for _, id := range tt.mustFind {
+				if !slices.Contains(got, id) {
+					t.Errorf("%s not found in %v", id, got)
+				}
+			}
+			for _, id := range tt.mustNotFind {
+				if slices.Contains(got, id) {
+					t.Errorf("%s found, want it not to affect %s", id, tt.version)
+				}
+			}
+			t.Logf("%s %s: %d findings from %d records (%d decidable by the oracle, %d affected)", tt.name, tt.version, len(fs), len(got), len(decidable), len(want))
+		})
+	}
+}
+
+// TestRealDataDpkg matches this machine's dpkg database, and an older snapshot of it, against the
+// bundled Debian 12 data.
+func TestRealDataDpkg(t *testing.T) {
+	f, err := os.Open("/var/lib/dpkg/status")
+	if err != nil {
+		t.Skipf("no dpkg database here: %v", err)
+	}
+	defer f.Close()
+	pkgs, err := dpkg.Parse(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := realDatabase(t)
+	recs := zipRecords(t, "Debian-all.zip")
+	// The oracle orders versions with dpkg itself, so it shares no code with the Matcher.
+	if _, err := exec.LookPath("dpkg"); err != nil {
+		t.Skip("no dpkg to order versions with")
+	}
+	memo := map[[2]string]int{}
+	debOrder := func(a, b string) (int, error) {
+		if c, ok := memo[[2]string{a, b}]; ok {
+			return c, nil
+		}
+		c := 0
+		for _, op := range []struct {
+			op string
+			c  int
+		}{{"lt", -1}, {"gt", 1}} {
+			err := exec.Command("dpkg", "--compare-versions", a, op.op, b).Run()
+			var ee *exec.ExitError
+			switch {
+			case err == nil:
+				c = op.c
+			case errors.As(err, &ee) && ee.ExitCode() == 1:
+			default:
+				return 0, err
+			}
+		}
+		memo[[2]string{a, b}] = c
+		return c, nil
+	}
+
+	// The installed versions, and every package pushed back to a version far older than any fix,
+	// so that the bundled fixes apply.
+	installed := &inventory.Inventory{OS: inventory.OS{Family: "debian", Version: "12"}}
+	old := &inventory.Inventory{OS: installed.OS}
+	for _, p := range pkgs {
+		p.Ecosystem = "Debian:12"
+		installed.Packages = append(installed.Packages, p)
+		p.Version, p.SourceVersion = "0.0.1-1", ""
+		old.Packages = append(old.Packages, p)
+	}
+	for name, inv := range map[string]*inventory.Inventory{"installed": installed, "old": old} {
+		t.Run(name, func(t *testing.T) {
+			fs, _, err := realMatcher(db).Match(context.Background(), inv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checked, total := 0, 0
+			for _, p := range inv.Packages {
+				src, v := p.Name, p.Version
+				if p.SourceName != "" {
+					src = p.SourceName
+				}
+				if p.SourceVersion != "" {
+					v = p.SourceVersion
+				}
+				want, decidable := oracle(t, recs, "Debian:12", src, v, debOrder)
+				got := only(matchedRecords(fs, p.Name, p.Path), decidable)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("%s %s (source %s %s) (-oracle +matcher):\n%s", p.Name, p.Version, src, v, diff)
+				}
+				checked += len(decidable)
+				total += len(want)
+			}
+			if checked == 0 {
+				t.Fatal("no bundled Debian record concerns this machine's packages: the test checks nothing")
+			}
+			t.Logf("%d packages, %d findings; oracle decided %d package×record pairs, %d affected", len(inv.Packages), len(fs), checked, total)
+			if name == "old" && total == 0 {
+				t.Error("an inventory older than every fix matched nothing")
+			}
+		})
+	}
+}
