@@ -9,6 +9,7 @@ import (
 	"github.com/rampartsec/rampart/internal/inventory/npm"
 	"github.com/rampartsec/rampart/internal/inventory/osrelease"
 	"github.com/rampartsec/rampart/internal/inventory/python"
+	"github.com/rampartsec/rampart/internal/inventory/ruby"
 )
 
 // packageAnalyzers is the one place the inventory analyzers are listed (no init() registration).
@@ -19,6 +20,7 @@ func packageAnalyzers() []inventory.Analyzer {
 		apk.Analyzer{},
 		npm.Analyzer{},
 		python.Analyzer{},
+		ruby.Analyzer{},
 		gobinary.Analyzer{},
 		dotnet.Analyzer{},
 	}
