@@ -1,0 +1,1 @@
+curl -H 'Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6InN2Yy1iaWxsaW5nIiwiaWF0IjoxNzM1Njg5NjAwfQ.SzsSGXA8BP5O2oNFHt2dwfoStU6gUlhBtYnhOtX68Jq' https://api.acme.example/v1/invoices

@@ -1,0 +1,4 @@
+#!/bin/sh
+export GITHUB_TOKEN=ghp_6agoj8OCk1eNz4zBskt6fXmC9h9Ob7h1uob1
+git clone https://x-access-token:ghs_v4OoleNOAdOXbjRRt3BgAQMJC0Zvt7Y2fAD8@github.com/acme/app.git
+GH_PAT=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

@@ -1,0 +1,3 @@
+DEBUG = False
+SECRET_KEY = 'lcmnPqQ1ZKdhMavF0kgHMPBnZ8WpldDP6v0dB%fFjONnzWCUB2'
+ALLOWED_HOSTS = ['*']
