@@ -348,6 +348,7 @@ func TestConcurrentReaderDuringImport(t *testing.T) {
 					return
 				}
 				reads.Add(1)
+				time.Sleep(2 * time.Millisecond) // leave the import some CPU
 			}
 		})
 	}
