@@ -8,6 +8,7 @@ import (
 	"github.com/rampartsec/rampart/internal/inventory/gobinary"
 	"github.com/rampartsec/rampart/internal/inventory/npm"
 	"github.com/rampartsec/rampart/internal/inventory/osrelease"
+	"github.com/rampartsec/rampart/internal/inventory/php"
 	"github.com/rampartsec/rampart/internal/inventory/python"
 	"github.com/rampartsec/rampart/internal/inventory/ruby"
 )
@@ -21,6 +22,7 @@ func packageAnalyzers() []inventory.Analyzer {
 		npm.Analyzer{},
 		python.Analyzer{},
 		ruby.Analyzer{},
+		php.Analyzer{},
 		gobinary.Analyzer{},
 		dotnet.Analyzer{},
 	}
