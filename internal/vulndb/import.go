@@ -250,6 +250,9 @@ func (b *builder) addSource(ctx context.Context, path string, o Origin) error {
 	if err != nil {
 		return err
 	}
+	if sm.Name == "" {
+		return nil
+	}
 	switch {
 	case sm.EPSSModel != "" || (sm.EPSS > 0 && sm.Records+sm.KEV == 0):
 		sm.Kind = "epss"
@@ -340,19 +343,33 @@ func (b *builder) addZip(ctx context.Context, path string, zr *zip.Reader, sm *S
 	return b.run(ctx, len(files), read, sm)
 }
 
+// addDir imports the OSV and KEV JSON files under dir as one source, and every zip, EPSS CSV
+// and gzip file under it as a source of its own, so `rampart db import data/vulndb` takes a
+// directory of downloads as it is. Other files (READMEs, notices) are ignored.
 func (b *builder) addDir(ctx context.Context, dir string, sm *SourceMeta) error {
-	var files []string
+	var files, archives []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.Type().IsRegular() && strings.HasSuffix(strings.ToLower(d.Name()), ".json") {
+		if !d.Type().IsRegular() {
+			return ctx.Err()
+		}
+		switch name := strings.ToLower(d.Name()); {
+		case strings.HasSuffix(name, ".json"):
 			files = append(files, p)
+		case strings.HasSuffix(name, ".zip"), strings.HasSuffix(name, ".csv"), strings.HasSuffix(name, ".gz"):
+			archives = append(archives, p)
 		}
 		return ctx.Err()
 	})
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrInvalidSource, dir, err)
+	}
+	for _, a := range archives {
+		if err := b.addSource(ctx, a, Origin{}); err != nil {
+			return err
+		}
 	}
 	read := func(i int) (string, []byte, error) {
 		f, err := os.Open(files[i])
@@ -366,6 +383,12 @@ func (b *builder) addDir(ctx context.Context, dir string, sm *SourceMeta) error 
 		}
 		rel, _ := filepath.Rel(dir, files[i])
 		return filepath.Base(dir) + ": " + rel, raw, nil
+	}
+	switch {
+	case len(files) == 0 && len(archives) > 0:
+		sm.Name = "" // nothing of its own: not recorded as a source
+	case len(files) == 1 && sm.Name == filepath.Base(dir):
+		sm.Name = filepath.Base(files[0]) // the KEV catalog in a directory of downloads
 	}
 	return b.run(ctx, len(files), read, sm)
 }

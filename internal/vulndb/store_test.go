@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -418,5 +419,27 @@ func TestCheckAge(t *testing.T) {
 				t.Errorf("%s: warning %q lacks %q", tt.name, got, w)
 			}
 		}
+	}
+}
+
+// TestImportDirectoryOfDownloads imports data/vulndb as one directory: the zips become sources of
+// their own and the result equals importing the files one by one.
+func TestImportDirectoryOfDownloads(t *testing.T) {
+	_, want := importShipped(t)
+	got, err := Import(context.Background(), t.TempDir(), []string{shippedDir}, ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Records != want.Records || got.KEV != want.KEV || got.Withdrawn != want.Withdrawn {
+		t.Errorf("directory import: records %d kev %d withdrawn %d; files: %d %d %d", got.Records, got.KEV, got.Withdrawn, want.Records, want.KEV, want.Withdrawn)
+	}
+	var names []string
+	for _, s := range got.Sources {
+		names = append(names, s.Name+"/"+s.Kind)
+	}
+	slices.Sort(names)
+	wantNames := []string{"Debian-all.zip/osv", "Go-all.zip/osv", "PyPI-all.zip/osv", "known_exploited_vulnerabilities.json/kev", "npm-all.zip/osv"}
+	if diff := cmp.Diff(wantNames, names); diff != "" {
+		t.Errorf("sources (-want +got):\n%s", diff)
 	}
 }
