@@ -15,6 +15,7 @@ import (
 	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/report"
 	"github.com/rampartsec/rampart/internal/sbom"
+	"github.com/rampartsec/rampart/internal/vulndb"
 )
 
 // Scanner names accepted by --scanners.
@@ -30,7 +31,10 @@ var knownScanners = []string{scanPkg, scanVuln, scanSecret, scanMalware, scanMis
 
 // availableScanners are those this build implements; asking for another is a usage error, not a
 // silent "nothing found".
-var availableScanners = []string{scanPkg}
+var availableScanners = []string{scanPkg, scanVuln}
+
+// defaultScanners run when --scanners is not given.
+var defaultScanners = []string{scanVuln, scanPkg}
 
 // artifactFlags are the flags that say how to open an artifact.
 type artifactFlags struct {
@@ -92,12 +96,15 @@ func (f *outputFlags) writer(stdout io.Writer) (io.Writer, func() error, error) 
 	return file, file.Close, nil
 }
 
-var imageFormats = []string{"table", "json", sbom.FormatCycloneDXJSON, sbom.FormatSPDXJSON}
+var imageFormats = []string{"table", "json", formatSARIF, sbom.FormatCycloneDXJSON, sbom.FormatSPDXJSON}
+
+const formatSARIF = "sarif"
 
 func newImageCmd(g *globals) *cobra.Command {
 	var af artifactFlags
 	var of outputFlags
 	var scanners []string
+	var vf vulnFlags
 	cmd := &cobra.Command{
 		Use:   "image REF",
 		Short: "Scan a container image",
@@ -119,16 +126,50 @@ dir:PATH, or a path to an existing archive or directory.`,
 			if !slices.Contains(imageFormats, of.format) {
 				return withCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", of.format, strings.Join(imageFormats, ", ")))
 			}
+			settings, err := vf.load()
+			if err != nil {
+				return err
+			}
+			// Open the database before the (long) image scan, so a missing one fails fast. When
+			// vuln is only the default and nothing gates on it, a missing database is a warning:
+			// listing packages needs none.
+			var db *vulndb.DB
+			var skipped string
+			if slices.Contains(scanners, scanVuln) {
+				db, err = openVulnDB(&vf)
+				if err != nil {
+					if cmd.Flags().Changed("scanners") || settings.gate || codeFor(err) != ExitDatabase {
+						return err
+					}
+					skipped = "vulnerability scan skipped: " + err.Error()
+					g.logger.Warn(skipped)
+				} else {
+					defer db.Close()
+				}
+			}
 			rep, err := scanArtifact(cmd.Context(), g, &af, args[0])
 			if err != nil {
 				return err
 			}
-			return writeReport(g, &of, rep, true)
+			if skipped != "" {
+				rep.Warnings = append(rep.Warnings, skipped)
+			}
+			if db != nil {
+				if err := matchVulns(cmd.Context(), g, db, vf.offline, rep); err != nil {
+					return err
+				}
+			}
+			settings.filter(g, rep, time.Now())
+			if err := writeReport(g, &of, rep, slices.Contains(scanners, scanPkg)); err != nil {
+				return err
+			}
+			return settings.gateErr(rep)
 		},
 	}
 	af.register(cmd)
 	of.register(cmd, "table", imageFormats)
-	cmd.Flags().StringSliceVar(&scanners, "scanners", []string{scanPkg}, "what to look for: "+strings.Join(knownScanners, ","))
+	vf.register(cmd)
+	cmd.Flags().StringSliceVar(&scanners, "scanners", defaultScanners, "what to look for: "+strings.Join(knownScanners, ","))
 	return cmd
 }
 
@@ -228,6 +269,8 @@ func writeReport(g *globals, of *outputFlags, rep *report.Report, listPackages b
 		err = report.WriteJSON(w, rep)
 	case "table":
 		err = report.WriteTable(w, rep, listPackages)
+	case formatSARIF:
+		err = report.WriteSARIF(w, rep)
 	default:
 		err = sbom.Encode(w, of.format, rep)
 	}

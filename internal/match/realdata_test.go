@@ -3,6 +3,7 @@ package match_test
 import (
 	"archive/zip"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -102,6 +103,31 @@ func zipRecords(t *testing.T, name string) []*osv.Vulnerability {
 		if v, err := osv.Parse(b); err == nil {
 			out = append(out, v)
 		}
+	}
+	return out
+}
+
+// kevCatalog reads the CVE ids of the bundled CISA KEV catalog straight from its file.
+func kevCatalog(t *testing.T) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(bundled, "known_exploited_vulnerabilities.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cat struct {
+		Vulnerabilities []struct {
+			CVE string `json:"cveID"`
+		} `json:"vulnerabilities"`
+	}
+	if err := json.Unmarshal(b, &cat); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, v := range cat.Vulnerabilities {
+		out[v.CVE] = true
+	}
+	if len(out) == 0 {
+		t.Fatal("empty KEV catalog")
 	}
 	return out
 }
@@ -236,6 +262,7 @@ func TestRealDataDpkg(t *testing.T) {
 	}
 	db := realDatabase(t)
 	recs := zipRecords(t, "Debian-all.zip")
+	kev := kevCatalog(t)
 	// The oracle orders versions with dpkg itself, so it shares no code with the Matcher.
 	if _, err := exec.LookPath("dpkg"); err != nil {
 		t.Skip("no dpkg to order versions with")
@@ -304,6 +331,18 @@ func TestRealDataDpkg(t *testing.T) {
 			if name == "old" && total == 0 {
 				t.Error("an inventory older than every fix matched nothing")
 			}
+			// KEV flags, against the catalog file itself.
+			kevs := 0
+			for _, f := range fs {
+				want := slices.ContainsFunc(append([]string{f.ID}, f.Aliases...), func(id string) bool { return kev[id] })
+				if f.KEV != want {
+					t.Errorf("%s %s: KEV = %v, catalog says %v", f.Package.Name, f.ID, f.KEV, want)
+				}
+				if want {
+					kevs++
+				}
+			}
+			t.Logf("%d findings flagged KEV", kevs)
 		})
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/rampartsec/rampart/internal/finding"
 )
 
 // WriteTable writes a human-readable summary: the artifact, its packages when listPackages is
@@ -34,7 +36,7 @@ func WriteTable(w io.Writer, r *Report, listPackages bool) error {
 	if len(r.Findings) > 0 {
 		fmt.Fprintln(w)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "KIND\tID\tSEVERITY\tPACKAGE / LOCATION\tFIXED IN\tTITLE")
+		fmt.Fprintln(tw, "KIND\tID\tSEVERITY\tPACKAGE / LOCATION\tFIXED IN\tNOTES\tTITLE")
 		for _, f := range r.Findings {
 			where := f.Location.Path
 			if f.Location.Line > 0 {
@@ -52,11 +54,7 @@ func WriteTable(w io.Writer, r *Report, listPackages bool) error {
 			} else if f.Kind == "vulnerability" {
 				fixed = "no fix yet"
 			}
-			id := f.ID
-			if f.KEV {
-				id += " (KEV)"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Kind, id, f.Severity, where, fixed, truncate(f.Title, 60))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Kind, f.ID, f.Severity, where, fixed, notes(&f), truncate(f.Title, 60))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -66,6 +64,25 @@ func WriteTable(w io.Writer, r *Report, listPackages bool) error {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
 	return nil
+}
+
+// notes sums up what raises or lowers a finding's urgency: known exploitation (KEV), the EPSS
+// probability, and whether a Go binary links the vulnerable code ("symbol absent").
+func notes(f *finding.Finding) string {
+	var n []string
+	if f.KEV {
+		n = append(n, "KEV")
+	}
+	if f.EPSS != nil {
+		n = append(n, fmt.Sprintf("EPSS %.0f%%", *f.EPSS*100))
+	}
+	if s := f.Extra["symbol"]; s != "" {
+		n = append(n, "symbol "+s)
+	}
+	if len(n) == 0 {
+		return "-"
+	}
+	return strings.Join(n, ", ")
 }
 
 func osLabel(r *Report) string {

@@ -1,0 +1,204 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/match"
+	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/vulndb"
+)
+
+// vulnFlags are the flags of the vulnerability scanner and of the filters and gate that apply
+// to every reported finding.
+type vulnFlags struct {
+	dbDir         string
+	offline       bool
+	severities    []string
+	ignoreUnfixed bool
+	failOn        string
+	ignoreFile    string
+	vexFile       string
+}
+
+// vulnDBDefaultDir is where `rampart db` keeps the database unless told otherwise:
+// $RAMPART_DB_DIR, else "db" under the cache directory.
+func vulnDBDefaultDir() string {
+	if d := os.Getenv("RAMPART_DB_DIR"); d != "" {
+		return d
+	}
+	return filepath.Join(defaultCacheDir(), "db")
+}
+
+func (f *vulnFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.dbDir, "db-dir", vulnDBDefaultDir(), "vulnerability database directory (see `rampart db`)")
+	fl.BoolVar(&f.offline, "offline", false, "use only the local vulnerability database; never suggest or attempt a download")
+	fl.StringSliceVar(&f.severities, "severity", nil, "report only findings of these severities (UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL)")
+	fl.BoolVar(&f.ignoreUnfixed, "ignore-unfixed", false, "do not report vulnerabilities that have no fixed version")
+	fl.StringVar(&f.failOn, "fail-on", "", "exit with code 3 when a reported finding is at or above this severity")
+	fl.StringVar(&f.ignoreFile, "ignorefile", "", "YAML file of findings to ignore (id, package, reason, expires)")
+	fl.StringVar(&f.vexFile, "vex", "", "OpenVEX JSON document: not_affected and fixed statements suppress findings")
+	sev := cobra.FixedCompletions([]string{"UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"}, cobra.ShellCompDirectiveNoFileComp)
+	cmd.RegisterFlagCompletionFunc("severity", sev)
+	cmd.RegisterFlagCompletionFunc("fail-on", sev)
+}
+
+// vulnSettings are the flags, checked and with their files read.
+type vulnSettings struct {
+	severities    map[finding.Severity]bool // nil: every severity
+	ignoreUnfixed bool
+	failOn        finding.Severity
+	gate          bool
+	ignore        *match.IgnoreFile
+	vex           *match.VEX
+}
+
+// load checks the flags and reads the ignore and VEX files. Its errors are usage errors.
+func (f *vulnFlags) load() (*vulnSettings, error) {
+	s := &vulnSettings{ignoreUnfixed: f.ignoreUnfixed}
+	for _, v := range f.severities {
+		sev, err := finding.ParseSeverity(v)
+		if err != nil {
+			return nil, withCode(ExitUsage, fmt.Errorf("--severity: %w", err))
+		}
+		if s.severities == nil {
+			s.severities = map[finding.Severity]bool{}
+		}
+		s.severities[sev] = true
+	}
+	if f.failOn != "" {
+		sev, err := finding.ParseSeverity(f.failOn)
+		if err != nil {
+			return nil, withCode(ExitUsage, fmt.Errorf("--fail-on: %w", err))
+		}
+		s.failOn, s.gate = sev, true
+	}
+	if f.ignoreFile != "" {
+		b, err := os.ReadFile(f.ignoreFile)
+		if err != nil {
+			return nil, withCode(ExitUsage, fmt.Errorf("--ignorefile: %w", err))
+		}
+		if s.ignore, err = match.ParseIgnoreFile(b); err != nil {
+			return nil, withCode(ExitUsage, fmt.Errorf("--ignorefile %s: %w", f.ignoreFile, err))
+		}
+	}
+	if f.vexFile != "" {
+		b, err := os.ReadFile(f.vexFile)
+		if err != nil {
+			return nil, withCode(ExitUsage, fmt.Errorf("--vex: %w", err))
+		}
+		if s.vex, err = match.ParseVEX(b); err != nil {
+			return nil, withCode(ExitUsage, fmt.Errorf("--vex %s: %w", f.vexFile, err))
+		}
+	}
+	return s, nil
+}
+
+// openVulnDB opens the database, mapping its absence or damage to ExitDatabase with a hint.
+// The caller must Close the DB.
+func openVulnDB(f *vulnFlags) (*vulndb.DB, error) {
+	db, err := vulndb.Open(f.dbDir)
+	switch {
+	case err == nil:
+		return db, nil
+	case errors.Is(err, vulndb.ErrNoDatabase):
+		hint := "run `rampart db import data/vulndb` (bundled data) or `rampart db update`"
+		if f.offline {
+			hint = "run `rampart db import data/vulndb` or import OSV files you downloaded elsewhere"
+		}
+		return nil, withCode(ExitDatabase, fmt.Errorf("no vulnerability database in %s: %w; %s", f.dbDir, err, hint))
+	case errors.Is(err, vulndb.ErrCorrupt), errors.Is(err, vulndb.ErrSchema):
+		return nil, withCode(ExitDatabase, fmt.Errorf("vulnerability database in %s: %w; rebuild it with `rampart db import` or `rampart db update`", f.dbDir, err))
+	}
+	return nil, withCode(ExitDatabase, fmt.Errorf("open vulnerability database %s: %w", f.dbDir, err))
+}
+
+// matchVulns adds the vulnerability findings of rep's packages to rep, with the matcher's
+// warnings and a warning when the database is old.
+func matchVulns(ctx context.Context, g *globals, db *vulndb.DB, offline bool, rep *report.Report) error {
+	m := match.New(db, match.Options{
+		KEV: func(cve string) bool { _, ok := db.KEV(cve); return ok },
+		EPSS: func(cve string) (float64, bool) {
+			e, ok := db.EPSS(cve)
+			return e.Score, ok
+		},
+		Logger: g.logger,
+	})
+	inv := &inventory.Inventory{OS: rep.Artifact.OS, Packages: rep.Packages}
+	fs, warnings, err := m.Match(ctx, inv)
+	if err != nil {
+		return withCode(ExitDatabase, fmt.Errorf("match vulnerabilities: %w", err))
+	}
+	rep.Findings = append(rep.Findings, fs...)
+	rep.Warnings = append(rep.Warnings, warnings...)
+	if st, err := db.Status(); err == nil {
+		if w := vulndb.CheckAge(st, vulndb.DefaultMaxAge); w != "" {
+			if offline {
+				w = strings.Replace(w, "run `rampart db update`", "import newer data with `rampart db import`", 1)
+			}
+			g.logger.Warn(w)
+			rep.Warnings = append(rep.Warnings, w)
+		}
+	}
+	return nil
+}
+
+// filter applies VEX, the ignore file, --ignore-unfixed and --severity to rep's findings, in
+// that order, and sorts what is left.
+func (s *vulnSettings) filter(g *globals, rep *report.Report, now time.Time) {
+	fs := rep.Findings
+	if s.vex != nil {
+		var n int
+		fs, n = s.vex.Apply(fs)
+		g.logger.Debug("VEX statements suppressed findings", "count", n)
+	}
+	if s.ignore != nil {
+		var n int
+		var warnings []string
+		fs, n, warnings = s.ignore.Apply(fs, now)
+		for _, w := range warnings {
+			g.logger.Warn(w)
+		}
+		rep.Warnings = append(rep.Warnings, warnings...)
+		g.logger.Debug("ignore file suppressed findings", "count", n)
+	}
+	kept := fs[:0:0]
+	for _, f := range fs {
+		if s.ignoreUnfixed && f.Kind == finding.KindVulnerability && f.FixedVersion == nil {
+			continue
+		}
+		if s.severities != nil && !s.severities[f.Severity] {
+			continue
+		}
+		kept = append(kept, f)
+	}
+	match.Sort(kept)
+	rep.Findings = kept
+}
+
+// gateErr returns an ExitGate error when a reported finding is at or above --fail-on.
+func (s *vulnSettings) gateErr(rep *report.Report) error {
+	if !s.gate {
+		return nil
+	}
+	n := 0
+	for _, f := range rep.Findings {
+		if f.Severity.Rank() >= s.failOn.Rank() {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return withCode(ExitGate, fmt.Errorf("%d findings at or above %s", n, s.failOn))
+}
