@@ -46,6 +46,15 @@
 //     PEP 440 normalises), by github.com/aquasecurity/go-pep440-version, after turning "-" and
 //     "_" in a local version into "." as PEP 440 asks. Legacy, non-PEP 440 versions are invalid,
 //     as they are to pip. Checked against Python's packaging library.
+//   - Maven: ComparableVersion of Maven 3.8 (numbers, then qualifiers alpha < beta < milestone <
+//     rc < snapshot < release < sp, then unknown qualifiers alphabetically; ga, final and release
+//     are the release, cr is rc, trailing zeros do not count). Rampart's own implementation:
+//     github.com/masahiro331/go-mvn-version parses ".X" qualifiers differently from Maven.
+//     Empty strings and white space are refused. Checked against Maven's own ComparableVersion.
+//   - RubyGems: Gem::Version#<=> (any letter makes a pre-release, "-" is ".pre.", trailing
+//     zeros do not count). Rampart's own implementation: github.com/aquasecurity/go-gem-version
+//     splits letters one by one. The empty version RubyGems reads as 0 is refused. Checked
+//     against RubyGems.
 //
 // # Concurrency
 //

@@ -117,3 +117,56 @@ func TestComparePyPI(t *testing.T) {
 		"", "abc", "1.0-beta-1-x", "1.0+", "1.0+local!", "1..0", "1.0.", "0462de5b544ed4731aa2fb23946ac22c01856b80", "1.0 2.0", "1.99999999999999999999",
 	})
 }
+
+func TestCompareMaven(t *testing.T) {
+	checkOrders(t, "Maven", []order{
+		{"1", "1.0.0", 0}, // trailing zeros do not count
+		{"1.0", "1-0", 0},
+		{"1.0-ga", "1.0", 0}, // ga, final and release are the release
+		{"1.0.0.Final", "1.0.0", 0},
+		{"2.0.0.RELEASE", "2.0.0", 0},
+		{"1-alpha-1", "1-beta-1", -1}, // alpha < beta < milestone < rc < snapshot < release < sp
+		{"1-beta-1", "1-m1", -1},
+		{"1-m1", "1-rc1", -1},
+		{"1-rc1", "1-SNAPSHOT", -1},
+		{"1-SNAPSHOT", "1", -1},
+		{"1", "1-sp1", -1},
+		{"1-cr1", "1-rc1", 0}, // cr is rc
+		{"1.0a1", "1.0-alpha-1", 0},
+		{"1.0.0.Beta2", "1-beta-2", 0}, // ".X" reads like "-X"
+		{"1-abc", "1-def", -1},         // unknown qualifiers, alphabetically, after sp
+		{"1-sp", "1-abc", -1},
+		{"1-1", "1.1", -1}, // "-1" sorts before ".1"
+		{"1.10", "1.9", 1},
+		{"5.3.18", "5.3.9", 1},
+		{"2.13.4.2", "2.13.4", 1},
+		{"2.17.0-rc1", "2.17.0", -1},
+		{"31.1-jre", "31.1-android", 1},
+		{"9.4.44.v20210927", "9.4.43.v20210629", 1},
+		{"99999999999999999999", "9999999999", 1}, // past a long
+		{"1.0.0009", "1.0.9", 0},
+	})
+	checkInvalid(t, "Maven", []string{"", " 1.0", "1.0 beta", "1.0\t", "1.0é"})
+}
+
+func TestCompareRubyGems(t *testing.T) {
+	checkOrders(t, "RubyGems", []order{
+		{"1", "1.0.0", 0},
+		{"1.0.a", "1.0", -1}, // any letter makes a pre-release
+		{"1.0.a", "1.0.alpha", -1},
+		{"1.0.beta", "1.0.b", 1},
+		{"1.0.alpha", "1.0.beta", -1},
+		{"1.0.rc1", "1.0", -1},
+		{"1.0-rc1", "1.0.pre.rc1", 0}, // "-" is ".pre."
+		{"1.0-1", "1.0", -1},
+		{"1.0.a9", "1.0.a10", -1},
+		{"1.0.RC1", "1.0.rc1", -1}, // case matters: "RC" < "rc"
+		{"1.10", "1.9", 1},
+		{"01.2", "1.2", 0},
+		{"7.1.0.beta1", "7.0.8.1", 1},
+		{"6.1.7.10", "6.1.7.6", 1},
+		{"1.0.a.0", "1.0.a", 0},
+		{"100000000000000000000", "99999999999999999999", 1},
+	})
+	checkInvalid(t, "RubyGems", []string{"", "a1.0", "1.0_1", "1.16.5-x86_64-linux", "1..0", "1.0.", "1.0+1", "-1"})
+}

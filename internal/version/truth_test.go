@@ -303,6 +303,52 @@ var truths = []truth{
 		},
 		live: true,
 	},
+	{
+		name:      "maven",
+		ecosystem: "Maven",
+		setup: func(*testing.T) error {
+			if err := lookPath("java"); err != nil {
+				return err
+			}
+			_, err := mavenArtifactJar()
+			return err
+		},
+		compare: func(ctx context.Context, t *testing.T, pairs [][2]string) ([]int, error) {
+			jar, err := mavenArtifactJar()
+			if err != nil {
+				return nil, err
+			}
+			return batch(ctx, pairs, "java", "-cp", jar, filepath.Join("testdata", "MavenCompare.java"))
+		},
+		live: false, // a JVM start and a compile: seconds
+	},
+	{
+		name:      "rubygems",
+		ecosystem: "RubyGems",
+		setup:     func(*testing.T) error { return lookPath("ruby") },
+		compare: func(ctx context.Context, t *testing.T, pairs [][2]string) ([]int, error) {
+			return batch(ctx, pairs, "ruby", "-e", rubyGems)
+		},
+		live: true,
+	},
+}
+
+// rubyGems compares with RubyGems' own Gem::Version.
+const rubyGems = `
+STDIN.each_line do |l|
+  a, b = l.chomp.split("\t", 2)
+  puts(Gem::Version.new(a) <=> Gem::Version.new(b))
+end
+`
+
+// mavenArtifactJar finds the maven-artifact jar of Debian's maven package, which holds
+// ComparableVersion.
+func mavenArtifactJar() (string, error) {
+	m, _ := filepath.Glob("/usr/share/maven-repo/org/apache/maven/maven-artifact/3.*/maven-artifact-3.*.jar")
+	if len(m) == 0 {
+		return "", errors.New("no maven-artifact jar (apt-get install maven)")
+	}
+	return m[0], nil
 }
 
 func TestTruth(t *testing.T) {

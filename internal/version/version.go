@@ -89,6 +89,8 @@ var ecosystems = map[string]parser{
 	"npm":       parseNPM,
 	"crates.io": parseSemver,
 	"PyPI":      parsePyPI,
+	"Maven":     parseMaven,
+	"RubyGems":  parseGem,
 }
 
 // folded holds the same parsers keyed by lower-cased name, for callers that spell a name in
