@@ -268,3 +268,38 @@ func TestFindingDetails(t *testing.T) {
 		t.Errorf("Title = %q, want one of the records' summaries", f.Title)
 	}
 }
+
+// FuzzMatchRecord feeds arbitrary OSV records (the database is untrusted input) through the
+// Matcher: it must not panic, and every finding must name a vulnerability and a package.
+func FuzzMatchRecord(f *testing.F) {
+	paths, _ := filepath.Glob("testdata/vulndb/*.json")
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	inv := &inventory.Inventory{Packages: []inventory.Package{
+		{Type: inventory.TypeDpkg, Name: "libssl3", SourceName: "openssl", Version: "3.0.11-1~deb12u2", Ecosystem: "Debian:12"},
+		{Type: inventory.TypeNpm, Name: "lodash", Version: "4.17.15", Ecosystem: "npm"},
+		{Type: inventory.TypePython, Name: "PyYAML", Version: "5.3.1", Ecosystem: "PyPI"},
+		{Type: inventory.TypeGo, Name: "golang.org/x/text", Version: "v0.3.5", Ecosystem: "Go", GoVersion: "go1.21rc2", Symbols: []string{"golang.org/x/text/language.Parse"}},
+	}}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := osv.Parse(b)
+		if err != nil {
+			return
+		}
+		m := New(&memSource{recs: []*osv.Vulnerability{v}}, Options{Logger: slog.New(slog.DiscardHandler)})
+		fs, _, err := m.Match(context.Background(), inv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fs {
+			if f.ID == "" || f.Package == nil || f.Package.Name == "" {
+				t.Fatalf("finding without id or package: %+v", f)
+			}
+		}
+	})
+}
