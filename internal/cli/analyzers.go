@@ -6,6 +6,7 @@ import (
 	"github.com/rampartsec/rampart/internal/inventory/dotnet"
 	"github.com/rampartsec/rampart/internal/inventory/dpkg"
 	"github.com/rampartsec/rampart/internal/inventory/gobinary"
+	"github.com/rampartsec/rampart/internal/inventory/java"
 	"github.com/rampartsec/rampart/internal/inventory/npm"
 	"github.com/rampartsec/rampart/internal/inventory/osrelease"
 	"github.com/rampartsec/rampart/internal/inventory/php"
@@ -25,5 +26,6 @@ func packageAnalyzers() []inventory.Analyzer {
 		php.Analyzer{},
 		gobinary.Analyzer{},
 		dotnet.Analyzer{},
+		java.Analyzer{},
 	}
 }
