@@ -1,0 +1,53 @@
+# Rampart's entry points. Run `make help` for the list. The test, demo and fixture targets need a
+# Debian 12 machine and root: they install packages and start dockerd and two registries.
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X github.com/rampartsec/rampart/internal/cli.version=$(VERSION)
+FUZZTIME ?= 10s
+# Extra flags for `go test`, e.g. TESTFLAGS='-run TestSourcesAgree -v'.
+TESTFLAGS ?=
+
+export RAMPART_TEST_CACHE ?= /var/cache/rampart-test
+export RAMPART_TEST_ENV   ?= $(RAMPART_TEST_CACHE)/env.json
+
+.PHONY: help build test test-setup fixtures unit demo fuzz lint bench clean clean-cache
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+build: ## build bin/rampart, versioned from git describe
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/rampart ./cmd/rampart
+
+test-setup: ## install packages; start dockerd and the test registries (idempotent)
+	scripts/test-setup.sh
+
+fixtures: test-setup ## build the fixture images once per machine; load and push them
+	scripts/fixtures.sh
+
+test: fixtures ## set up everything, then run the whole suite; missing fixtures fail
+	RAMPART_REQUIRE_FIXTURES=1 $(GO) test -timeout 30m $(TESTFLAGS) ./...
+
+unit: ## the suite without setup: integration tests skip unless RAMPART_TEST_ENV exists
+	$(GO) test -short $(TESTFLAGS) ./...
+
+demo: build ## build a small Debian image with debootstrap and scan it
+	scripts/demo.sh
+
+fuzz: ## run every Fuzz target for FUZZTIME (default 10s) each
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+bench: build ## benchmarks against other scanners (scripts/bench.sh)
+	scripts/bench.sh
+
+clean: ## remove build output (not the machine's fixture cache)
+	rm -rf bin/
+
+clean-cache: ## remove the fixture cache; the next `make test` rebuilds it (minutes)
+	rm -rf $(RAMPART_TEST_CACHE)/fixtures-* $(RAMPART_TEST_CACHE)/demo-* $(RAMPART_TEST_ENV)
