@@ -20,6 +20,7 @@ import (
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/inventory"
 	"github.com/rampartsec/rampart/internal/inventory/dpkg"
+	"github.com/rampartsec/rampart/internal/inventory/gobinary"
 	"github.com/rampartsec/rampart/internal/match"
 	"github.com/rampartsec/rampart/internal/osv"
 	"github.com/rampartsec/rampart/internal/version"
@@ -345,4 +346,113 @@ func TestRealDataDpkg(t *testing.T) {
 			t.Logf("%d findings flagged KEV", kevs)
 		})
 	}
+}
+
+// TestRealDataGoBinary builds two real binaries against golang.org/x/text v0.3.5, one calling
+// language.ParseAcceptLanguage (named by GO-2021-0113) and one using only golang.org/x/text/width,
+// reads them with the gobinary analyzer and checks symbol presence against `go tool nm` and the
+// record's own symbol list. (language.Parse itself is inlined into its callers and leaves no
+// symbol of its own: symbol tables cannot show inlined calls.)
+func TestRealDataGoBinary(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go toolchain")
+	}
+	db := realDatabase(t)
+	mod := t.TempDir()
+	files := map[string]string{
+		"go.mod":             "module example.com/vulnapp\n\ngo 1.22\n\nrequire golang.org/x/text v0.3.5\n",
+		"cmd/uses/main.go":   "package main\n\nimport (\n\t\"fmt\"\n\n\t\"golang.org/x/text/language\"\n)\n\nfunc main() { fmt.Println(language.ParseAcceptLanguage(\"en-GB;q=0.8\")) }\n",
+		"cmd/avoids/main.go": "package main\n\nimport (\n\t\"fmt\"\n\n\t\"golang.org/x/text/width\"\n)\n\nfunc main() { fmt.Println(width.Narrow.String(\"ａｂｃ\")) }\n",
+	}
+	for name, content := range files {
+		p := filepath.Join(mod, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inv := &inventory.Inventory{}
+	wantSymbol := map[string]string{}
+	for _, name := range []string{"uses", "avoids"} {
+		bin := filepath.Join(mod, "bin", name)
+		cmd := exec.Command(goTool, "build", "-mod=mod", "-o", bin, "./cmd/"+name)
+		cmd.Dir = mod
+		cmd.Env = append(os.Environ(), "GOWORK=off", "GOTOOLCHAIN=local", "GOFLAGS=")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", name, err, out)
+		}
+		nm, err := exec.Command(goTool, "tool", "nm", bin).Output()
+		if err != nil {
+			t.Fatalf("go tool nm: %v", err)
+		}
+		wantSymbol["usr/bin/"+name] = "absent"
+		for _, sym := range goSymbols(t, db, "GO-2021-0113") {
+			if strings.Contains(string(nm), " "+sym+"\n") {
+				wantSymbol["usr/bin/"+name] = "present"
+			}
+		}
+		f, err := os.Open(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		fi, _ := f.Stat()
+		res, err := gobinary.Analyzer{}.Analyze(context.Background(), &inventory.File{Path: "usr/bin/" + name, Info: fi, Content: f, Size: fi.Size()})
+		if err != nil || res == nil {
+			t.Fatalf("analyze %s: %v, %v", name, res, err)
+		}
+		inv.Packages = append(inv.Packages, res.Packages...)
+	}
+	if wantSymbol["usr/bin/uses"] != "present" || wantSymbol["usr/bin/avoids"] != "absent" {
+		t.Fatalf("go tool nm disagrees with the test's premise: %v", wantSymbol)
+	}
+	fs, warnings, err := realMatcher(db).Match(context.Background(), inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range warnings {
+		t.Logf("warning: %s", w)
+	}
+	got := map[string]string{}
+	for _, f := range fs {
+		if strings.Contains(f.Extra["advisories"], "GO-2021-0113") {
+			got[f.Location.Path] = f.Extra["symbol"]
+		}
+	}
+	if diff := cmp.Diff(wantSymbol, got); diff != "" {
+		t.Errorf("GO-2021-0113 symbol presence (-go tool nm +matcher):\n%s", diff)
+	}
+}
+
+// goSymbols lists the "pkgpath.Symbol" names a Go record's ecosystem_specific names.
+func goSymbols(t *testing.T, db *vulndb.DB, id string) []string {
+	t.Helper()
+	v, err := db.ByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, a := range v.Affected {
+		var es struct {
+			Imports []struct {
+				Path    string   `json:"path"`
+				Symbols []string `json:"symbols"`
+			} `json:"imports"`
+		}
+		if json.Unmarshal(a.EcosystemSpecific, &es) != nil {
+			continue
+		}
+		for _, imp := range es.Imports {
+			for _, s := range imp.Symbols {
+				out = append(out, imp.Path+"."+s)
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("%s lists no symbols", id)
+	}
+	return out
 }
