@@ -89,6 +89,7 @@ func newRoot(g *globals) *cobra.Command {
 	pf.StringVar(&g.cacheDir, "cache-dir", defaultCacheDir(), "directory for the layer analysis cache")
 	pf.BoolVar(&g.noCache, "no-cache", false, "neither read nor write the layer cache")
 	root.AddCommand(newImageCmd(g), newSBOMCmd(g), newVersionCmd(g))
+	root.AddCommand(newDBCmd(g))
 	return root
 }
 

@@ -317,11 +317,21 @@ func isEPSS(head []byte) bool {
 
 func (b *builder) addZip(ctx context.Context, path string, zr *zip.Reader, sm *SourceMeta) error {
 	var files []*zip.File
+	var newest time.Time
 	for _, f := range zr.File {
 		if !f.FileInfo().IsDir() && strings.HasSuffix(strings.ToLower(f.Name), ".json") {
 			files = append(files, f)
+			if m := f.Modified; m.After(newest) {
+				newest = m
+			}
 		}
 	}
+	// Some databases (Go's) publish zero modified times: then the archive's dates tell the age.
+	defer func() {
+		if sm.Updated.IsZero() && newest.Year() > 1980 {
+			sm.Updated = newest.UTC()
+		}
+	}()
 	read := func(i int) (string, []byte, error) {
 		f := files[i]
 		name := filepath.Base(path) + ": " + f.Name
@@ -388,7 +398,11 @@ func (b *builder) addDir(ctx context.Context, dir string, sm *SourceMeta) error 
 	case len(files) == 0 && len(archives) > 0:
 		sm.Name = "" // nothing of its own: not recorded as a source
 	case len(files) == 1 && sm.Name == filepath.Base(dir):
-		sm.Name = filepath.Base(files[0]) // the KEV catalog in a directory of downloads
+		// The KEV catalog in a directory of downloads: name it after itself.
+		sm.Name = filepath.Base(files[0])
+		if abs, err := filepath.Abs(files[0]); err == nil {
+			sm.Path = abs
+		}
 	}
 	return b.run(ctx, len(files), read, sm)
 }
