@@ -12,6 +12,7 @@ import (
 	"github.com/rampartsec/rampart/internal/inventory/php"
 	"github.com/rampartsec/rampart/internal/inventory/python"
 	"github.com/rampartsec/rampart/internal/inventory/ruby"
+	"github.com/rampartsec/rampart/internal/inventory/rustbinary"
 )
 
 // packageAnalyzers is the one place the inventory analyzers are listed (no init() registration).
@@ -27,5 +28,6 @@ func packageAnalyzers() []inventory.Analyzer {
 		gobinary.Analyzer{},
 		dotnet.Analyzer{},
 		java.Analyzer{},
+		rustbinary.Analyzer{},
 	}
 }
