@@ -55,6 +55,15 @@
 //     zeros do not count). Rampart's own implementation: github.com/aquasecurity/go-gem-version
 //     splits letters one by one. The empty version RubyGems reads as 0 is refused. Checked
 //     against RubyGems.
+//   - Packagist: Composer's VersionParser::normalize ("v1.2" is 1.2.0.0, "1.0-b2" is
+//     1.0.0.0-beta2, "2.x-dev" is 2.9999999.9999999.9999999-dev), then PHP's version_compare
+//     (dev < alpha < beta < RC < release < patch), as Composer's Comparator does. Rampart's own
+//     implementation of both. Named branches ("dev-main", "master") are refused: Composer
+//     orders them against nothing. Checked against Composer and PHP.
+//   - NuGet: NuGet.Versioning's default order (up to four numbers, 1.0 = 1.0.0.0; release
+//     labels part by part, numbers before text, text ignoring case; metadata ignored).
+//     Rampart's own implementation, tested against NuGet's documented rules only: no NuGet
+//     client runs here.
 //
 // # Concurrency
 //

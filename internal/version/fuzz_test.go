@@ -40,12 +40,14 @@ func fuzzOrdering(f *testing.F, ecosystem, seeds string) {
 	})
 }
 
-func FuzzDebian(f *testing.F)   { fuzzOrdering(f, "Debian", "dpkg.versions") }
-func FuzzRPM(f *testing.F)      { fuzzOrdering(f, "Red Hat", "rpm.versions") }
-func FuzzAlpine(f *testing.F)   { fuzzOrdering(f, "Alpine", "apk.versions") }
-func FuzzGo(f *testing.F)       { fuzzOrdering(f, "Go", "go.versions") }
-func FuzzNPM(f *testing.F)      { fuzzOrdering(f, "npm", "npm.versions") }
-func FuzzSemver(f *testing.F)   { fuzzOrdering(f, "crates.io", "semver.versions") }
-func FuzzPyPI(f *testing.F)     { fuzzOrdering(f, "PyPI", "pypi.versions") }
-func FuzzMaven(f *testing.F)    { fuzzOrdering(f, "Maven", "maven.versions") }
-func FuzzRubyGems(f *testing.F) { fuzzOrdering(f, "RubyGems", "rubygems.versions") }
+func FuzzDebian(f *testing.F)    { fuzzOrdering(f, "Debian", "dpkg.versions") }
+func FuzzRPM(f *testing.F)       { fuzzOrdering(f, "Red Hat", "rpm.versions") }
+func FuzzAlpine(f *testing.F)    { fuzzOrdering(f, "Alpine", "apk.versions") }
+func FuzzGo(f *testing.F)        { fuzzOrdering(f, "Go", "go.versions") }
+func FuzzNPM(f *testing.F)       { fuzzOrdering(f, "npm", "npm.versions") }
+func FuzzSemver(f *testing.F)    { fuzzOrdering(f, "crates.io", "semver.versions") }
+func FuzzPyPI(f *testing.F)      { fuzzOrdering(f, "PyPI", "pypi.versions") }
+func FuzzMaven(f *testing.F)     { fuzzOrdering(f, "Maven", "maven.versions") }
+func FuzzRubyGems(f *testing.F)  { fuzzOrdering(f, "RubyGems", "rubygems.versions") }
+func FuzzPackagist(f *testing.F) { fuzzOrdering(f, "Packagist", "composer.versions") }
+func FuzzNuGet(f *testing.F)     { fuzzOrdering(f, "NuGet", "nuget.versions") }

@@ -170,3 +170,52 @@ func TestCompareRubyGems(t *testing.T) {
 	})
 	checkInvalid(t, "RubyGems", []string{"", "a1.0", "1.0_1", "1.16.5-x86_64-linux", "1..0", "1.0.", "1.0+1", "-1"})
 }
+
+func TestCompareNuGet(t *testing.T) {
+	checkOrders(t, "NuGet", []order{
+		{"1.0", "1.0.0", 0},
+		{"1", "1.0.0.0", 0},
+		{"1.0.0.1", "1.0.0", 1}, // a fourth number
+		{"1.0.0.10", "1.0.0.9", 1},
+		{"01.0", "1.0", 0}, // System.Version reads leading zeros
+		{"1.0.0-beta", "1.0.0", -1},
+		{"1.0.0-beta", "1.0.0-BETA", 0}, // labels ignore case
+		{"1.0.0-alpha", "1.0.0-beta", -1},
+		{"1.0.0-beta.2", "1.0.0-beta.10", -1},
+		{"1.0.0-1", "1.0.0-alpha", -1}, // numbers before text
+		{"1.0.0-beta", "1.0.0-beta.1", -1},
+		{"1.0.0-rc.1+build.5", "1.0.0-rc.1", 0}, // metadata ignored
+		{"1.0.0+abc", "1.0.0", 0},
+		{"4.0.0-preview1", "4.0.0-preview2", -1},
+		{"4.0.0-preview10", "4.0.0-preview2", -1}, // one text part: compared as text
+		{"6.0.0-rc.2.21480.5", "6.0.0", -1},
+		{" 1.2.3 ", "1.2.3", 0},
+	})
+	checkInvalid(t, "NuGet", []string{
+		"", "1.0.0.0.0", "v1.0", "1..0", "1.0.0-", "1.0.0-beta..1", "1.0.0-01", "1.0.0+", "1.0.0-beta_1", "2147483648.0", "-1.0", "1.0.0-beté",
+	})
+}
+
+func TestComparePackagist(t *testing.T) {
+	checkOrders(t, "Packagist", []order{
+		{"1", "1.0.0.0", 0},
+		{"v1.2.3", "1.2.3", 0},
+		{"1.0.0.1", "1.0.0", 1},
+		{"1.0-dev", "1.0-alpha1", -1}, // dev < alpha < beta < RC < release < patch
+		{"1.0-alpha1", "1.0-beta1", -1},
+		{"1.0-b1", "1.0-beta1", 0},
+		{"1.0-beta2", "1.0-RC1", -1},
+		{"1.0-rc1", "1.0-RC1", 0},
+		{"1.0-RC1", "1.0", -1},
+		{"1.0", "1.0-patch1", -1},
+		{"1.0-pl1", "1.0-p1", 0},
+		{"1.0-beta.2", "1.0-beta.10", -1},
+		{"1.0-stable", "1.0", 0},
+		{"1.0+build.1", "1.0", 0},
+		{"2.x-dev", "2.99.0", 1}, // a numeric branch sorts after its releases
+		{"1.0 as 2.0", "1.0", 0},
+		{"1.10", "1.9", 1},
+		{"2023.01.01", "2023-01-01", 1}, // 2023.01.01.0 (classical) vs 2023.01.01 (date)
+	})
+	checkInvalid(t, "Packagist", []string{"", "dev-master", "master", "dev-feature/x", "1.0-foo", "latest", "1..0", "-1.0", "1.2.3.4.5"})
+}

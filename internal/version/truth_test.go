@@ -331,6 +331,21 @@ var truths = []truth{
 		},
 		live: true,
 	},
+	{
+		name:      "composer",
+		ecosystem: "Packagist",
+		setup: func(*testing.T) error {
+			if err := lookPath("php"); err != nil {
+				return err
+			}
+			_, err := os.Stat("/usr/share/php/Composer/Semver/autoload.php")
+			return err // apt-get install php-cli php-composer-semver
+		},
+		compare: func(ctx context.Context, t *testing.T, pairs [][2]string) ([]int, error) {
+			return batch(ctx, pairs, "php", "-r", composer)
+		},
+		live: true,
+	},
 }
 
 // rubyGems compares with RubyGems' own Gem::Version.
@@ -339,6 +354,17 @@ STDIN.each_line do |l|
   a, b = l.chomp.split("\t", 2)
   puts(Gem::Version.new(a) <=> Gem::Version.new(b))
 end
+`
+
+// composer normalises with Composer's VersionParser and compares with version_compare, as
+// Composer's Comparator does.
+const composer = `
+require "/usr/share/php/Composer/Semver/autoload.php";
+$p = new Composer\Semver\VersionParser();
+while (($l = fgets(STDIN)) !== false) {
+    [$a, $b] = explode("\t", rtrim($l, "\n"), 2);
+    echo version_compare($p->normalize($a), $p->normalize($b)), "\n";
+}
 `
 
 // mavenArtifactJar finds the maven-artifact jar of Debian's maven package, which holds
@@ -354,5 +380,50 @@ func mavenArtifactJar() (string, error) {
 func TestTruth(t *testing.T) {
 	for _, tr := range truths {
 		t.Run(tr.name, func(t *testing.T) { runTruth(t, tr) })
+	}
+}
+
+// TestComposerNormalize holds composerNormalize to Composer's own VersionParser::normalize,
+// recorded in testdata/truth/composer.normalize. Named branches, which Composer keeps as
+// "dev-NAME", must be refused.
+func TestComposerNormalize(t *testing.T) {
+	path := filepath.Join("testdata", "truth", "composer.normalize")
+	lines := readLines(t, path)
+	if *update {
+		var in bytes.Buffer
+		for _, l := range lines {
+			in.WriteString(strings.SplitN(l, "\t", 2)[0] + "\n")
+		}
+		cmd := exec.Command("php", "-r", `require "/usr/share/php/Composer/Semver/autoload.php";
+$p = new Composer\Semver\VersionParser();
+while (($l = fgets(STDIN)) !== false) {
+    $l = rtrim($l, "\n");
+    try { $n = $p->normalize($l); } catch (Exception $e) { $n = "!invalid"; }
+    echo $l, "\t", $n, "\n";
+}`)
+		cmd.Stdin = &in
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("php: %v", err)
+		}
+		head := "# Composer's VersionParser::normalize of each input (\"!invalid\" where it throws). Rewrite with -update.\n"
+		if err := os.WriteFile(path, append([]byte(head), out...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		lines = readLines(t, path)
+	}
+	for _, l := range lines {
+		in, want, _ := strings.Cut(l, "\t")
+		got, err := composerNormalize(in)
+		switch {
+		case want == "!invalid" || strings.HasPrefix(want, "dev-"):
+			if err == nil {
+				t.Errorf("composerNormalize(%q) = %q, want an error (Composer: %s)", in, got, want)
+			}
+		case err != nil:
+			t.Errorf("composerNormalize(%q): %v, want %q", in, err, want)
+		case got != want:
+			t.Errorf("composerNormalize(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -91,6 +91,8 @@ var ecosystems = map[string]parser{
 	"PyPI":      parsePyPI,
 	"Maven":     parseMaven,
 	"RubyGems":  parseGem,
+	"Packagist": parsePackagist,
+	"NuGet":     parseNuGet,
 }
 
 // folded holds the same parsers keyed by lower-cased name, for callers that spell a name in
