@@ -143,6 +143,12 @@ func TestEvalAffected(t *testing.T) {
 			v:    "2.0.0-rc.1", want: true, wantFixed: "2.0.0",
 		},
 		{
+			name: "ECOSYSTEM range in PEP 440 order",
+			eco:  "PyPI",
+			a:    osv.Affected{Ranges: []osv.Range{{Type: osv.RangeEcosystem, Events: ev("i:0", "f:2.0")}}},
+			v:    "2.0rc1", want: true, wantFixed: "2.0",
+		},
+		{
 			name: "unknown range type is a problem",
 			eco:  "npm",
 			a:    osv.Affected{Ranges: []osv.Range{{Type: "CALVER", Events: ev("i:0")}}},
