@@ -23,6 +23,12 @@ var update = flag.Bool("update", false, "regenerate testdata/truth/*.truth with 
 // versions; NAME.truth holds the tool's verdict on every pair of them, written with -update. The
 // test always holds Rampart to the recorded verdicts, so it needs no tool to run; with -update,
 // or when the tool is present, it asks the tool again.
+//
+// The tools, on Debian: dpkg; rpm (apt-get install rpm); node with node-semver (npm install
+// --prefix ~/.cache/rampart semver, or NODE_PATH); /usr/bin/python3 with python3-packaging;
+// ruby; java with maven (for maven-artifact); php-cli with php-composer-semver. Then:
+//
+//	go test ./internal/version -run 'TestTruth|TestComposerNormalize' -update
 type truth struct {
 	name      string
 	ecosystem string
