@@ -130,6 +130,9 @@ dir:PATH, or a path to an existing archive or directory.`,
 			if err != nil {
 				return err
 			}
+			if _, err := af.ref(args[0]); err != nil {
+				return err
+			}
 			// Open the database before the (long) image scan, so a missing one fails fast. When
 			// vuln is only the default and nothing gates on it, a missing database is a warning:
 			// listing packages needs none.
@@ -142,7 +145,6 @@ dir:PATH, or a path to an existing archive or directory.`,
 						return err
 					}
 					skipped = "vulnerability scan skipped: " + err.Error()
-					g.logger.Warn(skipped)
 				} else {
 					defer db.Close()
 				}
@@ -152,6 +154,8 @@ dir:PATH, or a path to an existing archive or directory.`,
 				return err
 			}
 			if skipped != "" {
+				// Said only once the artifact was read, so that a failed scan has one error line.
+				g.logger.Warn(skipped)
 				rep.Warnings = append(rep.Warnings, skipped)
 			}
 			if db != nil {
