@@ -26,34 +26,40 @@ var ErrNoPclntab = errors.New("gobinary: no pclntab found")
 const maxSection = 256 << 20
 
 // Symbols returns the function names in a Go executable's pclntab, as the linker wrote them
-// ("golang.org/x/text/language.(*Tag).String"), in table order. It returns an error wrapping
-// [ErrNoPclntab] when no table is found.
+// ("golang.org/x/text/language.(*Tag).String"). It returns an error wrapping [ErrNoPclntab]
+// when no table is found.
 func Symbols(r io.ReaderAt) ([]string, error) {
-	tabs, err := pclntabCandidates(r)
+	stages, err := pclntabStages(r)
 	if err != nil {
 		return nil, err
 	}
-	for _, tab := range tabs {
-		if names := parsePclntab(tab); len(names) > 0 {
-			return names, nil
+	for _, stage := range stages {
+		for _, tab := range stage() {
+			if names := parsePclntab(tab); len(names) > 0 {
+				return names, nil
+			}
 		}
 	}
 	return nil, ErrNoPclntab
 }
 
-// pclntabCandidates returns the byte ranges that may hold the pclntab, best first: the
-// dedicated section, the range the runtime.pclntab symbol names, then every table header
-// found by scanning the file's data sections (what is left after stripping).
-func pclntabCandidates(r io.ReaderAt) ([][]byte, error) {
+// stage yields byte ranges that may hold the pclntab. Stages run in order, cheapest and
+// surest first, and later ones only when earlier ones found nothing.
+type stage func() [][]byte
+
+// pclntabStages returns the ways to find the pclntab: the dedicated section, the range the
+// runtime.pclntab symbol names, then every table header found by scanning the file's data
+// sections (what is left after stripping).
+func pclntabStages(r io.ReaderAt) ([]stage, error) {
 	var magic [4]byte
 	if _, err := r.ReadAt(magic[:], 0); err != nil {
 		return nil, fmt.Errorf("read magic: %w", err)
 	}
 	switch {
 	case string(magic[:]) == "\x7fELF":
-		return elfCandidates(r)
+		return elfStages(r)
 	case magic[0] == 'M' && magic[1] == 'Z':
-		return peCandidates(r)
+		return peStages(r)
 	case string(magic[:]) == "\xca\xfe\xba\xbe":
 		ff, err := macho.NewFatFile(r)
 		if err != nil {
@@ -63,30 +69,37 @@ func pclntabCandidates(r io.ReaderAt) ([][]byte, error) {
 			return nil, ErrNoPclntab
 		}
 		// Every slice links the same packages; the first one tells which.
-		return machoCandidates(ff.Arches[0].File)
+		return machoStages(ff.Arches[0].File), nil
 	default:
 		mf, err := macho.NewFile(r)
 		if err != nil {
 			return nil, fmt.Errorf("open mach-o: %w", err)
 		}
-		return machoCandidates(mf)
+		return machoStages(mf), nil
 	}
 }
 
-func elfCandidates(r io.ReaderAt) ([][]byte, error) {
+func elfStages(r io.ReaderAt) ([]stage, error) {
 	ef, err := elf.NewFile(r)
 	if err != nil {
 		return nil, fmt.Errorf("open elf: %w", err)
 	}
-	var out [][]byte
-	for _, name := range []string{".gopclntab", ".data.rel.ro.gopclntab"} {
-		if s := ef.Section(name); s != nil && s.Type != elf.SHT_NOBITS && s.Size <= maxSection {
-			if b, err := s.Data(); err == nil {
-				out = append(out, b)
+	bySection := func() [][]byte {
+		var out [][]byte
+		for _, name := range []string{".gopclntab", ".data.rel.ro.gopclntab"} {
+			if s := ef.Section(name); s != nil && s.Type != elf.SHT_NOBITS && s.Size <= maxSection {
+				if b, err := s.Data(); err == nil {
+					out = append(out, b)
+				}
 			}
 		}
+		return out
 	}
-	if syms, err := ef.Symbols(); err == nil {
+	bySymbol := func() [][]byte {
+		syms, err := ef.Symbols()
+		if err != nil {
+			return nil
+		}
 		var start, end uint64
 		for _, s := range syms {
 			switch s.Name {
@@ -97,74 +110,92 @@ func elfCandidates(r io.ReaderAt) ([][]byte, error) {
 			}
 		}
 		for _, s := range ef.Sections {
-			if start != 0 && end > start && s.Addr <= start && end <= s.Addr+s.Size {
+			if start != 0 && end > start && s.Addr <= start && end <= s.Addr+s.Size && s.Type != elf.SHT_NOBITS {
 				if b := readRange(s.Open(), s.Size, start-s.Addr, end-s.Addr); b != nil {
-					out = append(out, b)
+					return [][]byte{b}
 				}
 			}
 		}
+		return nil
 	}
-	for _, s := range ef.Sections {
-		if s.Type != elf.SHT_PROGBITS || s.Flags&elf.SHF_ALLOC == 0 || s.Flags&elf.SHF_EXECINSTR != 0 || s.Size > maxSection {
-			continue
+	byScan := func() [][]byte {
+		var out [][]byte
+		for _, s := range ef.Sections {
+			if s.Type != elf.SHT_PROGBITS || s.Flags&elf.SHF_ALLOC == 0 || s.Flags&elf.SHF_EXECINSTR != 0 || s.Size > maxSection {
+				continue
+			}
+			if b, err := s.Data(); err == nil {
+				out = append(out, scanPclntab(b)...)
+			}
 		}
-		if b, err := s.Data(); err == nil {
-			out = append(out, scanPclntab(b)...)
-		}
+		return out
 	}
-	return out, nil
+	return []stage{bySection, bySymbol, byScan}, nil
 }
 
-func machoCandidates(mf *macho.File) ([][]byte, error) {
-	var out [][]byte
-	if s := mf.Section("__gopclntab"); s != nil && s.Size <= maxSection {
-		if b, err := s.Data(); err == nil {
-			out = append(out, b)
+func machoStages(mf *macho.File) []stage {
+	bySection := func() [][]byte {
+		if s := mf.Section("__gopclntab"); s != nil && s.Size <= maxSection {
+			if b, err := s.Data(); err == nil {
+				return [][]byte{b}
+			}
 		}
+		return nil
 	}
-	for _, s := range mf.Sections {
-		if s.Name == "__text" || s.Size > maxSection || s.Flags&0xff == 0x1 /* S_ZEROFILL */ {
-			continue
+	byScan := func() [][]byte {
+		var out [][]byte
+		for _, s := range mf.Sections {
+			if s.Name == "__text" || s.Size > maxSection || s.Flags&0xff == 0x1 /* S_ZEROFILL */ {
+				continue
+			}
+			if b, err := s.Data(); err == nil {
+				out = append(out, scanPclntab(b)...)
+			}
 		}
-		if b, err := s.Data(); err == nil {
-			out = append(out, scanPclntab(b)...)
-		}
+		return out
 	}
-	return out, nil
+	return []stage{bySection, byScan}
 }
 
-func peCandidates(r io.ReaderAt) ([][]byte, error) {
+func peStages(r io.ReaderAt) ([]stage, error) {
 	pf, err := pe.NewFile(r)
 	if err != nil {
 		return nil, fmt.Errorf("open pe: %w", err)
 	}
-	var out [][]byte
-	var start, end *pe.Symbol
-	for _, s := range pf.Symbols {
-		switch s.Name {
-		case "runtime.pclntab":
-			start = s
-		case "runtime.epclntab":
-			end = s
+	bySymbol := func() [][]byte {
+		var start, end *pe.Symbol
+		for _, s := range pf.Symbols {
+			switch s.Name {
+			case "runtime.pclntab":
+				start = s
+			case "runtime.epclntab":
+				end = s
+			}
 		}
-	}
-	if start != nil && end != nil && start.SectionNumber == end.SectionNumber && start.SectionNumber > 0 &&
-		int(start.SectionNumber) <= len(pf.Sections) {
+		if start == nil || end == nil || start.SectionNumber != end.SectionNumber || start.SectionNumber <= 0 ||
+			int(start.SectionNumber) > len(pf.Sections) {
+			return nil
+		}
 		s := pf.Sections[start.SectionNumber-1]
 		if b := readRange(s.Open(), uint64(s.Size), uint64(start.Value), uint64(end.Value)); b != nil {
-			out = append(out, b)
+			return [][]byte{b}
 		}
+		return nil
 	}
-	for _, s := range pf.Sections {
-		const execute = 0x20000000 // IMAGE_SCN_MEM_EXECUTE
-		if s.Characteristics&execute != 0 || s.Size > maxSection {
-			continue
+	byScan := func() [][]byte {
+		var out [][]byte
+		for _, s := range pf.Sections {
+			const execute = 0x20000000 // IMAGE_SCN_MEM_EXECUTE
+			if s.Characteristics&execute != 0 || s.Size > maxSection {
+				continue
+			}
+			if b, err := s.Data(); err == nil {
+				out = append(out, scanPclntab(b)...)
+			}
 		}
-		if b, err := s.Data(); err == nil {
-			out = append(out, scanPclntab(b)...)
-		}
+		return out
 	}
-	return out, nil
+	return []stage{bySymbol, byScan}, nil
 }
 
 // readRange reads [from, to) of a section of the given size, or returns nil.
@@ -237,10 +268,20 @@ func validHeader(b []byte) bool {
 }
 
 // parsePclntab returns the function names of a table, or nil when it does not parse as one of
-// a Go program (which always holds runtime functions). From Go 1.16 on, the names include
-// those of functions inlined into others, which the function table alone does not list.
+// a Go program (which always holds runtime functions). From Go 1.16 on, the names come from
+// the function name table, which also names the functions inlined into others; older tables
+// are read through debug/gosym, which lists compiled functions only.
 func parsePclntab(data []byte) (names []string) {
 	if !validHeader(data) {
+		return nil
+	}
+	hasRuntime := func(names []string) bool {
+		return slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "runtime.") })
+	}
+	if names := funcNameTable(data); names != nil {
+		if hasRuntime(names) {
+			return names
+		}
 		return nil
 	}
 	// gosym recovers from malformed tables itself in most places; this catches the rest.
@@ -253,17 +294,14 @@ func parsePclntab(data []byte) (names []string) {
 	if err != nil {
 		return nil
 	}
-	runtime := false
 	names = make([]string, 0, len(tab.Funcs))
 	for i := range tab.Funcs {
-		n := tab.Funcs[i].Name
-		runtime = runtime || strings.HasPrefix(n, "runtime.")
-		names = append(names, n)
+		names = append(names, tab.Funcs[i].Name)
 	}
-	if !runtime {
+	if !hasRuntime(names) {
 		return nil
 	}
-	return append(names, funcNameTable(data)...)
+	return names
 }
 
 // funcNameTable returns every name in the function name table of a Go 1.16+ pclntab. The
