@@ -63,16 +63,18 @@ the database they opened.`,
 }
 
 func newDBImportCmd(g *globals, f *dbFlags) *cobra.Command {
-	return &cobra.Command{
+	var add bool
+	cmd := &cobra.Command{
 		Use:   "import PATH...",
 		Short: "Build the database from local files, replacing it",
 		Long: `Build the vulnerability database from exactly these files, replacing the current one.
+With --add, the sources of the current database are imported again beside the new ones.
 
 Each PATH may be an OSV zip (osv.dev's <Ecosystem>/all.zip), a directory (searched recursively:
 OSV JSON records, zips, EPSS CSVs), one OSV JSON record, the CISA KEV catalog JSON, or a FIRST EPSS
 CSV (plain or .gz). Records that do not parse are skipped with a warning; an unreadable file stops
 the import and leaves the old database as it was.`,
-		Example: "  rampart db import data/vulndb\n  rampart db import Go-all.zip PyPI-all.zip known_exploited_vulnerabilities.json",
+		Example: "  rampart db import data/vulndb\n  rampart db import Go-all.zip PyPI-all.zip known_exploited_vulnerabilities.json\n  rampart db import --add epss_scores-current.csv.gz",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return withCode(ExitUsage, errors.New("db import: need at least one PATH"))
@@ -80,13 +82,68 @@ the import and leaves the old database as it was.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := vulndb.Import(cmd.Context(), f.dir, args, vulndb.ImportOptions{Logger: g.logger})
+			opts := vulndb.ImportOptions{Logger: g.logger}
+			paths := args
+			if add {
+				prev, origins, err := currentSources(f.dir)
+				if err != nil {
+					return err
+				}
+				paths = append(prev, slices.DeleteFunc(slices.Clone(args), func(p string) bool { return slices.Contains(prev, absPath(p)) })...)
+				opts.Origins = origins
+			}
+			st, err := vulndb.Import(cmd.Context(), f.dir, paths, opts)
 			if err != nil {
 				return dbError(err)
 			}
 			return printDBResult(g, f, st, nil)
 		},
 	}
+	cmd.Flags().BoolVar(&add, "add", false, "keep the current database's sources (re-read from their recorded paths) and add these")
+	return cmd
+}
+
+// currentSources returns the paths the database in dir was built from, with their origins, so
+// that `db import --add` can build them again.
+func currentSources(dir string) ([]string, map[string]vulndb.Origin, error) {
+	db, err := vulndb.Open(dir)
+	if errors.Is(err, vulndb.ErrNoDatabase) {
+		return nil, nil, nil // nothing to keep
+	}
+	if err != nil {
+		return nil, nil, dbError(err)
+	}
+	defer db.Close()
+	st, err := db.Status()
+	if err != nil {
+		return nil, nil, dbError(err)
+	}
+	var paths []string
+	origins := map[string]vulndb.Origin{}
+	// A directory source imports its zips again itself: skip the zips recorded under it.
+	inDir := func(p string) bool {
+		return slices.ContainsFunc(st.Sources, func(o vulndb.SourceMeta) bool {
+			return o.Path != p && strings.HasPrefix(p, o.Path+string(filepath.Separator))
+		})
+	}
+	for _, s := range st.Sources {
+		if s.Path == "" || slices.Contains(paths, s.Path) || inDir(s.Path) {
+			continue
+		}
+		if _, err := os.Stat(s.Path); err != nil {
+			return nil, nil, withCode(ExitNotFound, fmt.Errorf("db import --add: source %s of the current database: %w", s.Name, err))
+		}
+		paths = append(paths, s.Path)
+		origins[s.Path] = vulndb.Origin{Name: s.Name, URL: s.URL, ETag: s.ETag, LastModified: s.LastModified}
+	}
+	return paths, origins, nil
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }
 
 // updateFlags configure `db update`.

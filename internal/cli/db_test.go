@@ -213,3 +213,35 @@ func TestResolveSources(t *testing.T) {
 		t.Errorf("default sources = %v", defaults)
 	}
 }
+
+func TestDBImportAdd(t *testing.T) {
+	dir := t.TempDir()
+	npm, _ := filepath.Abs("../../data/vulndb/npm-all.zip")
+	kev := "../../data/vulndb/known_exploited_vulnerabilities.json"
+	if res := dbRun(t, "import", "--db-dir", dir, npm); res.code != ExitOK {
+		t.Fatalf("import: exit %d: %s", res.code, res.stderr)
+	}
+	first := dbStatus(t, dir)
+	// --add with a path already in the database does not import it twice.
+	if res := dbRun(t, "import", "--db-dir", dir, "--add", kev, npm); res.code != ExitOK {
+		t.Fatalf("import --add: exit %d: %s", res.code, res.stderr)
+	}
+	st := dbStatus(t, dir)
+	var names []string
+	for _, s := range st.Sources {
+		names = append(names, s.Name)
+	}
+	if diff := cmp.Diff([]string{"npm-all.zip", "known_exploited_vulnerabilities.json"}, names); diff != "" {
+		t.Errorf("sources (-want +got):\n%s", diff)
+	}
+	if st.Records != first.Records || st.KEV == 0 || st.Duplicates != 0 {
+		t.Errorf("after --add: %d records (want %d), %d KEV, %d duplicates", st.Records, first.Records, st.KEV, st.Duplicates)
+	}
+	// Without --add the database holds exactly the new sources.
+	if res := dbRun(t, "import", "--db-dir", dir, kev); res.code != ExitOK {
+		t.Fatalf("import: exit %d: %s", res.code, res.stderr)
+	}
+	if st := dbStatus(t, dir); st.Records != 0 || len(st.Sources) != 1 {
+		t.Errorf("replace: %d records, %d sources; want 0 and 1", st.Records, len(st.Sources))
+	}
+}

@@ -205,8 +205,9 @@ func (d *DB) Path() string {
 // Lookup returns the records that affect package name in ecosystem, sorted by id; none is not an
 // error. The ecosystem and name are normalised with [NormalizeEcosystem] and [NormalizeName].
 //
-// An ecosystem with a release ("Debian:12") finds records for that release and records that name
-// the bare ecosystem ("Debian"), never another release's. A bare ecosystem finds records for
+// An ecosystem with a release ("Debian:12") finds records for that release, for that release with
+// further qualifiers ("Ubuntu:22.04" finds "Ubuntu:22.04:LTS") and records that name the bare
+// ecosystem ("Debian"), never another release's. A bare ecosystem finds records for
 // every release. The records are returned whole: the caller picks the affected entries that
 // concern it (osv.Affected.Package).
 //
@@ -259,7 +260,8 @@ func affects(v *osv.Vulnerability, eco, n string) bool {
 			continue
 		}
 		if bare != eco {
-			if ae == eco || ae == bare {
+			// "Ubuntu:22.04" also finds "Ubuntu:22.04:LTS", but not "Ubuntu:Pro:22.04:LTS".
+			if ae == eco || ae == bare || strings.HasPrefix(ae, eco+":") {
 				return true
 			}
 		} else if BaseEcosystem(ae) == eco {

@@ -105,6 +105,7 @@ func Import(ctx context.Context, dir string, paths []string, opts ImportOptions)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Stats{}, fmt.Errorf("import: %w", err)
 	}
+	removeStale(filepath.Join(dir, FileName+".new-*"))
 	tmp, err := os.CreateTemp(dir, FileName+".new-*")
 	if err != nil {
 		return Stats{}, fmt.Errorf("import: %w", err)
@@ -162,6 +163,20 @@ func Import(ctx context.Context, dir string, paths []string, opts ImportOptions)
 	st.Path = final
 	st.Duration = time.Since(start)
 	return st, nil
+}
+
+// staleAfter is the age past which a temporary file is taken to be left by a killed process
+// rather than by an import still running.
+const staleAfter = 24 * time.Hour
+
+// removeStale deletes temporary files matching pattern that are older than staleAfter.
+func removeStale(pattern string) {
+	matches, _ := filepath.Glob(pattern)
+	for _, m := range matches {
+		if fi, err := os.Stat(m); err == nil && time.Since(fi.ModTime()) > staleAfter {
+			os.Remove(m)
+		}
+	}
 }
 
 // syncDir makes the rename durable; failure only weakens crash safety, so it is not an error.

@@ -91,8 +91,8 @@ func TestImportKinds(t *testing.T) {
 		wantEPSS      int
 		wantKind      string
 	}{
-		{"zip", []string{zipPath}, 2, 1, 2, 0, "osv"},
-		{"directory", []string{"testdata/osv"}, 2, 1, 2, 0, "osv"},
+		{"zip", []string{zipPath}, 4, 1, 2, 0, "osv"},
+		{"directory", []string{"testdata/osv"}, 4, 1, 2, 0, "osv"},
 		{"single record", []string{single}, 1, 0, 0, 0, "osv"},
 		{"epss csv", []string{"testdata/epss.csv"}, 0, 0, 1, 3, "epss"},
 		{"epss csv.gz", []string{gzPath}, 0, 0, 1, 3, "epss"},
@@ -171,7 +171,12 @@ func TestReleaseFallback(t *testing.T) {
 		{"Debian:11", "openssl", []string{"TEST-2024-0001", "TEST-2024-0002"}},
 		{"debian:11", "openssl", []string{"TEST-2024-0001", "TEST-2024-0002"}},
 		{"Debian", "openssl", []string{"TEST-2024-0001", "TEST-2024-0002"}},
-		{"Ubuntu:22.04", "openssl", nil},
+		{"Ubuntu:22.04", "openssl", []string{"TEST-2024-0006"}},
+		{"Ubuntu:22.04:LTS", "openssl", []string{"TEST-2024-0006"}},
+		{"Ubuntu:Pro:22.04:LTS", "openssl", []string{"TEST-2024-0007"}},
+		{"Ubuntu:24.04", "openssl", nil},
+		{"Ubuntu", "openssl", []string{"TEST-2024-0006", "TEST-2024-0007"}},
+		{"Alpine:v3.20", "openssl", nil},
 		{"PyPI", "zope-interface", []string{"TEST-2024-0002"}},
 		{"PyPI", "ZOPE_interface", []string{"TEST-2024-0002"}},
 		{"PyPI", "zopeinterface", nil},
@@ -441,5 +446,25 @@ func TestImportDirectoryOfDownloads(t *testing.T) {
 	wantNames := []string{"Debian-all.zip/osv", "Go-all.zip/osv", "PyPI-all.zip/osv", "known_exploited_vulnerabilities.json/kev", "npm-all.zip/osv"}
 	if diff := cmp.Diff(wantNames, names); diff != "" {
 		t.Errorf("sources (-want +got):\n%s", diff)
+	}
+}
+
+func TestImportRemovesStaleTemporaryFiles(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, FileName+".new-123")
+	fresh := filepath.Join(dir, FileName+".new-456") // another import, still running
+	for _, p := range []string{stale, fresh} {
+		os.WriteFile(p, []byte("partial"), 0o600)
+	}
+	old := time.Now().Add(-2 * staleAfter)
+	os.Chtimes(stale, old, old)
+	if _, err := Import(context.Background(), dir, []string{"testdata/osv/TEST-2024-0001.json"}, ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("stale temporary file kept")
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("a running import's file was removed: %v", err)
 	}
 }

@@ -129,6 +129,7 @@ func Update(ctx context.Context, dir string, sources []Source, opts UpdateOption
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return UpdateStats{}, fmt.Errorf("update: %w", err)
 	}
+	removeStale(filepath.Join(cache, "*.new-*"))
 
 	type result struct {
 		src     Source
