@@ -238,3 +238,30 @@ func FuzzParseVEX(f *testing.F) {
 		v.Apply([]finding.Finding{{ID: "CVE-1", Aliases: []string{"GHSA-1"}, Package: &finding.Package{Name: "a", PURL: "pkg:npm/a@1"}}})
 	})
 }
+
+func TestIgnoreBySourcePackage(t *testing.T) {
+	inv := &inventory.Inventory{Packages: []inventory.Package{
+		{Type: inventory.TypeDpkg, Name: "libssl3", SourceName: "openssl", Version: "3.0.11-1~deb12u2", Ecosystem: "Debian:12", Path: "var/lib/dpkg/status"},
+		{Type: inventory.TypeDpkg, Name: "openssl", Version: "3.0.11-1~deb12u2", Ecosystem: "Debian:12", Path: "var/lib/dpkg/status"},
+	}}
+	fs, _, err := New(loadSource(t), Options{Logger: slog.New(slog.DiscardHandler)}).Match(context.Background(), inv)
+	if err != nil || len(fs) != 2 {
+		t.Fatalf("Match() = %v, %v; want two findings", keys(fs), err)
+	}
+	for _, tt := range []struct {
+		pkg  string
+		kept []string
+	}{
+		{"openssl", nil}, // the source package covers both binaries
+		{"libssl3", []string{"openssl CVE-2024-0001"}},
+	} {
+		f, err := ParseIgnoreFile([]byte("ignore:\n  - id: CVE-2024-0001\n    package: " + tt.pkg + "\n    reason: test\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept, _, _ := f.Apply(fs, time.Now())
+		if diff := cmp.Diff(tt.kept, keys(kept)); diff != "" {
+			t.Errorf("package %s: kept mismatch (-want +got):\n%s", tt.pkg, diff)
+		}
+	}
+}

@@ -20,8 +20,9 @@ var ErrInvalidIgnoreFile = errors.New("match: invalid ignore file")
 type IgnoreRule struct {
 	// ID is a vulnerability ID or any of its aliases ("CVE-2021-23337", "GHSA-…").
 	ID string `yaml:"id"`
-	// Package, when set, limits the rule to packages of that name or package URL; a PURL
-	// without a version matches every version.
+	// Package, when set, limits the rule to packages of that name, of that source package
+	// name (an OS package's), or of that package URL; a PURL without a version matches every
+	// version.
 	Package string `yaml:"package,omitempty"`
 	// Reason says why the finding does not apply. It is required.
 	Reason string `yaml:"reason"`
@@ -125,7 +126,7 @@ func namesVuln(f *finding.Finding, id string) bool {
 	return false
 }
 
-// matchesPackage reports whether want, a package name or PURL, names p.
+// matchesPackage reports whether want, a package name, source package name or PURL, names p.
 func matchesPackage(p *finding.Package, want string) bool {
 	if p == nil {
 		return false
@@ -133,5 +134,5 @@ func matchesPackage(p *finding.Package, want string) bool {
 	if strings.HasPrefix(want, "pkg:") {
 		return p.PURL != "" && samePURL(want, p.PURL)
 	}
-	return want == p.Name
+	return want == p.Name || want == p.Source
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/inventory/gobinary"
 	"github.com/rampartsec/rampart/internal/osv"
 )
 
@@ -178,7 +179,7 @@ func plan(inv *inventory.Inventory) ([]query, []string) {
 		// A Go binary whose inventory has no stdlib entry (an SBOM, say) still has a toolchain.
 		if p.Type == inventory.TypeGo && p.GoVersion != "" && !stdlibAt[p.Path] {
 			stdlibAt[p.Path] = true
-			std := &inventory.Package{Type: inventory.TypeGo, Name: "stdlib", Version: toolchainVersion(p.GoVersion),
+			std := &inventory.Package{Type: inventory.TypeGo, Name: "stdlib", Version: gobinary.StdlibVersion(p.GoVersion),
 				Ecosystem: "Go", Path: p.Path, Layer: p.Layer, LayerIndex: p.LayerIndex, GoVersion: p.GoVersion}
 			qs = append(qs, query{pkg: std, ecosystem: "Go", name: "stdlib", version: goToolchainSemver(std.Version)})
 		}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rampartsec/rampart/internal/inventory/gobinary"
 	"github.com/rampartsec/rampart/internal/osv"
 	"github.com/rampartsec/rampart/internal/version"
 )
@@ -185,7 +186,7 @@ func ecosystemOrder(eco string) func(x, y string) (int, error) {
 // goToolchainSemver turns a Go toolchain version ("1.21rc2", "1.20", "1.22.1") into the SemVer
 // form the Go vulnerability database uses for "stdlib" ("1.21.0-rc.2", "1.20.0", "1.22.1").
 func goToolchainSemver(v string) string {
-	v = toolchainVersion(v)
+	v = gobinary.StdlibVersion(v)
 	pre := ""
 	for _, tag := range []string{"rc", "beta", "alpha"} {
 		if i := strings.Index(v, tag); i > 0 {
@@ -201,17 +202,4 @@ func goToolchainSemver(v string) string {
 		v += ".0"
 	}
 	return v + pre
-}
-
-// toolchainVersion strips a toolchain name to its release: "go1.22.1 X:boringcrypto" and
-// "go1.22.1-X:nocoverageredesign" give "1.22.1".
-func toolchainVersion(goVersion string) string {
-	v := strings.TrimPrefix(strings.TrimSpace(goVersion), "go")
-	if i := strings.IndexAny(v, " \t"); i >= 0 {
-		v = v[:i]
-	}
-	if i := strings.Index(v, "-X:"); i >= 0 {
-		v = v[:i]
-	}
-	return v
 }
