@@ -83,25 +83,31 @@ func (f *vulnFlags) load() (*vulnSettings, error) {
 		}
 		s.failOn, s.gate = sev, true
 	}
-	if f.ignoreFile != "" {
-		b, err := os.ReadFile(f.ignoreFile)
-		if err != nil {
-			return nil, withCode(ExitUsage, fmt.Errorf("--ignorefile: %w", err))
-		}
-		if s.ignore, err = match.ParseIgnoreFile(b); err != nil {
-			return nil, withCode(ExitUsage, fmt.Errorf("--ignorefile %s: %w", f.ignoreFile, err))
-		}
+	var err error
+	if s.ignore, err = readFlagFile("--ignorefile", f.ignoreFile, match.ParseIgnoreFile); err != nil {
+		return nil, err
 	}
-	if f.vexFile != "" {
-		b, err := os.ReadFile(f.vexFile)
-		if err != nil {
-			return nil, withCode(ExitUsage, fmt.Errorf("--vex: %w", err))
-		}
-		if s.vex, err = match.ParseVEX(b); err != nil {
-			return nil, withCode(ExitUsage, fmt.Errorf("--vex %s: %w", f.vexFile, err))
-		}
+	if s.vex, err = readFlagFile("--vex", f.vexFile, match.ParseVEX); err != nil {
+		return nil, err
 	}
 	return s, nil
+}
+
+// readFlagFile reads and parses the file a flag names; nil when the flag is empty. Its errors
+// are usage errors.
+func readFlagFile[T any](flag, path string, parse func([]byte) (*T, error)) (*T, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, withCode(ExitUsage, fmt.Errorf("%s: %w", flag, err))
+	}
+	v, err := parse(b)
+	if err != nil {
+		return nil, withCode(ExitUsage, fmt.Errorf("%s %s: %w", flag, path, err))
+	}
+	return v, nil
 }
 
 // openVulnDB opens the database, mapping its absence or damage to ExitDatabase with a hint.
