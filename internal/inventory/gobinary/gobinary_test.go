@@ -222,6 +222,26 @@ func TestPclntabScan(t *testing.T) {
 	}
 }
 
+// TestNoPclntab removes the table: the modules are still reported, without symbols.
+func TestNoPclntab(t *testing.T) {
+	stripped := probe(t, variants[1])
+	objcopy, err := exec.LookPath("objcopy")
+	if err != nil {
+		t.Skip("objcopy not installed")
+	}
+	removed := filepath.Join(t.TempDir(), "removed")
+	if out, err := exec.Command(objcopy, "--remove-section", ".gopclntab", stripped, removed).CombinedOutput(); err != nil {
+		t.Fatalf("objcopy: %v\n%s", err, out)
+	}
+	got, err := analyzeFile(t, removed, "probe")
+	if err != nil || got == nil {
+		t.Fatalf("Analyze = %v, %v; want packages", got, err)
+	}
+	if diff := cmp.Diff(versionM(t, stripped, "probe"), got.Packages, cmpopts.IgnoreFields(inventory.Package{}, "PURL")); diff != "" {
+		t.Errorf("packages (-go version -m +got):\n%s", diff)
+	}
+}
+
 // TestNotGo checks that executables and scripts that are not Go give nil without error.
 func TestNotGo(t *testing.T) {
 	script := filepath.Join(t.TempDir(), "script.sh")

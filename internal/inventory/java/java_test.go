@@ -371,6 +371,25 @@ func TestBadArchives(t *testing.T) {
 	}
 }
 
+// TestAnalyzePartial checks that the analyzer keeps what it read when a nested archive is
+// broken, and fails when the file itself is.
+func TestAnalyzePartial(t *testing.T) {
+	partial := zipOf(t,
+		[2]string{"META-INF/maven/g/a/pom.properties", "groupId=g\nartifactId=a\nversion=1\n"},
+		[2]string{"WEB-INF/lib/broken.jar", "PK\x03\x04garbage"})
+	res, err := Analyzer{}.Analyze(context.Background(), &inventory.File{Path: "srv/app.war", Content: bytes.NewReader(partial), Size: int64(len(partial))})
+	if err != nil || res == nil {
+		t.Fatalf("Analyze(partly broken) = %v, %v; want packages", res, err)
+	}
+	if diff := cmp.Diff([]string{"g:a@1"}, coords(res.Packages)); diff != "" {
+		t.Errorf("packages (-want +got):\n%s", diff)
+	}
+	broken := []byte("PK\x03\x04garbage")
+	if res, err := (Analyzer{}).Analyze(context.Background(), &inventory.File{Path: "srv/x.jar", Content: bytes.NewReader(broken), Size: int64(len(broken))}); err == nil {
+		t.Errorf("Analyze(broken) = %v, want an error", res)
+	}
+}
+
 func TestNestedBudget(t *testing.T) {
 	inner := zipOf(t, [2]string{"META-INF/maven/g/inner/pom.properties", "groupId=g\nartifactId=inner\nversion=2\n"})
 	outer := zipOf(t,
