@@ -31,7 +31,7 @@ var knownScanners = []string{scanPkg, scanVuln, scanSecret, scanMalware, scanMis
 
 // availableScanners are those this build implements; asking for another is a usage error, not a
 // silent "nothing found".
-var availableScanners = []string{scanPkg, scanVuln}
+var availableScanners = []string{scanPkg, scanVuln, scanSecret, scanMalware}
 
 // defaultScanners run when --scanners is not given.
 var defaultScanners = []string{scanVuln, scanPkg}
@@ -105,6 +105,7 @@ func newImageCmd(g *globals) *cobra.Command {
 	var of outputFlags
 	var scanners []string
 	var vf vulnFlags
+	var ff fileScanFlags
 	cmd := &cobra.Command{
 		Use:   "image REF",
 		Short: "Scan a container image",
@@ -133,6 +134,10 @@ dir:PATH, or a path to an existing archive or directory.`,
 			if _, err := af.ref(args[0]); err != nil {
 				return err
 			}
+			plan, err := ff.plan(scanners)
+			if err != nil {
+				return err
+			}
 			// Open the database before the (long) image scan, so a missing one fails fast. When
 			// vuln is only the default and nothing gates on it, a missing database is a warning:
 			// listing packages needs none.
@@ -149,7 +154,7 @@ dir:PATH, or a path to an existing archive or directory.`,
 					defer db.Close()
 				}
 			}
-			rep, err := scanArtifact(cmd.Context(), g, &af, args[0])
+			rep, err := scanArtifact(cmd.Context(), g, &af, args[0], plan)
 			if err != nil {
 				return err
 			}
@@ -162,6 +167,7 @@ dir:PATH, or a path to an existing archive or directory.`,
 				if err := matchVulns(cmd.Context(), g, db, vf.offline, rep); err != nil {
 					return err
 				}
+				markMalwareAdvisories(rep)
 			}
 			settings.filter(g, rep, time.Now())
 			if err := writeReport(g, &of, rep, slices.Contains(scanners, scanPkg)); err != nil {
@@ -173,6 +179,7 @@ dir:PATH, or a path to an existing archive or directory.`,
 	af.register(cmd)
 	of.register(cmd, "table", imageFormats)
 	vf.register(cmd)
+	ff.register(cmd)
 	cmd.Flags().StringSliceVar(&scanners, "scanners", defaultScanners, "what to look for: "+strings.Join(knownScanners, ","))
 	return cmd
 }
@@ -191,7 +198,7 @@ func newSBOMCmd(g *globals) *cobra.Command {
 			if !slices.Contains(sbomFormats, of.format) {
 				return withCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", of.format, strings.Join(sbomFormats, ", ")))
 			}
-			rep, err := scanArtifact(cmd.Context(), g, &af, args[0])
+			rep, err := scanArtifact(cmd.Context(), g, &af, args[0], &scanPlan{})
 			if err != nil {
 				return err
 			}
@@ -203,8 +210,8 @@ func newSBOMCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// scanArtifact opens the artifact and inventories it.
-func scanArtifact(ctx context.Context, g *globals, af *artifactFlags, arg string) (*report.Report, error) {
+// scanArtifact opens the artifact, inventories it and runs the plan's extra analyzers and config checks.
+func scanArtifact(ctx context.Context, g *globals, af *artifactFlags, arg string, plan *scanPlan) (*report.Report, error) {
 	ref, err := af.ref(arg)
 	if err != nil {
 		return nil, err
@@ -240,7 +247,7 @@ func scanArtifact(ctx context.Context, g *globals, af *artifactFlags, arg string
 	if prog != nil {
 		cfg.Progress = prog
 	}
-	res, err := analysis.New(packageAnalyzers(), cfg).Analyze(ctx, art)
+	res, err := analysis.New(append(packageAnalyzers(), plan.analyzers...), cfg).Analyze(ctx, art)
 	prog.finish()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ref, err)
@@ -255,7 +262,10 @@ func scanArtifact(ctx context.Context, g *globals, af *artifactFlags, arg string
 		},
 		Packages: res.Inventory.Packages,
 		Findings: res.Findings,
-		Warnings: res.Warnings,
+		Warnings: append(plan.warnings, res.Warnings...),
+	}
+	for _, check := range plan.config {
+		check(art, rep)
 	}
 	for _, l := range art.Layers {
 		rep.Artifact.Layers = append(rep.Artifact.Layers, report.Layer{Index: l.Index, DiffID: l.DiffID, Digest: l.Digest, Size: l.Size, CreatedBy: l.CreatedBy})

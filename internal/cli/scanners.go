@@ -1,0 +1,127 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/image"
+	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/malware"
+	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/secret"
+)
+
+// scanPlan is what a scan looks for beyond the package inventory: extra layer analyzers, and
+// checks of the image configuration that run once the artifact is open.
+type scanPlan struct {
+	analyzers []inventory.Analyzer
+	config    []func(art *image.Artifact, rep *report.Report)
+	warnings  []string
+}
+
+// fileScanFlags configure the secret and malware scanners.
+type fileScanFlags struct {
+	secretConfig   string
+	secretBinaries bool
+	secretMaxSize  int64
+	malwareHashes  []string
+	yaraRules      []string
+}
+
+func (f *fileScanFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.secretConfig, "secret-config", "", "YAML file of extra secret rules, disabled rule IDs and allow-paths (see docs/secrets.md)")
+	fl.BoolVar(&f.secretBinaries, "secret-include-binaries", false, "also scan files that look binary for secrets")
+	fl.Int64Var(&f.secretMaxSize, "secret-max-size", 10<<20, "largest file (bytes) scanned for secrets")
+	fl.StringSliceVar(&f.malwareHashes, "malware-hashes", nil, "files of known-malicious SHA-256 hashes (sha256sum lines or MalwareBazaar CSV)")
+	fl.StringSliceVar(&f.yaraRules, "yara-rules", nil, "extra YARA rule files")
+}
+
+// plan builds the scan plan for the chosen scanners. Errors are usage or input errors about the
+// scanners' own configuration files.
+func (f *fileScanFlags) plan(scanners []string) (*scanPlan, error) {
+	p := &scanPlan{}
+	if slices.Contains(scanners, scanSecret) {
+		var user *secret.Config
+		if f.secretConfig != "" {
+			c, err := secret.LoadConfig(f.secretConfig)
+			if err != nil {
+				return nil, withCode(ExitUsage, err)
+			}
+			user = c
+		}
+		s, err := secret.New(user)
+		if err != nil {
+			return nil, withCode(ExitUsage, err)
+		}
+		p.analyzers = append(p.analyzers, secret.NewAnalyzer(s, secret.AnalyzerOptions{MaxFileSize: f.secretMaxSize, IncludeBinaries: f.secretBinaries}))
+		p.config = append(p.config, func(art *image.Artifact, rep *report.Report) {
+			if art.Config == nil {
+				return
+			}
+			c := art.Config.Config
+			var hist []string
+			for _, h := range art.Config.History {
+				hist = append(hist, h.CreatedBy)
+			}
+			rep.Findings = append(rep.Findings, s.ScanConfig(c.Env, c.Labels, c.Cmd, c.Entrypoint, hist)...)
+		})
+	}
+	if slices.Contains(scanners, scanMalware) {
+		hashes := map[string]malware.HashEntry{}
+		for _, path := range f.malwareHashes {
+			fh, err := os.Open(path)
+			if err != nil {
+				return nil, withCode(ExitNotFound, fmt.Errorf("--malware-hashes: %w", err))
+			}
+			m, _, err := malware.ParseHashList(fh, path)
+			fh.Close()
+			if err != nil {
+				return nil, withCode(ExitInvalid, err)
+			}
+			for k, v := range m {
+				hashes[k] = v
+			}
+		}
+		var rules strings.Builder
+		for _, path := range f.yaraRules {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return nil, withCode(ExitNotFound, fmt.Errorf("--yara-rules: %w", err))
+			}
+			rules.Write(b)
+			rules.WriteByte('\n')
+		}
+		s, yerr := malware.New(hashes, rules.String())
+		if yerr != nil {
+			if len(f.yaraRules) > 0 || !strings.Contains(yerr.Error(), "not built in") {
+				return nil, withCode(ExitUsage, yerr)
+			}
+			// Said in the report, never skipped silently: hash matching still runs.
+			p.warnings = append(p.warnings, "malware: "+yerr.Error()+"; only known-hash detection ran")
+		}
+		p.analyzers = append(p.analyzers, malware.NewAnalyzer(s, 0))
+	}
+	return p, nil
+}
+
+// markMalwareAdvisories turns OSV "MAL-" records (malicious packages) into malware findings.
+func markMalwareAdvisories(rep *report.Report) {
+	for i := range rep.Findings {
+		f := &rep.Findings[i]
+		if f.Kind != finding.KindVulnerability {
+			continue
+		}
+		if strings.HasPrefix(f.ID, "MAL-") || slices.ContainsFunc(f.Aliases, func(a string) bool { return strings.HasPrefix(a, "MAL-") }) {
+			f.Kind = finding.KindMalware
+			if f.Severity == finding.SeverityUnknown {
+				f.Severity = finding.SeverityCritical
+			}
+		}
+	}
+}
