@@ -37,7 +37,7 @@ var (
 	realDir  string
 )
 
-func realDatabase(t *testing.T) *vulndb.DB {
+func realDatabase(t testing.TB) *vulndb.DB {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("imports the bundled vulnerability data")
@@ -466,4 +466,34 @@ func goSymbols(t *testing.T, db *vulndb.DB, id string) []string {
 		t.Fatalf("%s lists no symbols", id)
 	}
 	return out
+}
+
+// BenchmarkMatchDpkg matches this machine's dpkg database against the bundled data.
+func BenchmarkMatchDpkg(b *testing.B) {
+	f, err := os.Open("/var/lib/dpkg/status")
+	if err != nil {
+		b.Skipf("no dpkg database here: %v", err)
+	}
+	pkgs, err := dpkg.Parse(context.Background(), f)
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	inv := &inventory.Inventory{OS: inventory.OS{Family: "debian", Version: "12"}}
+	for _, p := range pkgs {
+		p.Ecosystem = "Debian:12"
+		inv.Packages = append(inv.Packages, p)
+	}
+	m := realMatcher(realDatabase(b))
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		fs, _, err := m.Match(context.Background(), inv)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(fs)
+	}
+	b.ReportMetric(float64(len(inv.Packages))*float64(b.N)/b.Elapsed().Seconds(), "pkgs/s")
+	b.ReportMetric(float64(n), "findings")
 }
