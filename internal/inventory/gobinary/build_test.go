@@ -88,8 +88,8 @@ var variants = []variant{
 var buildMu sync.Mutex
 
 // probe returns the path of the probe built as v, building it on first use. Binaries are kept
-// under the user cache directory, keyed by the source, the variant and the local toolchain, so
-// that reruns skip the build and the go1.20.14 download.
+// under $RAMPART_TEST_CACHE (or the user cache directory's rampart-test), keyed by the source,
+// the variant and the local toolchain, so that reruns skip the build and the go1.20.14 download.
 func probe(t *testing.T, v variant) string {
 	t.Helper()
 	if testing.Short() {
@@ -108,11 +108,16 @@ func probe(t *testing.T, v variant) string {
 	}
 	h.Write([]byte(runtime.Version()))
 	key := hex.EncodeToString(h.Sum(nil))[:16]
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
+	// The suite's cache directory when make sets one, else the user's.
+	cache := os.Getenv("RAMPART_TEST_CACHE")
+	if cache == "" {
+		c, err := os.UserCacheDir()
+		if err != nil {
+			c = os.TempDir()
+		}
+		cache = filepath.Join(c, "rampart-test")
 	}
-	dir := filepath.Join(cache, "rampart-test", "gobinary", key)
+	dir := filepath.Join(cache, "gobinary", key)
 	out := filepath.Join(dir, v.name)
 	if _, err := os.Stat(out); err == nil {
 		return out
