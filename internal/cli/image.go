@@ -100,22 +100,53 @@ var imageFormats = []string{"table", "json", formatSARIF, sbom.FormatCycloneDXJS
 
 const formatSARIF = "sarif"
 
+// scanCmdSpec distinguishes `rampart image` from `rampart fs`, which share one implementation.
+type scanCmdSpec struct {
+	use, short, long string
+	defaults         []string
+	// refPrefix is put before the argument ("dir:" for fs).
+	refPrefix string
+}
+
 func newImageCmd(g *globals) *cobra.Command {
+	return newScanCmd(g, scanCmdSpec{
+		use:   "image REF",
+		short: "Scan a container image",
+		long: `Scan a container image: list its packages and report what is wrong with it.
+
+REF is a registry reference (127.0.0.1:5000/app:1, app@sha256:…), docker://NAME for the local
+Docker engine (or --source daemon), docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE[:TAG],
+dir:PATH, or a path to an existing archive or directory.`,
+		defaults: defaultScanners,
+	})
+}
+
+func newFSCmd(g *globals) *cobra.Command {
+	return newScanCmd(g, scanCmdSpec{
+		use:   "fs DIR",
+		short: "Scan a directory: packages, vulnerabilities and secrets",
+		long: `Scan a directory (a project checkout or a root filesystem) the way ` + "`rampart image`" + ` scans an
+image: the same analyzers, scanners, flags and output formats. Symbolic links are not followed.`,
+		defaults:  []string{scanVuln, scanPkg, scanSecret},
+		refPrefix: "dir:",
+	})
+}
+
+func newScanCmd(g *globals, spec scanCmdSpec) *cobra.Command {
 	var af artifactFlags
 	var of outputFlags
 	var scanners []string
 	var vf vulnFlags
 	var ff fileScanFlags
 	cmd := &cobra.Command{
-		Use:   "image REF",
-		Short: "Scan a container image",
-		Long: `Scan a container image: list its packages and report what is wrong with it.
-
-REF is a registry reference (127.0.0.1:5000/app:1, app@sha256:…), docker://NAME for the local
-Docker engine (or --source daemon), docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE[:TAG],
-dir:PATH, or a path to an existing archive or directory.`,
-		Args: usageArgs(1),
+		Use:   spec.use,
+		Short: spec.short,
+		Long:  spec.long,
+		Args:  usageArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if spec.refPrefix != "" && !strings.HasPrefix(args[0], spec.refPrefix) {
+				args[0] = spec.refPrefix + args[0]
+			}
 			for _, s := range scanners {
 				if !slices.Contains(knownScanners, s) {
 					return withCode(ExitUsage, fmt.Errorf("--scanners: unknown scanner %q (known: %s)", s, strings.Join(knownScanners, ", ")))
@@ -180,7 +211,7 @@ dir:PATH, or a path to an existing archive or directory.`,
 	of.register(cmd, "table", imageFormats)
 	vf.register(cmd)
 	ff.register(cmd)
-	cmd.Flags().StringSliceVar(&scanners, "scanners", defaultScanners, "what to look for: "+strings.Join(knownScanners, ","))
+	cmd.Flags().StringSliceVar(&scanners, "scanners", spec.defaults, "what to look for: "+strings.Join(knownScanners, ","))
 	return cmd
 }
 

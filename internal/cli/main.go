@@ -88,7 +88,7 @@ func newRoot(g *globals) *cobra.Command {
 	pf.BoolVarP(&g.verbose, "verbose", "v", false, "debug logging on stderr")
 	pf.StringVar(&g.cacheDir, "cache-dir", defaultCacheDir(), "directory for the layer analysis cache")
 	pf.BoolVar(&g.noCache, "no-cache", false, "neither read nor write the layer cache")
-	root.AddCommand(newImageCmd(g), newSBOMCmd(g), newVersionCmd(g))
+	root.AddCommand(newImageCmd(g), newFSCmd(g), newSBOMCmd(g), newVersionCmd(g))
 	root.AddCommand(newDBCmd(g))
 	return root
 }
