@@ -11,6 +11,7 @@ import (
 	"github.com/rampartsec/rampart/internal/inventory/osrelease"
 	"github.com/rampartsec/rampart/internal/inventory/php"
 	"github.com/rampartsec/rampart/internal/inventory/python"
+	"github.com/rampartsec/rampart/internal/inventory/rpm"
 	"github.com/rampartsec/rampart/internal/inventory/ruby"
 	"github.com/rampartsec/rampart/internal/inventory/rustbinary"
 )
@@ -21,6 +22,7 @@ func packageAnalyzers() []inventory.Analyzer {
 		osrelease.Analyzer{},
 		dpkg.Analyzer{},
 		apk.Analyzer{},
+		rpm.Analyzer{},
 		npm.Analyzer{},
 		python.Analyzer{},
 		ruby.Analyzer{},
