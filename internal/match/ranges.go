@@ -24,9 +24,16 @@ type verdict struct {
 // the ECOSYSTEM ranges are ordered in.
 func evalAffected(a *osv.Affected, eco, v string) verdict {
 	var out verdict
+	eq := ecosystemOrder(eco)
 	for _, listed := range a.Versions {
-		// An explicit list is an enumeration: equality decides, no ordering needed.
-		if listed == v || (eco == "Go" && strings.TrimPrefix(listed, "v") == strings.TrimPrefix(v, "v")) {
+		// An explicit list is an enumeration: equality decides, no ordering needed. Where the
+		// ecosystem has an ordering, equal-but-differently-spelled versions count too
+		// ("1.0" and "1.0.0" in PyPI, "v0.3.5" and "0.3.5" in Go).
+		if listed == v {
+			out.affected = true
+			break
+		}
+		if c, err := eq(listed, v); err == nil && c == 0 {
 			out.affected = true
 			break
 		}

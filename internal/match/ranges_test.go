@@ -161,6 +161,12 @@ func TestEvalAffected(t *testing.T) {
 			v:    "1", want: true, wantProblems: 1,
 		},
 		{
+			name: "versions list: PEP 440 equal spellings",
+			eco:  "PyPI",
+			a:    osv.Affected{Versions: []string{"1.0"}},
+			v:    "1.0.0", want: true,
+		},
+		{
 			name: "Go versions list with and without v",
 			eco:  "Go",
 			a:    osv.Affected{Versions: []string{"0.3.5"}},
