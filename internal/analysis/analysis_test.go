@@ -142,7 +142,7 @@ func TestMergeWhiteoutsAndOrigin(t *testing.T) {
 	if diff := cmp.Diff(want, pkgs(inv)); diff != "" {
 		t.Errorf("packages mismatch (-want +got):\n%s", diff)
 	}
-	if len(findings) != 1 || findings[0].RemovedInLayer != "layer1" || findings[0].Location.Path != "keys/id.secret" {
+	if len(findings) != 1 || findings[0].RemovedInLayer != "layer1" || findings[0].Location.Path != "keys/id.secret" || findings[0].Location.Layer != "layer0" {
 		t.Errorf("findings = %+v, want the deleted secret marked removed in layer1", findings)
 	}
 }

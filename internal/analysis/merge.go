@@ -21,8 +21,16 @@ type entry struct {
 func merge(layers []*LayerResult) (inventory.Inventory, []finding.Finding) {
 	state := map[string]entry{}
 	var findings []finding.Finding
+	// inLayer stamps a finding with the layer its file came from.
+	inLayer := func(f finding.Finding, layer int) finding.Finding {
+		if f.Location.Layer == "" {
+			f.Location.Layer = layers[layer].DiffID
+		}
+		return f
+	}
 	removed := func(p string, e entry, by int) {
 		for _, f := range e.res.Findings {
+			f = inLayer(f, e.layer)
 			f.RemovedInLayer = layers[by].DiffID
 			findings = append(findings, f)
 		}
@@ -88,7 +96,7 @@ func merge(layers []*LayerResult) (inventory.Inventory, []finding.Finding) {
 			inv.Packages = append(inv.Packages, pkg)
 		}
 		for _, f := range e.res.Findings {
-			findings = append(findings, f)
+			findings = append(findings, inLayer(f, e.layer))
 		}
 	}
 	if distroless && inv.OS.Family != "unknown" {
