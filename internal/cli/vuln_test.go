@@ -115,6 +115,7 @@ func TestImageVulnMissingDatabase(t *testing.T) {
 		wantCode int
 	}{
 		{"vuln asked for", []string{"--scanners", "vuln"}, ExitDatabase},
+		{"vuln asked for, offline", []string{"--scanners", "vuln", "--offline"}, ExitDatabase},
 		{"default scanners with a gate", []string{"--fail-on", "LOW"}, ExitDatabase},
 		{"default scanners, no gate: packages still listed", nil, ExitOK},
 		{"pkg only needs no database", []string{"--scanners", "pkg", "--fail-on", "LOW"}, ExitOK},
@@ -129,6 +130,9 @@ func TestImageVulnMissingDatabase(t *testing.T) {
 			if tt.wantCode == ExitDatabase {
 				if !strings.Contains(res.stderr, "rampart db import data/vulndb") || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 {
 					t.Errorf("stderr = %q, want one line with the import hint", res.stderr)
+				}
+				if offline := slices.Contains(tt.args, "--offline"); offline == strings.Contains(res.stderr, "db update") {
+					t.Errorf("stderr = %q: an offline scan must not suggest a download, others should", res.stderr)
 				}
 				return
 			}
