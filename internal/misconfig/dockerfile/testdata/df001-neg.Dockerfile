@@ -1,0 +1,5 @@
+FROM debian:12
+USER root
+RUN useradd -r -u 10001 app
+USER 10001:10001
+HEALTHCHECK CMD true

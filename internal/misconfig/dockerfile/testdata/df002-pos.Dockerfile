@@ -1,0 +1,4 @@
+FROM debian:12 AS base
+HEALTHCHECK CMD true
+FROM debian:12
+USER app

@@ -1,0 +1,6 @@
+FROM debian:12 AS build
+EXPOSE 22
+FROM debian:12
+EXPOSE 2222 22/udp 8022
+USER app
+HEALTHCHECK CMD true

@@ -1,0 +1,5 @@
+FROM debian:12
+EXPOSE 80 22/tcp
+EXPOSE 20-25
+USER app
+HEALTHCHECK CMD true

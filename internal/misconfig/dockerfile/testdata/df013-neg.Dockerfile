@@ -1,0 +1,4 @@
+FROM debian:12
+COPY . .
+USER app
+HEALTHCHECK CMD true
