@@ -34,11 +34,16 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := testenv.Run(t, nil, tt.args...)
+			// -q: nothing but the error. Without it, the error is still the last line.
+			res := testenv.Run(t, nil, append(tt.args, "-q")...)
 			if res.Code != cli.ExitUsage {
 				t.Errorf("%v\nwant exit %d", res, cli.ExitUsage)
 			}
-			errorLine(t, res)
+			line := errorLine(t, res)
+			res = testenv.Run(t, nil, tt.args...)
+			if res.Code != cli.ExitUsage || !strings.HasSuffix(string(res.Stderr), line+"\n") {
+				t.Errorf("%v\nwant exit %d and %q as the last line", res, cli.ExitUsage, line)
+			}
 		})
 	}
 }

@@ -1,7 +1,11 @@
 package e2e
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -19,6 +23,10 @@ func TestSourcesAgree(t *testing.T) {
 	tlsCreds := dockerConfig(t, reg.TLS, reg.Username, reg.Password)
 	caFlag := []string{"--ca-cert", reg.CACert}
 
+	// skopeo rewrote the config in OCI form when it wrote the layout and the archive, so the OCI
+	// sources have another image ID: the one the layout's manifest names.
+	ociID := layoutConfigDigest(t, fx.App.OCILayout)
+
 	// The Docker archive is the reference: `docker save` wrote it from the engine's own image.
 	want := scan(t, nil, "docker-archive:"+fx.App.DockerArchive)
 	wantPkgs := pkgLines(want.Packages, true)
@@ -32,6 +40,7 @@ func TestSourcesAgree(t *testing.T) {
 		flags      []string
 		env        []string
 		wantDigest string // manifest digest the report must name, when the source has one
+		oci        bool   // the image ID is ociID, not the engine's
 	}{
 		{name: "registry", ref: reg.Plain + "/" + app, wantDigest: reg.AppDigestPlain},
 		{name: "registry by digest", ref: reg.Plain + "/" + reg.AppRepository + "@" + reg.AppDigestPlain, wantDigest: reg.AppDigestPlain},
@@ -40,12 +49,12 @@ func TestSourcesAgree(t *testing.T) {
 		{name: "registry:// prefix", ref: "registry://" + reg.Plain + "/" + app, wantDigest: reg.AppDigestPlain},
 		{name: "daemon flag", ref: fx.App.Tag, flags: []string{"--source", "daemon"}},
 		{name: "docker://", ref: "docker://" + fx.App.Tag},
-		{name: "oci layout", ref: "oci:" + fx.App.OCILayout},
-		{name: "oci layout tag", ref: "oci:" + fx.App.OCILayout + ":" + fx.App.OCITag},
-		{name: "oci archive", ref: "oci-archive:" + fx.App.OCIArchive},
-		{name: "oci archive tag", ref: "oci-archive:" + fx.App.OCIArchive + ":" + fx.App.OCITag},
+		{name: "oci layout", ref: "oci:" + fx.App.OCILayout, oci: true},
+		{name: "oci layout tag", ref: "oci:" + fx.App.OCILayout + ":" + fx.App.OCITag, oci: true},
+		{name: "oci archive", ref: "oci-archive:" + fx.App.OCIArchive, oci: true},
+		{name: "oci archive tag", ref: "oci-archive:" + fx.App.OCIArchive + ":" + fx.App.OCITag, oci: true},
 		{name: "plain archive path", ref: fx.App.DockerArchive},
-		{name: "plain layout path", ref: fx.App.OCILayout},
+		{name: "plain layout path", ref: fx.App.OCILayout, oci: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,8 +69,12 @@ func TestSourcesAgree(t *testing.T) {
 			if diff := cmp.Diff(fx.App.DiffIDs, diffIDs); diff != "" {
 				t.Errorf("layers differ from docker image inspect's (-engine +rampart):\n%s", diff)
 			}
-			if rep.Artifact.ID != fx.App.ID {
-				t.Errorf("image ID = %q, want %q", rep.Artifact.ID, fx.App.ID)
+			wantID := fx.App.ID
+			if tt.oci {
+				wantID = ociID
+			}
+			if rep.Artifact.ID != wantID {
+				t.Errorf("image ID = %q, want %q", rep.Artifact.ID, wantID)
 			}
 			if tt.wantDigest != "" && rep.Artifact.Digest != tt.wantDigest {
 				t.Errorf("digest = %q, want the registry's %q", rep.Artifact.Digest, tt.wantDigest)
@@ -117,5 +130,38 @@ func TestDpkgTruth(t *testing.T) {
 				t.Errorf("packages differ from dpkg-query in the image (-dpkg-query +rampart):\n%s", diff)
 			}
 		})
+	}
+}
+
+// layoutConfigDigest reads the config digest of the only image in an OCI layout with plain JSON
+// decoding: index.json names the manifest, the manifest names the config.
+func layoutConfigDigest(t *testing.T, layout string) string {
+	t.Helper()
+	var index struct {
+		Manifests []struct{ Digest string } `json:"manifests"`
+	}
+	var manifest struct {
+		Config struct{ Digest string } `json:"config"`
+	}
+	readJSON(t, filepath.Join(layout, "index.json"), &index)
+	if len(index.Manifests) != 1 {
+		t.Fatalf("%s/index.json lists %d manifests, want 1", layout, len(index.Manifests))
+	}
+	alg, hex, _ := strings.Cut(index.Manifests[0].Digest, ":")
+	readJSON(t, filepath.Join(layout, "blobs", alg, hex), &manifest)
+	if manifest.Config.Digest == "" {
+		t.Fatalf("the manifest in %s names no config", layout)
+	}
+	return manifest.Config.Digest
+}
+
+func readJSON(t *testing.T, file string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", file, err)
 	}
 }
