@@ -106,6 +106,7 @@ func merge(layers []*LayerResult) (inventory.Inventory, []finding.Finding) {
 		pkg := &inv.Packages[i]
 		if pkg.Type.IsOS() {
 			pkg.Ecosystem = inventory.OSEcosystem(inv.OS)
+			pkg.PURL = inventory.OSPURL(inv.OS, *pkg)
 			pkg.Files = nil
 			continue
 		}
