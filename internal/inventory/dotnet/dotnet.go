@@ -1,16 +1,3 @@
-// Package dotnet catalogs NuGet packages from the *.deps.json files that `dotnet publish` and
-// `dotnet build` write next to an application's assemblies.
-//
-// # Usage
-//
-// [Analyzer] wants every file named *.deps.json; [Parse] reads one on its own. Each library
-// of type "package" becomes a package of type "nuget" in the "NuGet" ecosystem, with the name
-// as the file spells it and the version from its "NAME/VERSION" key. Libraries of other types
-// ("project", "reference", "runtimepack") are the application itself, framework references
-// or the runtime, which are not NuGet packages advisories name.
-//
-// A package that no "project" library depends on directly is marked Indirect, using the
-// dependency lists of the "targets" section.
 package dotnet
 
 import (
@@ -41,7 +28,7 @@ var _ inventory.Analyzer = Analyzer{}
 func (Analyzer) Name() string { return "dotnet-deps" }
 
 // Version returns the analyzer's output version.
-func (Analyzer) Version() int { return 1 }
+func (Analyzer) Version() int { return 2 }
 
 // Required wants regular files whose name ends in ".deps.json".
 func (Analyzer) Required(p string, info fs.FileInfo) bool {
@@ -102,16 +89,19 @@ func Parse(r io.Reader) ([]inventory.Package, error) {
 				continue
 			}
 			for name := range lib.Dependencies {
-				direct[strings.ToLower(name)] = true
+				direct[strings.ToLower(strings.TrimPrefix(name, "runtimepack."))] = true
 			}
 		}
 	}
 	var pkgs []inventory.Package
 	for key, lib := range doc.Libraries {
-		if lib.Type != "package" {
+		if lib.Type != "package" && lib.Type != "runtimepack" {
 			continue
 		}
 		name, version, ok := strings.Cut(key, "/")
+		if lib.Type == "runtimepack" {
+			name = strings.TrimPrefix(name, "runtimepack.")
+		}
 		if !ok || name == "" || version == "" {
 			return nil, fmt.Errorf("parse deps.json: library %q is not NAME/VERSION", key)
 		}

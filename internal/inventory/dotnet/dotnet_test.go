@@ -15,14 +15,15 @@ import (
 	"github.com/rampartsec/rampart/internal/inventory"
 )
 
-// jqPackages is the independent truth: the "package" libraries jq finds, as "name@version".
+// jqPackages is the independent truth: the "package" and "runtimepack" libraries jq finds,
+// as "name@version".
 func jqPackages(t *testing.T, file string) []string {
 	t.Helper()
 	jq, err := exec.LookPath("jq")
 	if err != nil {
 		t.Skip("jq not installed")
 	}
-	out, err := exec.Command(jq, "-r", `.libraries | to_entries[] | select(.value.type == "package") | .key | sub("/"; "@")`, file).Output()
+	out, err := exec.Command(jq, "-r", `.libraries | to_entries[] | select(.value.type == "package" or .value.type == "runtimepack") | .key | sub("/"; "@") | sub("^runtimepack[.]"; "")`, file).Output()
 	if err != nil {
 		t.Fatalf("jq: %v", err)
 	}
@@ -37,6 +38,7 @@ func TestAnalyze(t *testing.T) {
 		indirect []string // names expected to be marked Indirect
 	}{
 		{"webapp.deps.json", []string{"Microsoft.Extensions.DependencyModel", "Serilog", "System.Text.Encodings.Web", "System.Text.Json"}},
+		// The runtime pack is a dependency of the project like the others.
 		{"selfcontained.deps.json", nil},
 	}
 	for _, tt := range tests {
