@@ -52,18 +52,20 @@ type Layer struct {
 	CreatedBy string `json:"created_by,omitempty"`
 }
 
-// WriteJSON writes r as indented JSON. Nil slices are written as empty arrays.
+// WriteJSON writes r as indented JSON, as docs/schema/report.schema.json describes it. Nil
+// slices are written as empty arrays; r itself is not modified.
 func WriteJSON(w io.Writer, r *Report) error {
-	if r.Packages == nil {
-		r.Packages = []inventory.Package{}
+	out := *r
+	if out.Packages == nil {
+		out.Packages = []inventory.Package{}
 	}
-	if r.Findings == nil {
-		r.Findings = []finding.Finding{}
+	if out.Findings == nil {
+		out.Findings = []finding.Finding{}
 	}
-	if r.Warnings == nil {
-		r.Warnings = []string{}
+	if out.Warnings == nil {
+		out.Warnings = []string{}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(&out)
 }
