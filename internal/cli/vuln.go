@@ -165,7 +165,7 @@ func (s *vulnSettings) filter(g *globals, rep *report.Report, now time.Time) {
 	fs := rep.Findings
 	if s.vex != nil {
 		var n int
-		fs, n = s.vex.Apply(fs)
+		fs, n = s.vex.Apply(fs, rep.Artifact.Digest, rep.Artifact.ID)
 		g.logger.Debug("VEX statements suppressed findings", "count", n)
 	}
 	if s.ignore != nil {

@@ -143,6 +143,7 @@ func TestVEX(t *testing.T) {
 	all := filterFindings(t)
 	tests := []struct {
 		file        string
+		digests     []string // the scanned image's
 		wantRemoved []string
 	}{
 		{
@@ -152,14 +153,21 @@ func TestVEX(t *testing.T) {
 			wantRemoved: []string{"golang.org/x/text CVE-2021-38561", "minimist NSWG-ECO-9004", "openssl CVE-2024-0001"},
 		},
 		{file: "v0.0.1.json", wantRemoved: []string{"lodash CVE-2021-23337"}},
+		// A statement about the image as a whole covers every package in it, but only that image;
+		// one about an image's subcomponents does not cover the rest of the image.
+		{file: "image.json", digests: []string{"sha256:0123", "sha256:abc"}, wantRemoved: []string{"lodash CVE-2021-23337"}},
+		{file: "image.json", digests: []string{"sha256:def"}},
+		{file: "image.json"},
+		{file: "v0.2.0.json", digests: []string{"sha256:abc"},
+			wantRemoved: []string{"golang.org/x/text CVE-2021-38561", "minimist NSWG-ECO-9004", "openssl CVE-2024-0001"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
+		t.Run(tt.file+" "+strings.Join(tt.digests, ","), func(t *testing.T) {
 			v, err := ParseVEX(readTestdata(t, "vex/"+tt.file))
 			if err != nil {
 				t.Fatalf("ParseVEX() error = %v", err)
 			}
-			kept, n := v.Apply(all)
+			kept, n := v.Apply(all, tt.digests...)
 			var removed []string
 			for _, k := range keys(all) {
 				if !strings.Contains(strings.Join(keys(kept), "\n")+"\n", k+"\n") {

@@ -135,21 +135,27 @@ func ParseVEX(b []byte) (*VEX, error) {
 	return v, nil
 }
 
-// appendPURLs collects a product's package URLs and its subcomponents'.
+// appendPURLs collects a product's package URLs, or its subcomponents' when it lists any: a
+// statement about an image's subcomponents is not one about the whole image.
 func appendPURLs(out []string, p vexProduct, depth int) []string {
-	out = append(out, p.ID, p.Identifiers.PURL)
-	if depth < 4 {
-		for _, s := range p.Subcomponents {
-			out = appendPURLs(out, s, depth+1)
-		}
+	if len(p.Subcomponents) == 0 || depth >= 4 {
+		return append(out, p.ID, p.Identifiers.PURL)
+	}
+	for _, s := range p.Subcomponents {
+		out = appendPURLs(out, s, depth+1)
 	}
 	return out
 }
 
 // Apply returns the findings the document does not suppress and how many it did. The latest
-// statement naming a finding's vulnerability (ID or alias) and package URL decides: not_affected
-// and fixed suppress it; affected and under_investigation keep it.
-func (v *VEX) Apply(fs []finding.Finding) ([]finding.Finding, int) {
+// statement naming a finding's vulnerability (ID or alias) and its package URL, or the scanned
+// image itself, decides: not_affected and fixed suppress it; affected and under_investigation
+// keep it.
+//
+// artifactDigests are the scanned image's digests ("sha256:…": manifest digest, image ID): a
+// product "pkg:oci/NAME@sha256:…" with one of them names the whole image, so its statement
+// applies to every finding of the vulnerability in it.
+func (v *VEX) Apply(fs []finding.Finding, artifactDigests ...string) ([]finding.Finding, int) {
 	if v == nil {
 		return fs, 0
 	}
@@ -158,7 +164,7 @@ func (v *VEX) Apply(fs []finding.Finding) ([]finding.Finding, int) {
 	for _, f := range fs {
 		status := ""
 		for _, s := range v.statements {
-			if s.covers(&f) {
+			if s.covers(&f, artifactDigests) {
 				status = s.status
 			}
 		}
@@ -171,10 +177,7 @@ func (v *VEX) Apply(fs []finding.Finding) ([]finding.Finding, int) {
 	return kept, suppressed
 }
 
-func (s *vexStatement) covers(f *finding.Finding) bool {
-	if f.Package == nil || f.Package.PURL == "" {
-		return false
-	}
+func (s *vexStatement) covers(f *finding.Finding, artifactDigests []string) bool {
 	named := false
 	for _, id := range s.vulns {
 		if namesVuln(f, id) {
@@ -186,7 +189,10 @@ func (s *vexStatement) covers(f *finding.Finding) bool {
 		return false
 	}
 	for _, p := range s.products {
-		if samePURL(p, f.Package.PURL) {
+		if f.Package != nil && f.Package.PURL != "" && samePURL(p, f.Package.PURL) {
+			return true
+		}
+		if base, digest := splitPURL(p); strings.HasPrefix(base, "oci/") && digest != "" && slices.Contains(artifactDigests, digest) {
 			return true
 		}
 	}
