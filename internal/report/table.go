@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/rampartsec/rampart/internal/finding"
 )
@@ -13,9 +15,9 @@ import (
 // set, and the findings.
 func WriteTable(w io.Writer, r *Report, listPackages bool) error {
 	a := r.Artifact
-	fmt.Fprintf(w, "%s (%s)\n", a.Name, osLabel(r))
+	fmt.Fprintf(w, "%s (%s)\n", clean(a.Name), clean(osLabel(r)))
 	if a.Digest != "" {
-		fmt.Fprintf(w, "digest: %s\n", a.Digest)
+		fmt.Fprintf(w, "digest: %s\n", clean(a.Digest))
 	}
 	fmt.Fprintf(w, "%d packages, %d findings\n", len(r.Packages), len(r.Findings))
 	if listPackages && len(r.Packages) > 0 {
@@ -27,7 +29,7 @@ func WriteTable(w io.Writer, r *Report, listPackages bool) error {
 			if p.SourceVersion != "" && p.SourceVersion != p.Version {
 				src += " " + p.SourceVersion
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", p.Type, p.Name, p.Version, src, p.LayerIndex, p.Path)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", clean(string(p.Type)), clean(p.Name), clean(p.Version), clean(src), p.LayerIndex, clean(p.Path))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -54,14 +56,15 @@ func WriteTable(w io.Writer, r *Report, listPackages bool) error {
 			} else if f.Kind == "vulnerability" {
 				fixed = "no fix yet"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Kind, f.ID, f.Severity, where, fixed, notes(&f), truncate(f.Title, 60))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", clean(string(f.Kind)), clean(f.ID), clean(string(f.Severity)),
+				clean(where), clean(fixed), clean(notes(&f)), truncate(clean(f.Title), 60))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
 	}
 	for _, warn := range r.Warnings {
-		fmt.Fprintf(w, "warning: %s\n", warn)
+		fmt.Fprintf(w, "warning: %s\n", clean(warn))
 	}
 	return nil
 }
@@ -97,9 +100,42 @@ func osLabel(r *Report) string {
 	return s
 }
 
+// truncate shortens s to at most n characters (runes), ending in "…" when cut.
 func truncate(s string, n int) string {
-	if len(s) <= n {
+	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	return s[:n-1] + "…"
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// clean makes text from the scanned artifact safe to print on a terminal and in a table: names,
+// versions and paths come from files an image author controls, and an escape sequence or a
+// newline in them could rewrite the screen or forge rows. Control characters (C0, DEL, C1) and
+// invalid UTF-8 are shown escaped, "\x1b"; everything else is kept.
+func clean(s string) string {
+	ok := true
+	for _, c := range s {
+		if c == utf8.RuneError || unicode.IsControl(c) {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && size <= 1:
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		case unicode.IsControl(c):
+			fmt.Fprintf(&b, "\\x%02x", c)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }

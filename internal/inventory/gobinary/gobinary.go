@@ -33,7 +33,7 @@ var _ inventory.Analyzer = Analyzer{}
 func (Analyzer) Name() string { return "gobinary" }
 
 // Version returns the analyzer's output version.
-func (Analyzer) Version() int { return 1 }
+func (Analyzer) Version() int { return 2 }
 
 // Required wants regular files with any execute bit set, between 1 KiB and [MaxSize].
 func (Analyzer) Required(_ string, info fs.FileInfo) bool {
