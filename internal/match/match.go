@@ -90,14 +90,26 @@ func (m *Matcher) Match(ctx context.Context, inv *inventory.Inventory) ([]findin
 			cache[key] = recs
 		}
 		var hits []hit
+		var problems []string // in order of first appearance
+		advisories := map[string][]string{}
 		for _, v := range recs {
-			h, problems := evalRecord(v, q)
-			for _, p := range problems {
-				warn("%s %s %s: advisory %s: %s", q.pkg.Type, q.pkg.Name, q.pkg.Version, v.ID, p)
+			h, ps := evalRecord(v, q)
+			for _, p := range ps {
+				if advisories[p] == nil {
+					problems = append(problems, p)
+				}
+				if !slices.Contains(advisories[p], v.ID) {
+					advisories[p] = append(advisories[p], v.ID)
+				}
 			}
 			if h != nil {
 				hits = append(hits, *h)
 			}
+		}
+		// One warning per problem, naming every advisory it concerns: an unparsable installed
+		// version would otherwise repeat once per record.
+		for _, p := range problems {
+			warn("%s %s %s: %s: %s", q.pkg.Type, q.pkg.Name, q.pkg.Version, advisoryList(advisories[p]), p)
 		}
 		for _, group := range mergeAliases(hits) {
 			f, fwarn := m.toFinding(q, group)
@@ -109,6 +121,18 @@ func (m *Matcher) Match(ctx context.Context, inv *inventory.Inventory) ([]findin
 	}
 	Sort(out)
 	return out, warnings, nil
+}
+
+// advisoryList names advisories for a warning: "advisory A" or "advisories A, B and 3 more".
+func advisoryList(ids []string) string {
+	if len(ids) == 1 {
+		return "advisory " + ids[0]
+	}
+	const most = 5
+	if len(ids) <= most {
+		return "advisories " + strings.Join(ids, ", ")
+	}
+	return fmt.Sprintf("advisories %s and %d more", strings.Join(ids[:most], ", "), len(ids)-most)
 }
 
 // lookup asks the source for name, spelled as the ecosystem's index spells it.

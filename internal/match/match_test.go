@@ -3,6 +3,7 @@ package match
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -302,4 +303,23 @@ func FuzzMatchRecord(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestWarningsCollapse(t *testing.T) {
+	var recs []*osv.Vulnerability
+	for i := range 8 {
+		recs = append(recs, &osv.Vulnerability{ID: fmt.Sprintf("DEBIAN-CVE-2099-%04d", i), Affected: []osv.Affected{{
+			Package: osv.Package{Ecosystem: "Debian:12", Name: "zlib"},
+			Ranges:  []osv.Range{{Type: osv.RangeEcosystem, Events: ev("i:0", "f:1:1.3-1")}},
+		}}})
+	}
+	inv := &inventory.Inventory{Packages: []inventory.Package{{Type: inventory.TypeDpkg, Name: "zlib1g", SourceName: "zlib", Version: "?bad", Ecosystem: "Debian:12"}}}
+	_, warnings, err := New(&memSource{recs: recs}, Options{Logger: slog.New(slog.DiscardHandler)}).Match(context.Background(), inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "deb zlib1g ?bad: advisories DEBIAN-CVE-2099-0000, DEBIAN-CVE-2099-0001, DEBIAN-CVE-2099-0002, DEBIAN-CVE-2099-0003, DEBIAN-CVE-2099-0004 and 3 more: ECOSYSTEM range: installed version"
+	if len(warnings) != 1 || !strings.HasPrefix(warnings[0], want) {
+		t.Errorf("warnings = %q, want one starting %q", warnings, want)
+	}
 }
