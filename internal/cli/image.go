@@ -299,7 +299,8 @@ func scanArtifact(ctx context.Context, g *globals, af *artifactFlags, arg string
 		check(art, rep)
 	}
 	for _, l := range art.Layers {
-		rep.Artifact.Layers = append(rep.Artifact.Layers, report.Layer{Index: l.Index, DiffID: l.DiffID, Digest: l.Digest, Size: l.Size, CreatedBy: l.CreatedBy})
+		// Build history is printed as it is: mask what it leaks (build arguments, tokens).
+		rep.Artifact.Layers = append(rep.Artifact.Layers, report.Layer{Index: l.Index, DiffID: l.DiffID, Digest: l.Digest, Size: l.Size, CreatedBy: redact(l.CreatedBy)})
 	}
 	return rep, nil
 }

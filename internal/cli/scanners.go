@@ -5,6 +5,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -124,4 +125,21 @@ func markMalwareAdvisories(rep *report.Report) {
 			}
 		}
 	}
+}
+
+// redactor masks secrets in strings that reports print verbatim; built once, on first use.
+var redactor = sync.OnceValue(func() *secret.Scanner {
+	s, err := secret.New(nil)
+	if err != nil {
+		// The built-in rules compile in every test; this cannot happen in a released build.
+		return nil
+	}
+	return s
+})
+
+func redact(s string) string {
+	if r := redactor(); r != nil && s != "" {
+		return r.Redact(s)
+	}
+	return s
 }

@@ -274,3 +274,21 @@ func defaultAllowPaths() []*regexp.Regexp {
 	}
 	return out
 }
+
+// Redact returns text with every secret the rules find replaced by its masked form, for
+// strings Rampart prints as they are (an image's build history, say).
+func (s *Scanner) Redact(text string) string {
+	ms := s.Scan("", []byte(text))
+	if len(ms) == 0 {
+		return text
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range ms {
+		b.WriteString(text[last:m.start])
+		b.WriteString(m.Masked)
+		last = m.end
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}

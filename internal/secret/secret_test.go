@@ -267,3 +267,16 @@ func FuzzScan(f *testing.F) {
 		a.Analyze(context.Background(), memFile("x.zip", b))
 	})
 }
+
+func TestRedact(t *testing.T) {
+	s := newScanner(t)
+	tok := "npm_" + strings.Repeat("Ab9", 12)
+	in := "|1 NPM_TOKEN=" + tok + " /bin/sh -c npm ci"
+	got := s.Redact(in)
+	if strings.Contains(got, tok) || !strings.Contains(got, "npm_*") || !strings.HasSuffix(got, " /bin/sh -c npm ci") {
+		t.Errorf("Redact(%q) = %q", in, got)
+	}
+	if plain := "/bin/sh -c apt-get update"; s.Redact(plain) != plain {
+		t.Errorf("Redact changed a string without secrets")
+	}
+}
