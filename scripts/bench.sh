@@ -17,9 +17,11 @@ install_peer() { # name module [env...]
 	echo "installing $bin ($mod), once per machine…" >&2
 	env GOBIN="$BENCH_BIN" "$@" go install "$mod" >&2
 }
-install_peer osv-scanner github.com/google/osv-scanner/v2/cmd/osv-scanner@v2.6.0
+# osv-scanner v2.6.0 needs Go 1.27: the go command fetches that toolchain through the module proxy.
+install_peer osv-scanner github.com/google/osv-scanner/v2/cmd/osv-scanner@v2.6.0 GOTOOLCHAIN=go1.27.3
 install_peer trivy github.com/aquasecurity/trivy/cmd/trivy@v0.74.0 GOEXPERIMENT=jsonv2
 install_peer syft github.com/anchore/syft/cmd/syft@latest
+install_peer gitleaks github.com/zricethezav/gitleaks/v8@latest
 
 env_file=${RAMPART_TEST_ENV:-/var/cache/rampart-test/env.json}
 img=${1:-}
