@@ -90,6 +90,8 @@ func newRoot(g *globals) *cobra.Command {
 	pf.BoolVar(&g.noCache, "no-cache", false, "neither read nor write the layer cache")
 	root.AddCommand(newImageCmd(g), newFSCmd(g), newSBOMCmd(g), newVersionCmd(g))
 	root.AddCommand(newDBCmd(g))
+	root.AddCommand(newDockerCmd(g))
+	root.AddCommand(newConfigCmd(g))
 	return root
 }
 

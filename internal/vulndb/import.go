@@ -214,14 +214,16 @@ type builder struct {
 }
 
 func newBuilder(db *bolt.DB, opts ImportOptions) (*builder, error) {
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	// One encoder state per worker: EncodeAll calls beyond the concurrency setting wait.
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(workers))
 	if err != nil {
 		return nil, fmt.Errorf("import: %w", err)
 	}
-	b := &builder{db: db, enc: enc, workers: opts.Workers, log: opts.Logger, now: time.Now().UTC(), recs: map[string]*recInfo{}}
-	if b.workers <= 0 {
-		b.workers = runtime.GOMAXPROCS(0)
-	}
+	b := &builder{db: db, enc: enc, workers: workers, log: opts.Logger, now: time.Now().UTC(), recs: map[string]*recInfo{}}
 	if b.log == nil {
 		b.log = slog.Default()
 	}

@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampartsec/rampart/internal/dockerhost"
+	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/report"
+)
+
+var dockerFormats = []string{"table", "json", formatSARIF}
+
+func newDockerCmd(g *globals) *cobra.Command {
+	var (
+		out     outputFlags
+		host    string
+		root    string
+		all     bool
+		failOn  string
+		timeout time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "docker",
+		Short: "Audit the local Docker host against the CIS Docker Benchmark v1.6.0",
+		Long: `Audit the local Docker host against the CIS Docker Benchmark v1.6.0: host items (section 1),
+the daemon's configuration from its command line, daemon.json and the Engine API (section 2), the
+ownership and permissions of its files (section 3) and every container's runtime settings
+(section 5). Each control gets pass, fail, manual or not_assessed per resource; failures are also
+reported as misconfig findings. docs/cis-docker.md lists every control and what is read for it.
+
+The engine is reached on the unix socket named by --host, else $DOCKER_HOST, else
+/var/run/docker.sock. Run it as root (or a docker group member) on the Docker host itself.`,
+		Args: usageArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var gate finding.Severity
+			if failOn != "" {
+				sev, err := finding.ParseSeverity(failOn)
+				if err != nil {
+					return withCode(ExitUsage, fmt.Errorf("--fail-on: %w", err))
+				}
+				gate = sev
+			}
+			if !slices.Contains(dockerFormats, out.format) {
+				return withCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", out.format, strings.Join(dockerFormats, ", ")))
+			}
+			ctx := cmd.Context()
+			if timeout > 0 {
+				var cancel func()
+				ctx, cancel = context.WithTimeout(ctx, timeout)
+				defer cancel()
+			}
+			rep, err := dockerhost.Audit(ctx, dockerhost.Config{Host: host, Root: root, All: all, Logger: g.logger})
+			switch {
+			case errors.Is(err, dockerhost.ErrUnauthorized):
+				return withCode(ExitUnauthorized, err)
+			case errors.Is(err, dockerhost.ErrUnreachable):
+				return withCode(ExitUnreachable, err)
+			case err != nil:
+				return err
+			}
+			w, done, err := out.writer(g.stdout)
+			if err != nil {
+				return err
+			}
+			switch out.format {
+			case "json":
+				err = writeDockerJSON(w, rep)
+			case formatSARIF:
+				err = report.WriteSARIF(w, &report.Report{
+					SchemaVersion: report.SchemaVersion,
+					Tool:          report.Tool{Name: "rampart", Version: Version()},
+					CreatedAt:     time.Now().UTC().Truncate(time.Second),
+					Artifact:      report.Artifact{Name: "docker host " + rep.Host.Socket, Source: "docker-host"},
+					Findings:      rep.Findings,
+					Warnings:      rep.Warnings,
+				})
+			default:
+				err = writeDockerTable(w, rep)
+			}
+			if cerr := done(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return fmt.Errorf("write report: %w", err)
+			}
+			if failOn == "" {
+				return nil
+			}
+			n := 0
+			for _, f := range rep.Findings {
+				if f.Severity.Rank() >= gate.Rank() {
+					n++
+				}
+			}
+			if n > 0 {
+				return withCode(ExitGate, fmt.Errorf("%d findings at or above %s", n, gate))
+			}
+			return nil
+		},
+	}
+	out.register(cmd, "table", dockerFormats)
+	fl := cmd.Flags()
+	fl.StringVarP(&host, "host", "H", "", "docker engine socket (unix:///path or /path; default $DOCKER_HOST, else /var/run/docker.sock)")
+	fl.StringVar(&root, "root", "/", "where the host's filesystem is mounted (/etc, /proc and unit files are read under it)")
+	fl.BoolVarP(&all, "all", "a", false, "audit created and stopped containers too, not only running ones")
+	fl.StringVar(&failOn, "fail-on", "", "exit with code 3 when a failed control's severity is at or above this")
+	fl.DurationVar(&timeout, "timeout", 2*time.Minute, "give up on the audit after this long")
+	cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions([]string{"UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// dockerJSON is the JSON form of `rampart docker`.
+type dockerJSON struct {
+	SchemaVersion int         `json:"schema_version"`
+	Tool          report.Tool `json:"tool"`
+	CreatedAt     time.Time   `json:"created_at"`
+	*dockerhost.Report
+}
+
+func writeDockerJSON(w io.Writer, rep *dockerhost.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(dockerJSON{
+		SchemaVersion: report.SchemaVersion,
+		Tool:          report.Tool{Name: "rampart", Version: Version()},
+		CreatedAt:     time.Now().UTC().Truncate(time.Second),
+		Report:        rep,
+	})
+}
+
+// writeDockerTable writes the summary, then every result that is not a pass.
+func writeDockerTable(w io.Writer, rep *dockerhost.Report) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s: %s (docker %s, %d containers)\n\n", rep.Benchmark, rep.Host.Socket, rep.Host.ServerVersion, rep.Host.Containers)
+	fmt.Fprintln(tw, "SECTION\tPASSED\tFAILED\tMANUAL\tNOT ASSESSED")
+	var tot dockerhost.SectionSummary
+	for _, s := range rep.Summary {
+		fmt.Fprintf(tw, "%s %s\t%d\t%d\t%d\t%d\n", s.Section, s.Title, s.Passed, s.Failed, s.Manual, s.NotAssessed)
+		tot.Passed += s.Passed
+		tot.Failed += s.Failed
+		tot.Manual += s.Manual
+		tot.NotAssessed += s.NotAssessed
+	}
+	fmt.Fprintf(tw, "Total\t%d\t%d\t%d\t%d\n\n", tot.Passed, tot.Failed, tot.Manual, tot.NotAssessed)
+	fmt.Fprintln(tw, "CONTROL\tSTATUS\tSEVERITY\tRESOURCE\tEVIDENCE")
+	for _, r := range rep.Results {
+		if r.Status == dockerhost.StatusPass {
+			continue
+		}
+		sev := string(r.Severity)
+		if r.Status != dockerhost.StatusFail {
+			sev = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Control, r.Status, sev, truncateCell(r.Resource, 48), truncateCell(r.Evidence, 100))
+	}
+	for _, wn := range rep.Warnings {
+		fmt.Fprintf(tw, "warning: %s\n", oneLine(wn))
+	}
+	return tw.Flush()
+}
+
+func truncateCell(s string, n int) string {
+	s = oneLine(s)
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
