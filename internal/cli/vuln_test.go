@@ -33,8 +33,8 @@ func bundledDB(t *testing.T) string {
 	return dir
 }
 
-// rootfs lays out a small Debian 12 file tree with packages at real, vulnerable versions.
-func rootfs(t *testing.T) string {
+// vulnRootfs lays out a small Debian 12 file tree with packages at real, vulnerable versions.
+func vulnRootfs(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	files := map[string]string{
@@ -80,7 +80,7 @@ type runResult struct {
 	stdout, stderr string
 }
 
-func run(t *testing.T, args ...string) runResult {
+func runImage(t *testing.T, args ...string) runResult {
 	t.Helper()
 	var out, errb bytes.Buffer
 	args = append([]string{"image", "-q", "--cache-dir", t.TempDir()}, args...)
@@ -97,8 +97,8 @@ func decodeReport(t *testing.T, res runResult) report.Report {
 	return r
 }
 
-// ids lists "package id" per finding.
-func ids(fs []finding.Finding) []string {
+// findingKeys lists "package id" per finding.
+func findingKeys(fs []finding.Finding) []string {
 	var out []string
 	for _, f := range fs {
 		out = append(out, f.Package.Name+" "+f.ID)
@@ -107,7 +107,7 @@ func ids(fs []finding.Finding) []string {
 }
 
 func TestImageVulnMissingDatabase(t *testing.T) {
-	root := rootfs(t)
+	root := vulnRootfs(t)
 	empty := t.TempDir()
 	tests := []struct {
 		name     string
@@ -123,7 +123,7 @@ func TestImageVulnMissingDatabase(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			args := append([]string{"-f", "json", "--db-dir", empty}, tt.args...)
-			res := run(t, append(args, "dir:"+root)...)
+			res := runImage(t, append(args, "dir:"+root)...)
 			if res.code != tt.wantCode {
 				t.Fatalf("exit code = %d, want %d\nstderr: %s", res.code, tt.wantCode, res.stderr)
 			}
@@ -149,9 +149,9 @@ func TestImageVulnMissingDatabase(t *testing.T) {
 
 func TestImageVuln(t *testing.T) {
 	db := bundledDB(t)
-	root := rootfs(t)
+	root := vulnRootfs(t)
 	base := []string{"-f", "json", "--db-dir", db, "--scanners", "vuln,pkg"}
-	all := decodeReport(t, run(t, append(base, "dir:"+root)...))
+	all := decodeReport(t, runImage(t, append(base, "dir:"+root)...))
 
 	// The expected advisories come from the data (see internal/match's real-data tests for the
 	// oracle); here: each vulnerable package has findings, the current one none.
@@ -164,11 +164,11 @@ func TestImageVuln(t *testing.T) {
 	}
 	for _, name := range []string{"lodash", "marked", "libexpat1", "perl-base"} {
 		if byPkg[name] == 0 {
-			t.Errorf("no findings for %s; got %v", name, ids(all.Findings))
+			t.Errorf("no findings for %s; got %v", name, findingKeys(all.Findings))
 		}
 	}
 	if byPkg["left-pad"] != 0 {
-		t.Errorf("left-pad has findings: %v", ids(all.Findings))
+		t.Errorf("left-pad has findings: %v", findingKeys(all.Findings))
 	}
 	sorted := slices.IsSortedFunc(all.Findings, func(a, b finding.Finding) int { return b.Severity.Rank() - a.Severity.Rank() })
 	if !sorted {
@@ -178,23 +178,23 @@ func TestImageVuln(t *testing.T) {
 
 	t.Run("fail-on", func(t *testing.T) {
 		top := all.Findings[0].Severity // the most severe reported
-		if res := run(t, append(base, "--fail-on", string(top), "dir:"+root)...); res.code != ExitGate || res.stderr != "" {
+		if res := runImage(t, append(base, "--fail-on", string(top), "dir:"+root)...); res.code != ExitGate || res.stderr != "" {
 			t.Errorf("--fail-on %s: exit %d, stderr %q; want %d and a quiet stderr", top, res.code, res.stderr, ExitGate)
 		}
 		if top != finding.SeverityCritical {
 			above := []finding.Severity{finding.SeverityLow, finding.SeverityMedium, finding.SeverityHigh, finding.SeverityCritical}[top.Rank()]
-			if res := run(t, append(base, "--fail-on", string(above), "dir:"+root)...); res.code != ExitOK {
+			if res := runImage(t, append(base, "--fail-on", string(above), "dir:"+root)...); res.code != ExitOK {
 				t.Errorf("--fail-on %s above every finding: exit %d, want 0; stderr %s", above, res.code, res.stderr)
 			}
 		}
-		if res := run(t, append(base, "--fail-on", "severe", "dir:"+root)...); res.code != ExitUsage {
+		if res := runImage(t, append(base, "--fail-on", "severe", "dir:"+root)...); res.code != ExitUsage {
 			t.Errorf("--fail-on severe: exit %d, want %d", res.code, ExitUsage)
 		}
 	})
 
 	t.Run("severity and ignore-unfixed", func(t *testing.T) {
 		sev := lodash.Severity
-		r := decodeReport(t, run(t, append(base, "--severity", string(sev), "--ignore-unfixed", "dir:"+root)...))
+		r := decodeReport(t, runImage(t, append(base, "--severity", string(sev), "--ignore-unfixed", "dir:"+root)...))
 		want := 0
 		for _, f := range all.Findings {
 			if f.Severity == sev && f.FixedVersion != nil {
@@ -215,19 +215,19 @@ func TestImageVuln(t *testing.T) {
 		dir := t.TempDir()
 		live := filepath.Join(dir, "live.yaml")
 		os.WriteFile(live, []byte("ignore:\n  - id: "+lodash.ID+"\n    package: lodash\n    reason: not reachable\n"), 0o644)
-		r := decodeReport(t, run(t, append(base, "--ignorefile", live, "dir:"+root)...))
-		if slices.Contains(ids(r.Findings), "lodash "+lodash.ID) || len(r.Findings) != len(all.Findings)-1 {
-			t.Errorf("ignore rule for %s: findings %v", lodash.ID, ids(r.Findings))
+		r := decodeReport(t, runImage(t, append(base, "--ignorefile", live, "dir:"+root)...))
+		if slices.Contains(findingKeys(r.Findings), "lodash "+lodash.ID) || len(r.Findings) != len(all.Findings)-1 {
+			t.Errorf("ignore rule for %s: findings %v", lodash.ID, findingKeys(r.Findings))
 		}
 		expired := filepath.Join(dir, "expired.yaml")
 		os.WriteFile(expired, []byte("ignore:\n  - id: "+lodash.ID+"\n    reason: was not reachable\n    expires: 2020-01-01\n"), 0o644)
-		r = decodeReport(t, run(t, append(base, "--ignorefile", expired, "dir:"+root)...))
+		r = decodeReport(t, runImage(t, append(base, "--ignorefile", expired, "dir:"+root)...))
 		if len(r.Findings) != len(all.Findings) || !slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.Contains(w, "expired") }) {
 			t.Errorf("expired rule: %d findings (want %d), warnings %q", len(r.Findings), len(all.Findings), r.Warnings)
 		}
 		bad := filepath.Join(dir, "bad.yaml")
 		os.WriteFile(bad, []byte("ignore:\n  - id: "+lodash.ID+"\n"), 0o644)
-		if res := run(t, append(base, "--ignorefile", bad, "dir:"+root)...); res.code != ExitUsage || !strings.Contains(res.stderr, "no reason") {
+		if res := runImage(t, append(base, "--ignorefile", bad, "dir:"+root)...); res.code != ExitUsage || !strings.Contains(res.stderr, "no reason") {
 			t.Errorf("rule without reason: exit %d, stderr %q", res.code, res.stderr)
 		}
 	})
@@ -246,14 +246,14 @@ func TestImageVuln(t *testing.T) {
 		}
 		b, _ := json.Marshal(doc)
 		os.WriteFile(vex, b, 0o644)
-		r := decodeReport(t, run(t, append(base, "--vex", vex, "dir:"+root)...))
-		if slices.Contains(ids(r.Findings), "lodash "+lodash.ID) || len(r.Findings) != len(all.Findings)-1 {
-			t.Errorf("VEX not_affected for %s: findings %v", lodash.ID, ids(r.Findings))
+		r := decodeReport(t, runImage(t, append(base, "--vex", vex, "dir:"+root)...))
+		if slices.Contains(findingKeys(r.Findings), "lodash "+lodash.ID) || len(r.Findings) != len(all.Findings)-1 {
+			t.Errorf("VEX not_affected for %s: findings %v", lodash.ID, findingKeys(r.Findings))
 		}
 	})
 
 	t.Run("sarif", func(t *testing.T) {
-		res := run(t, "-f", "sarif", "--db-dir", db, "dir:"+root)
+		res := runImage(t, "-f", "sarif", "--db-dir", db, "dir:"+root)
 		if res.code != ExitOK {
 			t.Fatalf("exit %d: %s", res.code, res.stderr)
 		}
@@ -291,7 +291,7 @@ func TestImageVuln(t *testing.T) {
 	})
 
 	t.Run("table", func(t *testing.T) {
-		res := run(t, "--db-dir", db, "--scanners", "vuln", "dir:"+root)
+		res := runImage(t, "--db-dir", db, "--scanners", "vuln", "dir:"+root)
 		if res.code != ExitOK {
 			t.Fatalf("exit %d: %s", res.code, res.stderr)
 		}
