@@ -117,8 +117,8 @@ type Status struct {
 }
 
 // DB is an open, read-only vulnerability database. Its methods are safe for concurrent use. The
-// methods of a nil *DB return [ErrNoDatabase] (or report nothing found), so a scan without a
-// database can hold a nil *DB. The caller must call [DB.Close].
+// methods of a nil or closed *DB return [ErrNoDatabase] (or report nothing found), so a scan
+// without a database can hold a nil *DB. The caller must call [DB.Close].
 type DB struct {
 	bolt *bolt.DB
 	dec  *zstd.Decoder
@@ -194,6 +194,17 @@ func (d *DB) Close() error {
 	return err
 }
 
+// check reports a nil or closed DB as ErrNoDatabase.
+func (d *DB) check() error {
+	if d == nil {
+		return ErrNoDatabase
+	}
+	if d.bolt == nil {
+		return fmt.Errorf("%w: %s is closed", ErrNoDatabase, d.path)
+	}
+	return nil
+}
+
 // Path returns the database file's path.
 func (d *DB) Path() string {
 	if d == nil {
@@ -214,8 +225,8 @@ func (d *DB) Path() string {
 // Lookup returns [ErrNoDatabase] on a nil *DB, [ErrCorrupt] for an undecodable record, and
 // ctx.Err() when ctx is done.
 func (d *DB) Lookup(ctx context.Context, ecosystem, name string) ([]*osv.Vulnerability, error) {
-	if d == nil {
-		return nil, ErrNoDatabase
+	if err := d.check(); err != nil {
+		return nil, err
 	}
 	eco := NormalizeEcosystem(ecosystem)
 	n := NormalizeName(eco, name)
@@ -275,8 +286,8 @@ func affects(v *osv.Vulnerability, eco, n string) bool {
 // [ErrNotFound] when there is none, [ErrNoDatabase] on a nil *DB and [ErrCorrupt] when the stored
 // record cannot be decoded. To find records by CVE or GHSA alias use [DB.ByAlias].
 func (d *DB) ByID(ctx context.Context, id string) (*osv.Vulnerability, error) {
-	if d == nil {
-		return nil, ErrNoDatabase
+	if err := d.check(); err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -300,8 +311,8 @@ func (d *DB) ByID(ctx context.Context, id string) (*osv.Vulnerability, error) {
 // upstream ids, sorted by id; none is not an error. A record whose own id is alias is not
 // included: use [DB.ByID] for that. Errors are as for [DB.Lookup].
 func (d *DB) ByAlias(ctx context.Context, alias string) ([]*osv.Vulnerability, error) {
-	if d == nil {
-		return nil, ErrNoDatabase
+	if err := d.check(); err != nil {
+		return nil, err
 	}
 	var out []*osv.Vulnerability
 	err := d.bolt.View(func(tx *bolt.Tx) error {
@@ -394,8 +405,8 @@ func (d *DB) get(bucket []byte, key string, f func([]byte) error) {
 // Status returns the summary written at import. It returns [ErrNoDatabase] on a nil *DB and
 // [ErrCorrupt] when the summary is unreadable.
 func (d *DB) Status() (Status, error) {
-	if d == nil {
-		return Status{}, ErrNoDatabase
+	if err := d.check(); err != nil {
+		return Status{}, err
 	}
 	var s Status
 	err := d.bolt.View(func(tx *bolt.Tx) error {

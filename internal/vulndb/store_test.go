@@ -468,3 +468,36 @@ func TestImportRemovesStaleTemporaryFiles(t *testing.T) {
 		t.Errorf("a running import's file was removed: %v", err)
 	}
 }
+
+func TestClosedDB(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Import(context.Background(), dir, []string{"testdata/osv"}, ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	ctx := context.Background()
+	if _, err := db.Lookup(ctx, "Debian", "openssl"); !errors.Is(err, ErrNoDatabase) {
+		t.Errorf("Lookup after Close: %v", err)
+	}
+	if _, err := db.ByID(ctx, "TEST-2024-0001"); !errors.Is(err, ErrNoDatabase) {
+		t.Errorf("ByID after Close: %v", err)
+	}
+	if _, err := db.ByAlias(ctx, "CVE-2024-0001"); !errors.Is(err, ErrNoDatabase) {
+		t.Errorf("ByAlias after Close: %v", err)
+	}
+	if _, err := db.Status(); !errors.Is(err, ErrNoDatabase) {
+		t.Errorf("Status after Close: %v", err)
+	}
+	if _, ok := db.EPSS("CVE-2021-44228"); ok {
+		t.Error("EPSS after Close")
+	}
+}
