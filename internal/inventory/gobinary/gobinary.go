@@ -48,8 +48,9 @@ func (Analyzer) Analyze(ctx context.Context, f *inventory.File) (*inventory.Resu
 	}
 	bi, err := buildinfo.Read(f.Content)
 	if err != nil {
-		// buildinfo's sentinel is unexported; an executable that is not Go is not an error.
-		if strings.Contains(err.Error(), "not a Go executable") {
+		// buildinfo's sentinels are unexported. An executable that is not Go is not an error,
+		// nor is a file that only starts like one (a Java class shares the fat Mach-O magic).
+		if msg := err.Error(); strings.Contains(msg, "not a Go executable") || strings.Contains(msg, "unrecognized file format") {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("read go build info: %w", err)

@@ -251,7 +251,12 @@ func TestNotGo(t *testing.T) {
 	if err := os.WriteFile(script, []byte("#!/bin/sh\n"+strings.Repeat("echo hello\n", 200)), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range []string{"/bin/ls", "/usr/bin/objcopy", script} {
+	// A Java class file starts with 0xcafebabe, the fat Mach-O magic.
+	class := filepath.Join(t.TempDir(), "Hello.class")
+	if err := os.WriteFile(class, append([]byte("\xca\xfe\xba\xbe\x00\x00\x00\x3d"), make([]byte, 2048)...), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/bin/ls", "/usr/bin/objcopy", script, class} {
 		if _, err := os.Stat(path); err != nil {
 			continue
 		}
