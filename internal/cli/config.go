@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/misconfig"
+	"github.com/rampartsec/rampart/internal/misconfig/dockerfile"
+	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/secret"
+)
+
+// configKind is one kind of configuration file `rampart config` understands. A new kind
+// (Kubernetes YAML, Helm charts, Kustomize) adds an entry to configKinds: a name test and a lint
+// function; the walk, filters, output and gate are shared.
+type configKind struct {
+	name string
+	// match reports whether a file, by its base name, is of this kind.
+	match func(base string) bool
+	// lint checks the file at path; display is what findings and errors call it. A malformed
+	// file is an error that names it.
+	lint func(ctx context.Context, path, display string) ([]finding.Finding, error)
+}
+
+// configKinds lists the kinds in the order they are tried; the first whose match accepts a file
+// reads it.
+func configKinds(secrets *secret.Scanner) []configKind {
+	lint := dockerfile.NewLinter(secrets)
+	return []configKind{{
+		name:  "dockerfile",
+		match: isDockerfileName,
+		lint: func(ctx context.Context, path, display string) ([]finding.Finding, error) {
+			f, err := dockerfile.ReadFile(path, display)
+			if err != nil {
+				return nil, err
+			}
+			return lint.Lint(f), nil
+		},
+	}}
+}
+
+// isDockerfileName matches Dockerfile, Containerfile, NAME.Dockerfile and Dockerfile.NAME, in any
+// case, but not NAME.dockerignore.
+func isDockerfileName(base string) bool {
+	b := strings.ToLower(base)
+	if strings.HasSuffix(b, ".dockerignore") {
+		return false
+	}
+	return b == "dockerfile" || b == "containerfile" || strings.HasSuffix(b, ".dockerfile") ||
+		strings.HasPrefix(b, "dockerfile.") || strings.HasPrefix(b, "containerfile.")
+}
+
+// skipDirs are never descended into when PATH is a directory.
+var skipDirs = map[string]bool{".git": true, "node_modules": true, ".hg": true, ".svn": true}
+
+var configFormats = []string{"table", "json", formatSARIF}
+
+func newConfigCmd(g *globals) *cobra.Command {
+	var of outputFlags
+	var vf vulnFlags
+	cmd := &cobra.Command{
+		Use:   "config PATH",
+		Short: "Check Dockerfiles for misconfigurations (CIS Docker Benchmark section 4)",
+		Long: `Check configuration files for misconfigurations.
+
+PATH is a file or a directory. A directory is searched recursively for Dockerfile, Containerfile,
+*.Dockerfile and Dockerfile.* (.git and node_modules are skipped). A file given by name is read as
+a Dockerfile whatever its name.
+
+A malformed file given by name is an error (exit code 7); one found in a directory is a warning
+in the report, and the other files are still checked. Every check is described in
+docs/misconfig.md.`,
+		Args: usageArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !slices.Contains(configFormats, of.format) {
+				return withCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", of.format, strings.Join(configFormats, ", ")))
+			}
+			settings, err := vf.load()
+			if err != nil {
+				return err
+			}
+			secrets, err := secret.New(nil)
+			if err != nil {
+				return fmt.Errorf("secret rules: %w", err)
+			}
+			rep, err := scanConfig(cmd.Context(), g, configKinds(secrets), args[0])
+			if err != nil {
+				return err
+			}
+			settings.filter(g, rep, time.Now())
+			if err := writeReport(g, &of, rep, false); err != nil {
+				return err
+			}
+			return settings.gateErr(rep)
+		},
+	}
+	of.register(cmd, "table", configFormats)
+	// Only the filter and gate flags of the image scan apply here; they share its parsing,
+	// filtering and exit code.
+	fl := cmd.Flags()
+	fl.StringSliceVar(&vf.severities, "severity", nil, "report only findings of these severities (UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL)")
+	fl.StringVar(&vf.failOn, "fail-on", "", "exit with code 3 when a reported finding is at or above this severity")
+	return cmd
+}
+
+// scanConfig checks PATH, a file or a directory, and returns the report.
+func scanConfig(ctx context.Context, g *globals, kinds []configKind, root string) (*report.Report, error) {
+	st, err := os.Stat(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, withCode(ExitNotFound, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	rep := &report.Report{
+		SchemaVersion: report.SchemaVersion,
+		Tool:          report.Tool{Name: "rampart", Version: Version()},
+		CreatedAt:     time.Now().UTC().Truncate(time.Second),
+		Artifact:      report.Artifact{Name: root, Source: "config"},
+	}
+	if !st.IsDir() {
+		kind := kinds[0] // a file named explicitly is read as the first kind unless another claims it
+		for _, k := range kinds {
+			if k.match(filepath.Base(root)) {
+				kind = k
+				break
+			}
+		}
+		found, err := kind.lint(ctx, root, filepath.ToSlash(root))
+		if err != nil {
+			return nil, withCode(configErrCode(err), err)
+		}
+		rep.Findings = found
+		return rep, nil
+	}
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		if err != nil {
+			g.logger.Warn("config file unreadable", "path", p, "err", err)
+			rep.Warnings = append(rep.Warnings, err.Error())
+			return nil
+		}
+		if d.IsDir() {
+			if p != root && skipDirs[d.Name()] {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		i := slices.IndexFunc(kinds, func(k configKind) bool { return k.match(d.Name()) })
+		if i < 0 {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		found, err := kinds[i].lint(ctx, p, filepath.ToSlash(rel))
+		if err != nil {
+			g.logger.Warn("config file not checked", "path", rel, "err", err)
+			rep.Warnings = append(rep.Warnings, err.Error())
+			return nil
+		}
+		rep.Findings = append(rep.Findings, found...)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("walk %s: %w", root, err)
+	}
+	misconfig.Sort(rep.Findings)
+	return rep, nil
+}
+
+// configErrCode maps a file's error to an exit code: malformed input is ExitInvalid.
+func configErrCode(err error) int {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return ExitNotFound
+	case errors.Is(err, dockerfile.ErrSyntax), errors.Is(err, dockerfile.ErrTooLarge):
+		return ExitInvalid
+	}
+	return ExitError
+}

@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var updateConfigGolden = flag.Bool("update-config", false, "rewrite testdata/config.golden.json")
+
+// runCLI runs rampart with args and returns stdout, stderr and the exit code.
+func runCLI(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), append([]string{"--quiet", "--no-cache"}, args...), strings.NewReader(""), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+// TestConfigDirectory checks the walk, the findings and the golden JSON report of a small tree.
+func TestConfigDirectory(t *testing.T) {
+	out, stderr, code := runCLI(t, "config", "testdata/config", "--format", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d, stderr: %s", code, stderr)
+	}
+	rep := decodeReport(t, runResult{stdout: out, stderr: stderr})
+	var got []string
+	for _, f := range rep.Findings {
+		got = append(got, fmt.Sprintf("%s:%d %s", f.Location.Path, f.Location.Line, f.ID))
+	}
+	slices.Sort(got)
+	// Written from the files, not from the output: node_modules is skipped, the broken file is a
+	// warning, the .dockerignore next to api.Dockerfile keeps COPY . quiet.
+	want := []string{
+		"Dockerfile.dev:2 DF009",
+		"Dockerfile.dev:3 DF006",
+		"Dockerfile.dev:3 DF007",
+		"Dockerfile.dev:5 DF002",
+		"Dockerfile:10 DF010",
+		"Dockerfile:7 DF001",
+		"Dockerfile:7 DF002",
+		"Dockerfile:8 DF014",
+		"services/api/api.Dockerfile:1 DF005",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings mismatch (-want +got):\n%s", diff)
+	}
+	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "broken/Containerfile:3: unknown instruction INSTALL") {
+		t.Errorf("warnings = %q, want the broken Containerfile named with its line", rep.Warnings)
+	}
+	if strings.Contains(out, "tok_9f8e7d6c5b4a") {
+		t.Error("report leaks the ENV secret")
+	}
+
+	// The golden file pins the whole JSON shape; time and version vary.
+	norm := regexp.MustCompile(`"created_at": "[^"]*"`).ReplaceAllString(out, `"created_at": "TIME"`)
+	norm = regexp.MustCompile(`("tool": \{\s*"name": "rampart",\s*"version": )"[^"]*"`).ReplaceAllString(norm, `$1"VERSION"`)
+	golden := filepath.Join("testdata", "config.golden.json")
+	if *updateConfigGolden {
+		if err := os.WriteFile(golden, []byte(norm), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want2, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/cli -run TestConfigDirectory -update-config)", err)
+	}
+	if diff := cmp.Diff(string(want2), norm); diff != "" {
+		t.Errorf("JSON report differs from %s (-want +got):\n%s", golden, diff)
+	}
+}
+
+func TestConfigExitCodes(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "Dockerfile")
+	if err := os.WriteFile(bad, []byte("FROM debian:12\nRUN true\nINSTALL curl\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"findings, no gate", []string{"config", "testdata/config/Dockerfile"}, ExitOK, ""},
+		{"gate HIGH trips on DF001 and DF010", []string{"config", "testdata/config/Dockerfile", "--fail-on", "high"}, ExitGate, ""},
+		{"gate CRITICAL does not", []string{"config", "testdata/config/Dockerfile", "--fail-on", "CRITICAL"}, ExitOK, ""},
+		{"gate after severity filter", []string{"config", "testdata/config/Dockerfile", "--severity", "LOW", "--fail-on", "medium"}, ExitOK, ""},
+		{"missing path", []string{"config", "testdata/config/nope"}, ExitNotFound, "no such file"},
+		{"malformed file", []string{"config", bad}, ExitInvalid, "Dockerfile:3: unknown instruction INSTALL"},
+		{"bad format", []string{"config", "testdata/config", "--format", "cyclonedx-json"}, ExitUsage, "--format"},
+		{"bad severity", []string{"config", "testdata/config", "--fail-on", "urgent"}, ExitUsage, "--fail-on"},
+		{"no path", []string{"config"}, ExitUsage, "arg"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr, code := runCLI(t, tt.args...)
+			if code != tt.code || !strings.Contains(stderr, tt.stderr) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, tt.code, tt.stderr)
+			}
+		})
+	}
+}
+
+func TestConfigSeverityFilter(t *testing.T) {
+	out, _, code := runCLI(t, "config", "testdata/config", "--format", "json", "--severity", "HIGH,MEDIUM")
+	if code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	var ids []string
+	for _, f := range decodeReport(t, runResult{stdout: out}).Findings {
+		if f.Severity != "HIGH" && f.Severity != "MEDIUM" {
+			t.Errorf("%s %s passed the filter", f.ID, f.Severity)
+		}
+		ids = append(ids, f.ID)
+	}
+	slices.Sort(ids)
+	if want := []string{"DF001", "DF005", "DF006", "DF010"}; !cmp.Equal(ids, want) {
+		t.Errorf("ids = %v, want %v", ids, want)
+	}
+}
+
+func TestConfigSARIFAndOutputFile(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "out.sarif")
+	stdout, stderr, code := runCLI(t, "config", "testdata/config", "--format", "sarif", "-o", dst)
+	if code != ExitOK || stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	b, err := os.ReadFile(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }    `json:"artifactLocation"`
+						Region           struct{ StartLine int } `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(b, &log); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range log.Runs[0].Results {
+		l := r.Locations[0].PhysicalLocation
+		got = append(got, fmt.Sprintf("%s:%d %s", l.ArtifactLocation.URI, l.Region.StartLine, r.RuleID))
+	}
+	slices.Sort(got)
+	if len(got) != 9 || !slices.Contains(got, "services/api/api.Dockerfile:1 DF005") || !slices.Contains(got, "Dockerfile:10 DF010") {
+		t.Errorf("SARIF results = %q", got)
+	}
+}
+
+func TestIsDockerfileName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"Dockerfile": true, "dockerfile": true, "Containerfile": true, "api.Dockerfile": true,
+		"Dockerfile.dev": true, "Dockerfile.dockerignore": false, ".dockerignore": false,
+		"Dockerfile-old": false, "README.md": false, "docker-compose.yml": false,
+	} {
+		if got := isDockerfileName(name); got != want {
+			t.Errorf("isDockerfileName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
