@@ -224,7 +224,7 @@ func evalRecord(v *osv.Vulnerability, q *query) (*hit, []string) {
 	var problems []string
 	for i := range v.Affected {
 		a := &v.Affected[i]
-		if a.Package.Ecosystem != q.ecosystem || !sameName(q.ecosystem, a.Package.Name, q.name) {
+		if !sameEcosystem(a.Package.Ecosystem, q.ecosystem) || !sameName(q.ecosystem, a.Package.Name, q.name) {
 			continue
 		}
 		vd := evalAffected(a, q.ecosystem, q.version)
@@ -254,6 +254,13 @@ func orderFor(a *osv.Affected, eco string) func(x, y string) (int, error) {
 		}
 	}
 	return semverOrder(eco)
+}
+
+// sameEcosystem reports whether an affected entry's ecosystem is the package's: the same, or the
+// same release with further qualifiers ("Ubuntu:22.04:LTS" for "Ubuntu:22.04"). Another
+// release, or the bare distribution name, is not the package's.
+func sameEcosystem(entry, pkg string) bool {
+	return entry == pkg || strings.HasPrefix(entry, pkg+":") && strings.Contains(pkg, ":")
 }
 
 func sameName(eco, a, b string) bool {

@@ -229,6 +229,27 @@ func TestMatch(t *testing.T) {
 	}
 }
 
+func TestSameEcosystem(t *testing.T) {
+	for _, tt := range []struct {
+		entry, pkg string
+		want       bool
+	}{
+		{"Debian:12", "Debian:12", true},
+		{"Debian:11", "Debian:12", false},
+		{"Debian", "Debian:12", false},
+		{"Debian:12", "Debian", false},
+		{"Ubuntu:22.04:LTS", "Ubuntu:22.04", true},
+		{"Ubuntu:Pro:22.04:LTS", "Ubuntu:22.04", false},
+		{"Ubuntu:22.04.1", "Ubuntu:22.04", false},
+		{"npm", "npm", true},
+		{"npm:x", "npm", false},
+	} {
+		if got := sameEcosystem(tt.entry, tt.pkg); got != tt.want {
+			t.Errorf("sameEcosystem(%q, %q) = %v, want %v", tt.entry, tt.pkg, got, tt.want)
+		}
+	}
+}
+
 func TestMatchSourceError(t *testing.T) {
 	boom := errors.New("disk on fire")
 	inv := &inventory.Inventory{Packages: []inventory.Package{{Type: inventory.TypeNpm, Name: "lodash", Version: "4.17.15", Ecosystem: "npm"}}}
