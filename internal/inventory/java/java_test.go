@@ -265,11 +265,7 @@ func TestBuiltArchives(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestAnalyzeEndToEnd runs the analyzer interface on a built war.
-func TestAnalyzeEndToEnd(t *testing.T) {
-	dir := builtArchives(t)
+	// The analyzer interface over the same war.
 	f, err := os.Open(filepath.Join(dir, "app.war"))
 	if err != nil {
 		t.Fatal(err)
