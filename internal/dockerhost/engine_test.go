@@ -1,0 +1,168 @@
+package dockerhost
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rampartsec/rampart/internal/testenv"
+)
+
+// docker runs the docker CLI and returns its trimmed output; an error fails the test.
+func docker(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "docker", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("docker %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// realEngine returns the test environment's image after checking the engine answers.
+func realEngine(t *testing.T) string {
+	t.Helper()
+	env := testenv.Load(t)
+	if _, err := exec.LookPath("docker"); err != nil {
+		testenv.Missing(t, "no docker CLI")
+	}
+	if _, err := NewEngine(DefaultSocket).Info(context.Background()); err != nil {
+		testenv.Missing(t, "docker engine: "+err.Error())
+	}
+	return env.Fixtures.Base.Tag
+}
+
+// TestRealEngine starts containers with known settings on the real engine (scripts/test-setup.sh
+// runs it with --bridge=none, so every container has --network none) and checks the audit
+// against them, and against `docker inspect` as the independent truth.
+func TestRealEngine(t *testing.T) {
+	img := realEngine(t)
+	b := make([]byte, 4)
+	rand.Read(b)
+	run := hex.EncodeToString(b)
+	label := "rampart-test.dockerhost=" + run
+	t.Cleanup(func() {
+		ids, _ := exec.Command("docker", "ps", "-aq", "--filter", "label="+label).Output()
+		if f := strings.Fields(string(ids)); len(f) > 0 {
+			exec.Command("docker", append([]string{"rm", "-f"}, f...)...).Run()
+		}
+	})
+	name := func(n string) string { return "rampart-dh-" + run + "-" + n }
+	common := []string{"--label", label, "--network", "none"}
+	create := func(verb, n string, args ...string) {
+		a := append([]string{verb}, common...)
+		a = append(a, "--name", name(n))
+		if verb == "run" {
+			a = append(a, "-d")
+		}
+		docker(t, append(append(a, args...), img, "sleep", "300")...)
+	}
+	// `docker run --privileged` fails on this machine; a created container is inspectable.
+	create("create", "priv", "--privileged")
+	create("create", "sock", "-v", "/var/run/docker.sock:/var/run/docker.sock", "--pid", "host", "--cap-add", "SYS_ADMIN")
+	create("run", "bare")
+	create("run", "good", "--read-only", "--memory", "64m", "--pids-limit", "50", "--cpu-shares", "512",
+		"--security-opt", "no-new-privileges", "--restart", "on-failure:5")
+	docker(t, append(append([]string{"run", "-d"}, common...), "--name", name("exited"), img, "true")...)
+	docker(t, "wait", name("exited"))
+
+	rep, err := Audit(context.Background(), Config{All: true, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Status{}
+	for _, r := range rep.Results {
+		if r.Container != nil && strings.HasPrefix(r.Container.Name, "rampart-dh-"+run+"-") {
+			got[strings.TrimPrefix(r.Container.Name, "rampart-dh-"+run+"-")+" "+r.Control] = r.Status
+		}
+	}
+	want := map[string]Status{
+		"priv 5.5": StatusFail, "priv 5.4": StatusPass, "priv 5.7": StatusNotAssessed,
+		"sock 5.32": StatusFail, "sock 5.16": StatusFail, "sock 5.4": StatusFail, "sock 5.5": StatusPass,
+		"bare 5.11": StatusFail, "bare 5.12": StatusFail, "bare 5.13": StatusFail, "bare 5.29": StatusFail,
+		"bare 5.26": StatusFail, "bare 5.7": StatusPass, "bare 5.30": StatusPass,
+		"good 5.4": StatusPass, "good 5.5": StatusPass, "good 5.11": StatusPass, "good 5.12": StatusPass,
+		"good 5.13": StatusPass, "good 5.15": StatusPass, "good 5.16": StatusPass, "good 5.26": StatusPass,
+		"good 5.29": StatusPass, "good 5.32": StatusPass, "good 5.7": StatusPass,
+		"exited 5.7": StatusNotAssessed, "exited 5.5": StatusPass,
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: got %q, want %q", k, got[k], w)
+		}
+	}
+
+	// The independent truth: docker inspect's own view of each flag.
+	truth := map[string]string{"5.5": "{{.HostConfig.Privileged}}", "5.16": `{{eq .HostConfig.PidMode "host"}}`,
+		"5.13": "{{not .HostConfig.ReadonlyRootfs}}", "5.11": "{{eq .HostConfig.Memory 0}}"}
+	for _, n := range []string{"priv", "sock", "bare", "good", "exited"} {
+		for control, format := range truth {
+			fails := docker(t, "inspect", "--format", format, name(n)) == "true"
+			if g := got[n+" "+control]; (g == StatusFail) != fails {
+				t.Errorf("%s %s: audit says %q, docker inspect says failing=%v", n, control, g, fails)
+			}
+		}
+	}
+
+	// Without --all only running containers are audited.
+	rep, err = Audit(context.Background(), Config{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, r := range rep.Results {
+		if r.Container != nil && strings.HasPrefix(r.Container.Name, "rampart-dh-"+run+"-") {
+			seen[strings.TrimPrefix(r.Container.Name, "rampart-dh-"+run+"-")] = true
+		}
+	}
+	if len(seen) != 2 || !seen["bare"] || !seen["good"] {
+		t.Errorf("running-only audit covered %v, want bare and good", seen)
+	}
+}
+
+// TestRealDaemonFlags checks that the test daemon's own flags (--bridge=none --iptables=false,
+// see scripts/test-setup.sh) show in section 2, reading the truth from ps.
+func TestRealDaemonFlags(t *testing.T) {
+	realEngine(t)
+	out, err := exec.Command("ps", "-C", "dockerd", "-o", "args=").Output()
+	if err != nil {
+		t.Fatalf("ps: %v", err)
+	}
+	args := strings.Fields(string(out))
+	has := func(flag string) bool {
+		for _, a := range args {
+			if a == flag {
+				return true
+			}
+		}
+		return false
+	}
+	rep, err := Audit(context.Background(), Config{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := map[string]Result{}
+	for _, r := range rep.Results {
+		if r.Resource == "daemon" {
+			res[r.Control] = r
+		}
+	}
+	if rep.Host.DaemonPID == 0 || rep.Host.DaemonArgs != strings.Join(args[1:], " ") {
+		t.Errorf("daemon pid %d args %q, ps says %q", rep.Host.DaemonPID, rep.Host.DaemonArgs, args)
+	}
+	if has("--iptables=false") != (res["2.4"].Status == StatusFail) {
+		t.Errorf("ps args %q; 2.4 %s (%s)", args, res["2.4"].Status, res["2.4"].Evidence)
+	}
+	if has("--bridge=none") && (res["2.2"].Status != StatusPass || !strings.Contains(res["2.2"].Evidence, "bridge=none (command line)")) {
+		t.Errorf("--bridge=none: 2.2 %s (%s)", res["2.2"].Status, res["2.2"].Evidence)
+	}
+	if _, err := os.Stat("/etc/docker/daemon.json"); err != nil && res["2.16"].Status == StatusNotAssessed {
+		t.Errorf("2.16 not assessed although the command line and daemon.json are known: %s", res["2.16"].Evidence)
+	}
+}
