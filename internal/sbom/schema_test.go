@@ -2,6 +2,7 @@ package sbom
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -110,5 +111,33 @@ func TestSchemasRejectInvalidDocuments(t *testing.T) {
 				t.Errorf("schema accepted an invalid document:\n%s", tt.doc)
 			}
 		})
+	}
+}
+
+var (
+	validateCycloneDX = flag.String("validate-cyclonedx", "", "validate this CycloneDX JSON file against the official schema")
+	validateSPDX      = flag.String("validate-spdx", "", "validate this SPDX JSON file against the official schema")
+)
+
+// TestValidateFiles checks documents made elsewhere, e.g. by the binary end to end:
+//
+//	rampart sbom dir:/ -o /tmp/root.cdx.json
+//	go test ./internal/sbom -run TestValidateFiles -validate-cyclonedx /tmp/root.cdx.json
+func TestValidateFiles(t *testing.T) {
+	files := map[string]string{FormatCycloneDXJSON: *validateCycloneDX, FormatSPDXJSON: *validateSPDX}
+	if files[FormatCycloneDXJSON] == "" && files[FormatSPDXJSON] == "" {
+		t.Skip("no -validate-cyclonedx or -validate-spdx file given")
+	}
+	for format, file := range files {
+		if file == "" {
+			continue
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := validate(t, format, b); err != nil {
+			t.Errorf("%s (%s) does not validate:\n%v", file, format, err)
+		}
 	}
 }
