@@ -1,6 +1,7 @@
 package vulndb
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -277,5 +278,43 @@ func TestUpdateOfflineNeverDownloaded(t *testing.T) {
 	_, err := Update(context.Background(), t.TempDir(), []Source{{Name: "npm", URL: "http://127.0.0.1:1/npm/all.zip"}}, UpdateOptions{Offline: true})
 	if !errors.Is(err, ErrNotDownloaded) {
 		t.Errorf("error = %v, want ErrNotDownloaded", err)
+	}
+}
+
+// TestUpdateLastModified covers servers that send Last-Modified and no ETag.
+func TestUpdateLastModified(t *testing.T) {
+	body := readShipped(t, "npm-all.zip")
+	stamp := time.Date(2026, 8, 21, 10, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	var ims []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".sha256") {
+			http.NotFound(w, r)
+			return
+		}
+		mu.Lock()
+		ims = append(ims, r.Header.Get("If-Modified-Since"))
+		mu.Unlock()
+		if r.Header.Get("If-None-Match") != "" {
+			t.Errorf("If-None-Match sent without an ETag")
+		}
+		// ServeContent answers If-Modified-Since with 304 itself.
+		http.ServeContent(w, r, "all.zip", stamp, bytes.NewReader(body))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	srcs := []Source{{Name: "npm", URL: srv.URL + "/npm/all.zip"}}
+	if _, err := Update(context.Background(), dir, srcs, UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Update(context.Background(), dir, srcs, UpdateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"", stamp.Format(http.TimeFormat)}, ims); diff != "" {
+		t.Errorf("If-Modified-Since seen (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"npm"}, st.NotModified); diff != "" {
+		t.Errorf("not modified (-want +got):\n%s", diff)
 	}
 }
