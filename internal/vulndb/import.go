@@ -70,7 +70,7 @@ type Stats struct {
 	Sources []SourceMeta `json:"sources"`
 	// Records counts the distinct records stored.
 	Records int `json:"records"`
-	// Withdrawn and Invalid count records skipped: withdrawn ones, and ones that failed to parse.
+	// Withdrawn and Invalid count records skipped: withdrawn ones, and ones that do not parse.
 	Withdrawn int `json:"withdrawn"`
 	Invalid   int `json:"invalid"`
 	// Duplicates counts records met more than once; the most recently modified copy is kept.

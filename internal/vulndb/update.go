@@ -24,8 +24,10 @@ import (
 const (
 	// OSVExportURL is osv.dev's per-ecosystem export; %s is the ecosystem, path-escaped.
 	OSVExportURL = "https://osv-vulnerabilities.storage.googleapis.com/%s/all.zip"
-	KEVURL       = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
-	EPSSURL      = "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz"
+	// KEVURL is CISA's Known Exploited Vulnerabilities catalog.
+	KEVURL = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
+	// EPSSURL is FIRST's current EPSS scores, gzip-compressed CSV.
+	EPSSURL = "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz"
 )
 
 // DefaultEcosystems are the osv.dev exports [DefaultSources] downloads.
