@@ -78,6 +78,18 @@ func (a *auditor) containerChecks(ctx context.Context, eng *Engine, s ContainerS
 	if s.State == "running" && !c.State.Running {
 		warning = fmt.Sprintf("container %s stopped during the audit (now %s)", ref.Name, c.State.Status)
 	}
+	a.assess(ctx, eng, c, add)
+	return rs, warning
+}
+
+// topper lists a container's processes; [Engine] is one.
+type topper interface {
+	Top(ctx context.Context, id string) (*Top, error)
+}
+
+// assess assesses every per-container control of an inspected container. c.HostConfig must not
+// be nil.
+func (a *auditor) assess(ctx context.Context, eng topper, c *Container, add func(string, Status, string, ...any)) {
 	hc := c.HostConfig
 
 	if hasSecurityOpt(a.info.SecurityOptions, "name=apparmor") {
@@ -262,11 +274,10 @@ func (a *auditor) containerChecks(ctx context.Context, eng *Engine, s ContainerS
 	}
 	hostMode("5.31", add, "UsernsMode", hc.UsernsMode)
 	failIf("5.32", add, sock, "docker socket mounted: ", "docker socket not mounted")
-	return rs, warning
 }
 
 // sshd assesses 5.7 from the container's process list.
-func (a *auditor) sshd(ctx context.Context, eng *Engine, c *Container, add func(string, Status, string, ...any)) {
+func (a *auditor) sshd(ctx context.Context, eng topper, c *Container, add func(string, Status, string, ...any)) {
 	if !c.State.Running {
 		add("5.7", StatusNotAssessed, "container is not running (%s): no process list", c.State.Status)
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -165,4 +166,53 @@ func TestRealDaemonFlags(t *testing.T) {
 	if _, err := os.Stat("/etc/docker/daemon.json"); err != nil && res["2.16"].Status == StatusNotAssessed {
 		t.Errorf("2.16 not assessed although the command line and daemon.json are known: %s", res["2.16"].Evidence)
 	}
+}
+
+// TestRealEngineFifty audits a real engine holding 50 of our containers (10 running) and checks
+// the 5 s budget. Creating them takes a while, so -short skips it.
+func TestRealEngineFifty(t *testing.T) {
+	if testing.Short() {
+		t.Skip("creates 50 containers")
+	}
+	img := realEngine(t)
+	b := make([]byte, 4)
+	rand.Read(b)
+	run := hex.EncodeToString(b)
+	label := "rampart-test.dockerhost=" + run
+	t.Cleanup(func() {
+		ids, _ := exec.Command("docker", "ps", "-aq", "--filter", "label="+label).Output()
+		if f := strings.Fields(string(ids)); len(f) > 0 {
+			exec.Command("docker", append([]string{"rm", "-f"}, f...)...).Run()
+		}
+	})
+	var running []string
+	for i := range 50 {
+		id := docker(t, "create", "--label", label, "--network", "none", "--name", fmt.Sprintf("rampart-dh50-%s-%02d", run, i), img, "sleep", "300")
+		if i < 10 {
+			running = append(running, id)
+		}
+	}
+	docker(t, append([]string{"start"}, running...)...)
+	start := time.Now()
+	rep, err := Audit(context.Background(), Config{All: true, Logger: quiet})
+	took := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, sshdPass := 0, 0
+	for _, r := range rep.Results {
+		if r.Container != nil && strings.HasPrefix(r.Container.Name, "rampart-dh50-"+run) && r.Control == "5.5" {
+			ours++
+		}
+		if r.Container != nil && strings.HasPrefix(r.Container.Name, "rampart-dh50-"+run) && r.Control == "5.7" && r.Status == StatusPass {
+			sshdPass++
+		}
+	}
+	if ours != 50 || sshdPass != 10 {
+		t.Errorf("audited %d of our 50 containers, %d running ones with a process list; want 50 and 10", ours, sshdPass)
+	}
+	if took > 5*time.Second {
+		t.Errorf("audit of %d containers took %v, budget 5s", rep.Host.Containers, took)
+	}
+	t.Logf("real engine, %d containers: %v", rep.Host.Containers, took)
 }

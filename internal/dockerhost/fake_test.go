@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // fakeEngine serves Engine API answers recorded from a real engine (testdata/engine) on a unix
@@ -24,6 +25,7 @@ type fakeEngine struct {
 	inspect map[string]json.RawMessage
 	top     map[string]json.RawMessage // missing: 409, as for a stopped container
 	status  int                        // non-zero: every request answers this
+	delay   time.Duration              // added to every container request, as a loaded engine
 
 	mu    sync.Mutex
 	calls map[string]int
@@ -124,6 +126,9 @@ func (f *fakeEngine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(f.status)
 		w.Write([]byte(`{"message":"fake refusal"}`))
 		return
+	}
+	if f.delay > 0 && strings.HasPrefix(p, "/containers/") {
+		time.Sleep(f.delay)
 	}
 	answer := func(b []byte, ok bool, missing int) {
 		if !ok {
