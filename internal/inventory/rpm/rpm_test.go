@@ -27,11 +27,13 @@ var update = flag.Bool("update", false, "rewrite golden files and, where rpm is 
 
 // The committed databases, by backend. rpmdb.sqlite was written by rpm 4.18 installing the
 // packages built from testdata/specs; Packages is a Berkeley DB hash database written by
-// db5.3_load with the same headers (rpm 4.18 reads but no longer writes that backend); Packages.db
+// db5.3_load with the same headers (rpm 4.18 reads but no longer writes that backend), and
+// Packages.bigendian the same in big-endian byte order, as a big-endian host writes it; Packages.db
 // is an ndb file written by writeNDB below, since Debian's rpm is built without ndb.
 var committed = []struct{ file, path string }{
 	{"rpmdb.sqlite", "var/lib/rpm/rpmdb.sqlite"},
 	{"Packages", "var/lib/rpm/Packages"},
+	{"Packages.bigendian", "var/lib/rpm/Packages"},
 	{"Packages.db", "usr/lib/sysimage/rpm/Packages.db"},
 }
 
@@ -166,18 +168,23 @@ func TestGenerated(t *testing.T) {
 	}
 
 	blobs := headers(t, sqlitePath)
-	bdbRoot := filepath.Join(dir, "bdbroot")
-	bdbPath := filepath.Join(bdbRoot, "var", "lib", "rpm", "Packages")
-	writeBDB(t, bdbPath, blobs)
-	if diff := cmp.Diff(truth, query(t, bdbRoot, "bdb_ro")); diff != "" {
-		t.Fatalf("rpm reads the Berkeley DB differently (-sqlite +bdb):\n%s", diff)
+	bdbPaths := map[binary.AppendByteOrder]string{}
+	for _, order := range []binary.AppendByteOrder{binary.LittleEndian, binary.BigEndian} {
+		bdbRoot := filepath.Join(dir, "bdb-"+order.String())
+		bdbPaths[order] = filepath.Join(bdbRoot, "var", "lib", "rpm", "Packages")
+		writeBDB(t, bdbPaths[order], blobs, order)
+		if diff := cmp.Diff(truth, query(t, bdbRoot, "bdb_ro")); diff != "" {
+			t.Fatalf("rpm reads the %s Berkeley DB differently (-sqlite +bdb):\n%s", order, diff)
+		}
 	}
+	bdbPath, bdbBE := bdbPaths[binary.LittleEndian], bdbPaths[binary.BigEndian]
 	ndbPath := filepath.Join(dir, "Packages.db")
 	writeNDB(t, ndbPath, blobs)
 
 	for _, c := range []struct{ name, file, path string }{
 		{"sqlite", sqlitePath, "var/lib/rpm/rpmdb.sqlite"},
 		{"bdb", bdbPath, "var/lib/rpm/Packages"},
+		{"bdb big-endian", bdbBE, "var/lib/rpm/Packages"},
 		{"ndb", ndbPath, "usr/lib/sysimage/rpm/Packages.db"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -192,7 +199,7 @@ func TestGenerated(t *testing.T) {
 		})
 	}
 	if *update {
-		for _, c := range []struct{ from, to string }{{sqlitePath, "rpmdb.sqlite"}, {bdbPath, "Packages"}, {ndbPath, "Packages.db"}} {
+		for _, c := range []struct{ from, to string }{{sqlitePath, "rpmdb.sqlite"}, {bdbPath, "Packages"}, {bdbBE, "Packages.bigendian"}, {ndbPath, "Packages.db"}} {
 			b, err := os.ReadFile(c.from)
 			if err != nil {
 				t.Fatal(err)
@@ -277,16 +284,20 @@ func headers(t *testing.T, name string) map[uint32][]byte {
 }
 
 // writeBDB writes blobs as rpm's Berkeley DB Packages file: a hash database keyed by the
-// package number in host (little-endian) byte order, written by db5.3_load.
-func writeBDB(t *testing.T, name string, blobs map[uint32][]byte) {
+// package number, in the byte order of the host that wrote it, by db5.3_load.
+func writeBDB(t *testing.T, name string, blobs map[uint32][]byte, order binary.AppendByteOrder) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	var in strings.Builder
-	in.WriteString("VERSION=3\nformat=bytevalue\ntype=hash\ndb_pagesize=4096\nHEADER=END\n")
+	lorder := 1234
+	if order == binary.BigEndian {
+		lorder = 4321
+	}
+	fmt.Fprintf(&in, "VERSION=3\nformat=bytevalue\ntype=hash\ndb_pagesize=4096\ndb_lorder=%d\nHEADER=END\n", lorder)
 	for _, n := range slices.Sorted(maps.Keys(blobs)) {
-		key := binary.LittleEndian.AppendUint32(nil, n)
+		key := order.AppendUint32(nil, n)
 		fmt.Fprintf(&in, " %s\n %s\n", hex.EncodeToString(key), hex.EncodeToString(blobs[n]))
 	}
 	in.WriteString("DATA=END\n")
