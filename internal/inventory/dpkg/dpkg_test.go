@@ -247,15 +247,33 @@ func TestHostStatus(t *testing.T) {
 	if _, err := exec.LookPath("dpkg-query"); err != nil {
 		t.Skip("dpkg-query not installed")
 	}
-	f, err := os.Open(status)
-	if err != nil {
+	if _, err := os.Stat(status); err != nil {
 		t.Skipf("no dpkg database: %v", err)
 	}
-	defer f.Close()
-	// Query after opening: a concurrent apt run between the two reads would fail the test.
-	out, err := exec.Command("dpkg-query", "-W", "-f", "${Package}\t${Version}\t${Architecture}\t${db:Status-Abbrev}\n").Output()
-	if err != nil {
-		t.Fatalf("dpkg-query: %v", err)
+	// An apt run between reading the file and asking dpkg-query would make them disagree: take a
+	// snapshot that is the same before and after the query.
+	var db, out []byte
+	for attempt := 0; ; attempt++ {
+		before, err := os.ReadFile(status)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err = exec.Command("dpkg-query", "-W", "-f", "${Package}\t${Version}\t${Architecture}\t${db:Status-Abbrev}\n").Output()
+		if err != nil {
+			t.Fatalf("dpkg-query: %v", err)
+		}
+		after, err := os.ReadFile(status)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Equal(before, after) {
+			db = after
+			break
+		}
+		if attempt == 5 {
+			t.Skip("dpkg database keeps changing (apt running?)")
+		}
+		time.Sleep(2 * time.Second)
 	}
 	var want []string
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -270,7 +288,7 @@ func TestHostStatus(t *testing.T) {
 			want = append(want, strings.Join(fields[:3], " "))
 		}
 	}
-	pkgs, err := Parse(context.Background(), f)
+	pkgs, err := Parse(context.Background(), bytes.NewReader(db))
 	if err != nil {
 		t.Fatal(err)
 	}
