@@ -39,6 +39,14 @@ const (
 	whiteoutOpaque = ".wh..wh..opq"
 )
 
+// DirAnalyzer is an [inventory.Analyzer] that also wants the directory entries of image layers:
+// its Required sees each directory's FileInfo (mode bits) and Analyze gets the entry with empty
+// Content. Other analyzers see regular files only.
+type DirAnalyzer interface {
+	inventory.Analyzer
+	WantsDirectories() bool
+}
+
 // walkLayer reads one layer tar stream to its end, running the analyzers on the entries they want.
 // When wantDiffID is set the stream's sha256 must equal it.
 func (a *Analyzer) walkLayer(ctx context.Context, r io.Reader, wantDiffID string, onBytes func(int64)) (*LayerResult, error) {
@@ -74,8 +82,11 @@ func (a *Analyzer) walkLayer(ctx context.Context, r io.Reader, wantDiffID string
 			lr.Whiteouts = append(lr.Whiteouts, path.Join(dir, strings.TrimPrefix(base, whiteoutPrefix)))
 			continue
 		}
-		if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeGNUSparse && hdr.Typeflag != '7' {
+		if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeGNUSparse && hdr.Typeflag != '7' && hdr.Typeflag != tar.TypeDir {
 			continue
+		}
+		if hdr.Typeflag == tar.TypeDir {
+			hdr.Size = 0 // a directory has no content, whatever its header claims
 		}
 		info := hdr.FileInfo()
 		if err := a.analyzeFile(ctx, p, info, tr, lr); err != nil {
@@ -99,6 +110,9 @@ func (a *Analyzer) walkLayer(ctx context.Context, r io.Reader, wantDiffID string
 func (a *Analyzer) analyzeFile(ctx context.Context, p string, info fs.FileInfo, r io.Reader, lr *LayerResult) error {
 	var wanted []inventory.Analyzer
 	for _, an := range a.analyzers {
+		if d, ok := an.(DirAnalyzer); info.IsDir() && (!ok || !d.WantsDirectories()) {
+			continue // only analyzers that ask for directories see them
+		}
 		if an.Required(p, info) {
 			wanted = append(wanted, an)
 		}

@@ -14,8 +14,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/misconfig"
 	"github.com/rampartsec/rampart/internal/misconfig/dockerfile"
+	"github.com/rampartsec/rampart/internal/misconfig/imageconfig"
 	"github.com/rampartsec/rampart/internal/report"
 	"github.com/rampartsec/rampart/internal/secret"
 )
@@ -194,4 +196,26 @@ func configErrCode(err error) int {
 		return ExitInvalid
 	}
 	return ExitError
+}
+
+// imageMisconfig adds the image checks to a scan plan (`rampart image --scanners misconfig`): the
+// layer analyzer, and the check of the configuration that settles the analyzer's candidates.
+func imageMisconfig(p *scanPlan) error {
+	secrets, err := secret.New(nil)
+	if err != nil {
+		return fmt.Errorf("secret rules: %w", err)
+	}
+	p.analyzers = append(p.analyzers, imageconfig.Analyzer{})
+	p.config = append(p.config, func(art *image.Artifact, rep *report.Report) {
+		img := imageconfig.Image{
+			Config:     art.Config,
+			Names:      append([]string{rep.Artifact.Name}, art.RepoTags...),
+			Distroless: rep.Artifact.OS.Distroless,
+		}
+		for _, l := range art.Layers {
+			img.Layers = append(img.Layers, l.DiffID)
+		}
+		rep.Findings = imageconfig.Check(img, rep.Findings, secrets)
+	})
+	return nil
 }

@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +17,11 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
 var updateConfigGolden = flag.Bool("update-config", false, "rewrite testdata/config.golden.json")
@@ -174,5 +182,64 @@ func TestIsDockerfileName(t *testing.T) {
 		if got := isDockerfileName(name); got != want {
 			t.Errorf("isDockerfileName(%q) = %v, want %v", name, got, want)
 		}
+	}
+}
+
+// tarLayer is a layer holding regular files with the given modes.
+func tarLayer(t *testing.T, modes map[string]int64) v1.Layer {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	names := slices.Sorted(maps.Keys(modes))
+	for _, n := range names {
+		if err := tw.WriteHeader(&tar.Header{Name: n, Mode: modes[n], Typeflag: tar.TypeReg, Size: 1}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte("x"))
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// TestImageMisconfigScanner runs `rampart image --scanners misconfig` on an image built in code:
+// a setuid file in the base layer (not reported), one in the second layer, root user, port 22.
+func TestImageMisconfigScanner(t *testing.T) {
+	img, err := mutate.AppendLayers(empty.Image,
+		tarLayer(t, map[string]int64{"usr/bin/su": 04755}),
+		tarLayer(t, map[string]int64{"usr/local/bin/tool": 04755, "app/run": 0o755}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err = mutate.Config(img, v1.Config{ExposedPorts: map[string]struct{}{"22/tcp": {}}, Env: []string{"API_TOKEN=ghp_4f8Qz2LmN7vX1cR9tY6wK3pB0sD5hJ8aE2uI"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "img.tar")
+	tag, _ := name.NewTag("test/misconfig:1")
+	if err := tarball.WriteToFile(p, tag, img); err != nil {
+		t.Fatal(err)
+	}
+	res := runImage(t, "--scanners", "misconfig", "-f", "json", "docker-archive:"+p)
+	if res.code != ExitOK {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	var got []string
+	for _, f := range decodeReport(t, res).Findings {
+		got = append(got, f.ID+" "+f.Location.Path+f.Location.Field)
+	}
+	slices.Sort(got)
+	want := []string{"IC001 config.User", "IC002 config.ExposedPorts", "IC003 config.Healthcheck", "IC004 env:API_TOKEN", "IC005 usr/local/bin/tool"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings mismatch (-want +got):\n%s", diff)
+	}
+	if res := runImage(t, "--scanners", "misconfig", "--fail-on", "HIGH", "docker-archive:"+p); res.code != ExitGate {
+		t.Errorf("--fail-on HIGH: exit %d, want %d", res.code, ExitGate)
 	}
 }

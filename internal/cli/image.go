@@ -31,7 +31,7 @@ var knownScanners = []string{scanPkg, scanVuln, scanSecret, scanMalware, scanMis
 
 // availableScanners are those this build implements; asking for another is a usage error, not a
 // silent "nothing found".
-var availableScanners = []string{scanPkg, scanVuln, scanSecret, scanMalware}
+var availableScanners = []string{scanPkg, scanVuln, scanSecret, scanMalware, scanMisconfig}
 
 // defaultScanners run when --scanners is not given.
 var defaultScanners = []string{scanVuln, scanPkg}

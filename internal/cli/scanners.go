@@ -73,6 +73,11 @@ func (f *fileScanFlags) plan(scanners []string) (*scanPlan, error) {
 			rep.Findings = append(rep.Findings, s.ScanConfig(c.Env, c.Labels, c.Cmd, c.Entrypoint, hist)...)
 		})
 	}
+	if slices.Contains(scanners, scanMisconfig) {
+		if err := imageMisconfig(p); err != nil {
+			return nil, err
+		}
+	}
 	if slices.Contains(scanners, scanMalware) {
 		hashes := map[string]malware.HashEntry{}
 		for _, path := range f.malwareHashes {

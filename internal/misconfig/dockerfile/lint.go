@@ -149,7 +149,7 @@ func (lc *lintRun) instruction(in Instruction, inFinal bool, final []int) {
 // env checks ENV KEY=VALUE pairs; the parser yields key, value, separator triples.
 func (lc *lintRun) env(in Instruction) {
 	for i := 0; i+1 < len(in.Args); i += 3 {
-		if ev, ok := lc.l.secret(in.Args[i], unquote(in.Args[i+1])); ok {
+		if ev, ok := misconfig.SecretVariable(lc.l.secrets, in.Args[i], unquote(in.Args[i+1])); ok {
 			lc.add(SecretEnv, in, "ENV "+ev)
 		}
 	}
@@ -161,49 +161,10 @@ func (lc *lintRun) args(in Instruction) {
 		if !ok {
 			continue
 		}
-		if ev, ok := lc.l.secret(k, unquote(v)); ok {
+		if ev, ok := misconfig.SecretVariable(lc.l.secrets, k, unquote(v)); ok {
 			lc.add(SecretEnv, in, "ARG "+ev)
 		}
 	}
-}
-
-var (
-	// secretName matches variable names that hold credentials.
-	secretName = regexp.MustCompile(`(?i)passw(or)?d|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|auth[_-]?key|credential|(^|_)key$`)
-	// publicName matches names that look secret but hold public or non-secret values: GPG key
-	// fingerprints of official images, file paths, settings about a secret.
-	publicName = regexp.MustCompile(`(?i)gpg|pgp|public|pubkey|fingerprint|keyring|keyserver|key_?id|(^|_)(file|path|dir|url|uri|name|user|username|id|version|length|size|type|header|endpoint|ttl|timeout|expiry|enabled|required|mode|env)$`)
-	// reference matches a value that only refers to another variable: not a literal.
-	reference = regexp.MustCompile(`^\$(\w+|\{[^}]*\})$`)
-	benign    = map[string]bool{"true": true, "false": true, "yes": true, "no": true, "on": true, "off": true, "none": true, "null": true}
-)
-
-// secret decides whether NAME=value holds a literal secret and returns masked evidence. A known
-// credential format (the secret scanner's rules) counts whatever the name; otherwise a secret-like
-// name with a literal value of four or more characters that is not a path, a boolean or a
-// reference to another variable.
-func (l *Linter) secret(name, value string) (string, bool) {
-	if value == "" || reference.MatchString(value) {
-		return "", false
-	}
-	if l.secrets != nil {
-		if ms := l.secrets.Scan("", []byte(name+"="+value)); len(ms) > 0 {
-			return fmt.Sprintf("%s=%s (matches rule %s)", name, ms[0].Masked, ms[0].Rule.ID), true
-		}
-	}
-	if !secretName.MatchString(name) || publicName.MatchString(name) {
-		return "", false
-	}
-	if len([]rune(value)) < 4 || strings.HasPrefix(value, "/") || benign[strings.ToLower(value)] {
-		return "", false
-	}
-	return name + "=" + mask(value), true
-}
-
-// mask keeps the first two characters of a value.
-func mask(v string) string {
-	r := []rune(v)
-	return string(r[:min(2, len(r))]) + strings.Repeat("*", min(len(r)-min(2, len(r)), 16))
 }
 
 func unquote(v string) string {
