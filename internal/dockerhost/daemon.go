@@ -192,6 +192,8 @@ func (d *daemonConfig) get(flag, short, key string) setting {
 		return setting{values: jsonValues(raw), source: d.jsonPath}
 	}
 	switch {
+	case d.argsErr != nil && d.jsonErr != nil:
+		return setting{unknown: fmt.Sprintf("dockerd command line not read: %v; and %v", d.argsErr, d.jsonErr)}
 	case d.argsErr != nil:
 		return setting{unknown: fmt.Sprintf("dockerd command line not read: %v", d.argsErr)}
 	case d.jsonErr != nil:
