@@ -77,7 +77,7 @@ var Controls = []Control{
 	{ID: "1.1.1", Rule: "DH101", Title: "Ensure a separate partition for containers has been created", Severity: low, How: Automated,
 		Reads: "/proc/mounts: a mount point at the engine's DockerRootDir", Remediation: "put /var/lib/docker on its own partition or logical volume"},
 	{ID: "1.1.2", Rule: "DH102", Title: "Ensure only trusted users are allowed to control Docker daemon", Severity: medium, How: Automated,
-		Reads: "members of the docker group in /etc/group: pass when it has none, manual review of the listed members otherwise", Remediation: "remove untrusted users from the docker group (gpasswd -d USER docker)"},
+		Reads: "members of the docker group in /etc/group, and users whose primary group it is in /etc/passwd: pass when there are none, manual review of the listed members otherwise", Remediation: "remove untrusted users from the docker group (gpasswd -d USER docker)"},
 	auditFile("1.1.3", "DH103", "/usr/bin/dockerd"),
 	auditFile("1.1.4", "DH104", "/run/containerd"),
 	auditFile("1.1.5", "DH105", "/var/lib/docker"),

@@ -222,6 +222,14 @@ func TestHostControls(t *testing.T) {
 			"1.1.9": StatusNotAssessed, "1.1.13": StatusNotAssessed, "1.2.1": StatusManual, "1.2.2": StatusManual,
 		}},
 	}
+	primary := maps.Clone(base)
+	primary["/etc/group"] = "docker:x:999:\n"
+	primary["/etc/passwd"] = "root:x:0:0::/root:/bin/sh\ncarol:x:1001:999::/home/carol:/bin/sh\n"
+	tests = append(tests, struct {
+		name  string
+		files map[string]string
+		want  map[string]Status
+	}{"docker as a primary group", primary, map[string]Status{"1.1.2": StatusManual}})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rep := auditHost(t, tt.files)

@@ -17,14 +17,20 @@ type ids struct {
 	users, groups map[uint32]string
 	groupByName   map[string]uint32
 	members       map[string][]string // group name → listed members
+	primary       map[uint32][]string // group ID → users whose primary group it is
 }
 
 func readIDs(root string) *ids {
-	x := &ids{users: map[uint32]string{}, groups: map[uint32]string{}, groupByName: map[string]uint32{}, members: map[string][]string{}}
+	x := &ids{users: map[uint32]string{}, groups: map[uint32]string{}, groupByName: map[string]uint32{}, members: map[string][]string{}, primary: map[uint32][]string{}}
 	eachLine(filepath.Join(root, "etc/passwd"), func(f []string) {
 		if len(f) >= 3 {
 			if id, err := strconv.ParseUint(f[2], 10, 32); err == nil {
 				x.users[uint32(id)] = f[0]
+			}
+		}
+		if len(f) >= 4 {
+			if gid, err := strconv.ParseUint(f[3], 10, 32); err == nil {
+				x.primary[uint32(gid)] = append(x.primary[uint32(gid)], f[0])
 			}
 		}
 	})

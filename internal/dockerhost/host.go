@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -29,7 +30,11 @@ func (a *auditor) hostChecks(ctx context.Context, ver *Version) {
 	}
 
 	x := readIDs(a.root)
-	switch m, ok := x.members["docker"], hasGroup(x, "docker"); {
+	gid, ok := x.groupByName["docker"]
+	m := slices.Concat(x.members["docker"], x.primary[gid])
+	slices.Sort(m)
+	m = slices.Compact(m)
+	switch {
 	case !ok:
 		a.add("1.1.2", "/etc/group", StatusPass, "no docker group: only root reaches the socket")
 	case len(m) == 0:
@@ -63,8 +68,6 @@ func (a *auditor) hostChecks(ctx context.Context, ver *Version) {
 		a.addf("1.2.2", "daemon", StatusManual, "engine %s: compare with the latest supported release", a.info.ServerVersion)
 	}
 }
-
-func hasGroup(x *ids, name string) bool { _, ok := x.groupByName[name]; return ok }
 
 func (a *auditor) exists(p string) bool {
 	_, err := os.Stat(a.path(p))
