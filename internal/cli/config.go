@@ -51,15 +51,27 @@ func configKinds(secrets *secret.Scanner) []configKind {
 	}}
 }
 
-// isDockerfileName matches Dockerfile, Containerfile, NAME.Dockerfile and Dockerfile.NAME, in any
-// case, but not NAME.dockerignore.
+// isDockerfileName matches Dockerfile, Containerfile, NAME.Dockerfile, NAME.Containerfile and
+// Dockerfile.NAME, in any case, but not NAME.dockerignore nor source and text files that only
+// start with the word (dockerfile.go, Dockerfile.md).
 func isDockerfileName(base string) bool {
 	b := strings.ToLower(base)
-	if strings.HasSuffix(b, ".dockerignore") {
+	switch {
+	case strings.HasSuffix(b, ".dockerignore"):
 		return false
+	case b == "dockerfile" || b == "containerfile" || strings.HasSuffix(b, ".dockerfile") || strings.HasSuffix(b, ".containerfile"):
+		return true
+	case strings.HasPrefix(b, "dockerfile.") || strings.HasPrefix(b, "containerfile."):
+		return !notDockerfileExt[filepath.Ext(b)]
 	}
-	return b == "dockerfile" || b == "containerfile" || strings.HasSuffix(b, ".dockerfile") ||
-		strings.HasPrefix(b, "dockerfile.") || strings.HasPrefix(b, "containerfile.")
+	return false
+}
+
+// notDockerfileExt are extensions of files named like "Dockerfile.x" that are something else.
+var notDockerfileExt = map[string]bool{
+	".go": true, ".md": true, ".txt": true, ".json": true, ".yaml": true, ".yml": true, ".sh": true,
+	".py": true, ".js": true, ".ts": true, ".rs": true, ".java": true, ".rb": true, ".toml": true,
+	".html": true, ".orig": true, ".rej": true, ".swp": true,
 }
 
 // skipDirs are never descended into when PATH is a directory.

@@ -178,6 +178,7 @@ func TestIsDockerfileName(t *testing.T) {
 		"Dockerfile": true, "dockerfile": true, "Containerfile": true, "api.Dockerfile": true,
 		"Dockerfile.dev": true, "Dockerfile.dockerignore": false, ".dockerignore": false,
 		"Dockerfile-old": false, "README.md": false, "docker-compose.yml": false,
+		"dockerfile.go": false, "Dockerfile.md": false, "Dockerfile.alpine": true, "build.containerfile": true,
 	} {
 		if got := isDockerfileName(name); got != want {
 			t.Errorf("isDockerfileName(%q) = %v, want %v", name, got, want)
