@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 	"time"
 
@@ -59,7 +58,7 @@ func buildSPDX(r *report.Report, serial string) *spdx.Document {
 		DataLicense:       spdx.DataLicense,
 		SPDXIdentifier:    "DOCUMENT",
 		DocumentName:      docName,
-		DocumentNamespace: namespaceBase + url.PathEscape(docName) + "-" + serial,
+		DocumentNamespace: namespaceBase + sanitize(docName) + "-" + serial,
 		CreationInfo: &spdx.CreationInfo{
 			LicenseListVersion: spdxlicenses.LicenseListVersion(),
 			Creators:           []common.Creator{{CreatorType: "Tool", Creator: toolName(r)}},
@@ -166,14 +165,18 @@ func comment(fs []fact) string {
 }
 
 // spdxID builds an element identifier (without the "SPDXRef-" prefix the writer adds) from a
-// kind and a free-text name. SPDX allows only letters, digits, "." and "-": anything else,
-// including non-ASCII letters, becomes "-".
+// kind and a free-text name.
 func spdxID(kind, name string) string {
-	var b strings.Builder
-	b.WriteString(kind)
-	if name != "" {
-		b.WriteByte('-')
+	if name == "" {
+		return kind
 	}
+	return kind + "-" + sanitize(name)
+}
+
+// sanitize keeps the characters SPDX allows in identifiers, letters, digits, "." and "-", and
+// turns every other one, including non-ASCII letters, into "-". The result is also safe in a URI.
+func sanitize(name string) string {
+	var b strings.Builder
 	for _, c := range name {
 		switch {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-':
