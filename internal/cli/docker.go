@@ -61,6 +61,8 @@ The engine is reached on the unix socket named by --host, else $DOCKER_HOST, els
 			}
 			rep, err := dockerhost.Audit(ctx, dockerhost.Config{Host: host, Root: root, All: all, Logger: g.logger})
 			switch {
+			case errors.Is(err, dockerhost.ErrBadHost):
+				return withCode(ExitUsage, err)
 			case errors.Is(err, dockerhost.ErrUnauthorized):
 				return withCode(ExitUnauthorized, err)
 			case errors.Is(err, dockerhost.ErrUnreachable):

@@ -169,7 +169,7 @@ func TestEngineErrors(t *testing.T) {
 	if _, err := Audit(context.Background(), Config{Host: f.socket, Logger: quiet}); !errors.Is(err, ErrUnauthorized) || !strings.Contains(err.Error(), f.socket) {
 		t.Errorf("403: %v, want ErrUnauthorized naming the socket", err)
 	}
-	if _, err := Audit(context.Background(), Config{Host: "tcp://127.0.0.1:2375", Logger: quiet}); err == nil || !strings.Contains(err.Error(), "only unix") {
+	if _, err := Audit(context.Background(), Config{Host: "tcp://127.0.0.1:2375", Logger: quiet}); !errors.Is(err, ErrBadHost) || !strings.Contains(err.Error(), "only unix") {
 		t.Errorf("tcp host: %v, want a refusal", err)
 	}
 }

@@ -25,6 +25,8 @@ var (
 	ErrNoSuchContainer = errors.New("dockerhost: no such container")
 	// ErrNotRunning: the engine cannot do this on a container that is not running.
 	ErrNotRunning = errors.New("dockerhost: container is not running")
+	// ErrBadHost: the Docker host is not a unix socket address.
+	ErrBadHost = errors.New("dockerhost: unsupported docker host")
 )
 
 // DefaultSocket is the Engine API socket used when neither --host nor $DOCKER_HOST says otherwise.
@@ -41,7 +43,7 @@ type Engine struct {
 
 // SocketPath turns a Docker host ("unix:///run/docker.sock", "/run/docker.sock", or "" for
 // $DOCKER_HOST, else [DefaultSocket]) into a socket path. Only unix sockets are supported: a TCP
-// daemon is audited from the host it runs on.
+// daemon is audited from the host it runs on. Other addresses wrap [ErrBadHost].
 func SocketPath(host string) (string, error) {
 	if host == "" {
 		host = os.Getenv("DOCKER_HOST")
@@ -54,17 +56,17 @@ func SocketPath(host string) (string, error) {
 	}
 	u, err := url.Parse(host)
 	if err != nil {
-		return "", fmt.Errorf("docker host %q: %w", host, err)
+		return "", fmt.Errorf("docker host %q: %w: %w", host, ErrBadHost, err)
 	}
 	if u.Scheme != "unix" {
-		return "", fmt.Errorf("docker host %q: only unix:// sockets are supported (run the audit on the docker host itself)", host)
+		return "", fmt.Errorf("docker host %q: %w: only unix:// sockets are supported (run the audit on the docker host itself)", host, ErrBadHost)
 	}
 	p := u.Path
 	if p == "" {
 		p = u.Opaque
 	}
 	if p == "" {
-		return "", fmt.Errorf("docker host %q: no socket path", host)
+		return "", fmt.Errorf("docker host %q: %w: no socket path", host, ErrBadHost)
 	}
 	return p, nil
 }
