@@ -25,6 +25,7 @@ func TestDocsDescribeEveryCheck(t *testing.T) {
 			t.Errorf("ID %s used twice", c.ID)
 		}
 		ids[c.ID] = true
+		checkRow(t, lines, c)
 		i := indexOf(lines, "### "+c.ID)
 		if i < 0 {
 			t.Errorf("%s: no section", c.ID)
@@ -47,6 +48,27 @@ func TestDocsDescribeEveryCheck(t *testing.T) {
 			}
 		}
 	}
+}
+
+// checkRow finds the check's row in the summary table: "| [ID](#id) | title | SEV | CIS | …".
+func checkRow(t *testing.T, lines []string, c *misconfig.Check) {
+	t.Helper()
+	prefix := "| [" + c.ID + "](#" + strings.ToLower(c.ID) + ") |"
+	for _, l := range lines {
+		if !strings.HasPrefix(l, prefix) {
+			continue
+		}
+		cells := strings.Split(l, "|")
+		cis := c.CIS
+		if cis == "" {
+			cis = "–"
+		}
+		if len(cells) < 5 || strings.TrimSpace(cells[2]) != c.Title || strings.TrimSpace(cells[3]) != string(c.Severity) || strings.TrimSpace(cells[4]) != cis {
+			t.Errorf("%s: table row %q, want title %q, severity %s, CIS %s", c.ID, l, c.Title, c.Severity, cis)
+		}
+		return
+	}
+	t.Errorf("%s: no row in the summary table", c.ID)
 }
 
 func indexOf(lines []string, s string) int {
