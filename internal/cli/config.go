@@ -157,6 +157,7 @@ func scanConfig(ctx context.Context, g *globals, kinds []configKind, root string
 		rep.Findings = found
 		return rep, nil
 	}
+	checked := 0
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if cerr := ctx.Err(); cerr != nil {
 			return cerr
@@ -183,6 +184,7 @@ func scanConfig(ctx context.Context, g *globals, kinds []configKind, root string
 		if err != nil {
 			return err
 		}
+		checked++
 		found, err := kinds[i].lint(ctx, p, filepath.ToSlash(rel))
 		if err != nil {
 			g.logger.Warn("config file not checked", "path", rel, "err", err)
@@ -194,6 +196,12 @@ func scanConfig(ctx context.Context, g *globals, kinds []configKind, root string
 	})
 	if err != nil {
 		return nil, fmt.Errorf("walk %s: %w", root, err)
+	}
+	if checked == 0 {
+		// Said, so that an empty report is not mistaken for a clean one.
+		w := fmt.Sprintf("no configuration file found under %s (looked for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*)", root)
+		g.logger.Warn(w)
+		rep.Warnings = append(rep.Warnings, w)
 	}
 	misconfig.Sort(rep.Findings)
 	return rep, nil

@@ -173,6 +173,14 @@ func TestConfigSARIFAndOutputFile(t *testing.T) {
 	}
 }
 
+func TestConfigEmptyDirectory(t *testing.T) {
+	out, _, code := runCLI(t, "config", "testdata/config/docs", "--format", "json")
+	rep := decodeReport(t, runResult{stdout: out})
+	if code != ExitOK || len(rep.Findings) != 0 || len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "no configuration file found") {
+		t.Errorf("exit %d, report %+v; want no findings and a warning", code, rep)
+	}
+}
+
 func TestIsDockerfileName(t *testing.T) {
 	for name, want := range map[string]bool{
 		"Dockerfile": true, "dockerfile": true, "Containerfile": true, "api.Dockerfile": true,
