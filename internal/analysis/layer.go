@@ -124,12 +124,12 @@ func (a *Analyzer) analyzeFile(ctx context.Context, p string, info fs.FileInfo, 
 		lr.Warnings = append(lr.Warnings, fmt.Sprintf("%s: %d bytes is over the %d-byte file limit; not analyzed", p, info.Size(), a.cfg.MaxFileSize))
 		return nil
 	}
-	content, cleanup, err := a.buffer(r, info.Size())
+	content, data, cleanup, err := a.buffer(r, info.Size())
 	if err != nil {
 		return fmt.Errorf("%w: read %s: %w", ErrCorruptLayer, p, err)
 	}
 	defer cleanup()
-	f := &inventory.File{Path: p, Info: info, Content: content, Size: info.Size()}
+	f := &inventory.File{Path: p, Info: info, Content: content, Size: info.Size(), Data: data}
 	for _, an := range wanted {
 		res, err := an.Analyze(ctx, f)
 		if err != nil {
@@ -153,29 +153,29 @@ func (a *Analyzer) analyzeFile(ctx context.Context, p string, info fs.FileInfo, 
 	return nil
 }
 
-// buffer holds a file's content for random access: in memory up to MemFileLimit, else in a
-// temporary file removed by cleanup.
-func (a *Analyzer) buffer(r io.Reader, size int64) (io.ReaderAt, func(), error) {
+// buffer holds a file's content for random access: in memory up to MemFileLimit (data is then
+// the content), else in a temporary file removed by cleanup.
+func (a *Analyzer) buffer(r io.Reader, size int64) (content io.ReaderAt, data []byte, cleanup func(), err error) {
 	if size <= a.cfg.MemFileLimit {
 		b := make([]byte, size)
 		if _, err := io.ReadFull(r, b); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		return bytes.NewReader(b), func() {}, nil
+		return bytes.NewReader(b), b, func() {}, nil
 	}
 	tmp, err := os.CreateTemp(a.cfg.TempDir, "rampart-file-")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	cleanup := func() { tmp.Close(); os.Remove(tmp.Name()) }
+	cleanup = func() { tmp.Close(); os.Remove(tmp.Name()) }
 	if n, err := io.Copy(tmp, r); err != nil || n != size {
 		cleanup()
 		if err == nil {
 			err = io.ErrUnexpectedEOF
 		}
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return tmp, cleanup, nil
+	return tmp, nil, cleanup, nil
 }
 
 func mergeResult(dst, src *inventory.Result) {

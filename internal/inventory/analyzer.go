@@ -30,6 +30,22 @@ type File struct {
 	Info    fs.FileInfo
 	Content io.ReaderAt
 	Size    int64
+	// Data is the whole content when the walker holds it in memory, nil otherwise. Analyzers must
+	// not modify it: several analyzers share it.
+	Data []byte
+}
+
+// Bytes returns the whole content: Data when set, otherwise a copy read from Content.
+func (f *File) Bytes() ([]byte, error) {
+	if f.Data != nil || f.Size == 0 {
+		return f.Data, nil
+	}
+	b := make([]byte, f.Size)
+	n, err := f.Content.ReadAt(b, 0)
+	if err != nil && !(err == io.EOF && int64(n) == f.Size) {
+		return nil, err
+	}
+	return b, nil
 }
 
 // Reader returns a reader over the whole content, starting at offset 0.

@@ -80,8 +80,8 @@ func (a *Analyzer) Analyze(ctx context.Context, f *inventory.File) (*inventory.R
 	if f.Size > limit {
 		return nil, nil
 	}
-	b := make([]byte, f.Size)
-	if _, err := f.Content.ReadAt(b, 0); err != nil && err != io.EOF {
+	b, err := f.Bytes()
+	if err != nil {
 		return nil, err
 	}
 	var res inventory.Result

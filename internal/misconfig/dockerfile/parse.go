@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/command"
@@ -155,6 +156,9 @@ func Parse(name string, r io.Reader) (f *File, err error) {
 			st, err := stage(name, in, len(f.Stages))
 			if err != nil {
 				return nil, err
+			}
+			if st.Name != "" && slices.ContainsFunc(f.Stages, func(o Stage) bool { return o.Name == st.Name }) {
+				return nil, &SyntaxError{Path: name, Line: in.Line, Msg: fmt.Sprintf("duplicate stage name %q", st.Name)}
 			}
 			f.Stages = append(f.Stages, st)
 		case len(f.Stages) == 0 && in.Cmd == command.Arg:

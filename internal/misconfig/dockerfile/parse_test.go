@@ -30,6 +30,7 @@ func TestParseErrors(t *testing.T) {
 		{"ONBUILD FROM", "FROM debian:12\nONBUILD FROM alpine\n", 2, "ONBUILD FROM is not allowed"},
 		{"ONBUILD unknown", "FROM debian:12\nONBUILD BLAH x\n", 2, "unknown instruction BLAH"},
 		{"unterminated heredoc", "FROM debian:12\nRUN <<EOT\necho hi\n", 2, "unterminated heredoc"},
+		{"duplicate stage", "FROM a AS x\nFROM b AS X\n", 2, `duplicate stage name "x"`},
 		{"bad escape directive", "# escape=xx\nFROM debian:12\n", 1, "escape"},
 	}
 	for _, tt := range tests {
