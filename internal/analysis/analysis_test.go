@@ -278,3 +278,20 @@ func FuzzWalkLayer(f *testing.F) {
 		}
 	})
 }
+
+func TestOwnerOfStopsAtTheMetadataDirectory(t *testing.T) {
+	owners := map[string]string{
+		"usr/lib/python3/dist-packages":                      "deb:python3",
+		"usr/lib/python3/dist-packages/yaml":                 "deb:python3-yaml",
+		"usr/lib/python3/dist-packages/PyYAML-6.0.dist-info": "deb:python3-yaml",
+	}
+	tests := map[string]string{
+		"usr/lib/python3/dist-packages/PyYAML-6.0.dist-info/METADATA":    "deb:python3-yaml",
+		"usr/lib/python3/dist-packages/requests-2.31.dist-info/METADATA": "", // pip-installed next to Debian's
+	}
+	for p, want := range tests {
+		if got := ownerOf(p, owners); got != want {
+			t.Errorf("ownerOf(%s) = %q, want %q", p, got, want)
+		}
+	}
+}

@@ -150,8 +150,9 @@ func originLayer(layers []*LayerResult, last int, p string, pkg *inventory.Packa
 	return origin
 }
 
-// ownerOf returns the OS package that installed the evidence file p or one of its parent
-// directories up to two levels (a dist-info directory, a gem's specification, a jar's folder).
+// ownerOf returns the OS package that installed the evidence file p or its directory (a
+// dist-info or egg-info directory). It looks no higher: shared directories such as
+// dist-packages appear in many packages' file lists and prove nothing about what is in them.
 func ownerOf(p string, owners map[string]string) string {
 	if len(owners) == 0 {
 		return ""
@@ -159,15 +160,8 @@ func ownerOf(p string, owners map[string]string) string {
 	if o := owners[p]; o != "" {
 		return o
 	}
-	d := p
-	for range 2 {
-		d = path.Dir(d)
-		if d == "." || d == "/" || !strings.Contains(d, "/") {
-			break
-		}
-		if o := owners[d]; o != "" {
-			return o
-		}
+	if d := path.Dir(p); strings.Contains(d, "/") {
+		return owners[d]
 	}
 	return ""
 }
