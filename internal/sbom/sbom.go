@@ -148,24 +148,12 @@ func (u ids) take(id string) string {
 	}
 }
 
-// packageURL returns the package's purl, or for an OS package whose analyzer recorded none, the
-// purl the purl specification gives it (pkg:deb/debian/NAME@VERSION?arch=…&distro=debian-12).
-// It returns "" for other packages without one: a guessed purl would be worse than none.
+// packageURL returns the package's purl; for an OS package whose report carries none (a report
+// decoded from elsewhere), the one inventory.OSPURL gives it. Other packages without one get "":
+// a guessed purl would be worse than none.
 func packageURL(p *inventory.Package, o inventory.OS) string {
 	if p.PURL != "" || !p.Type.IsOS() || p.Name == "" || !knownOS(o) {
 		return p.PURL
 	}
-	var q []packageurl.Qualifier
-	if p.Arch != "" {
-		q = append(q, packageurl.Qualifier{Key: "arch", Value: p.Arch})
-	}
-	distro := o.Family
-	if o.Version != "" {
-		distro += "-" + o.Version
-	}
-	q = append(q, packageurl.Qualifier{Key: "distro", Value: distro})
-	if p.SourceName != "" && p.SourceName != p.Name {
-		q = append(q, packageurl.Qualifier{Key: "upstream", Value: p.SourceName})
-	}
-	return packageurl.NewPackageURL(string(p.Type), o.Family, p.Name, p.Version, q, "").ToString()
+	return inventory.OSPURL(o, *p)
 }

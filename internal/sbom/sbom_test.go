@@ -549,7 +549,7 @@ func TestPackageURLFallback(t *testing.T) {
 		{"deb", inventory.Package{Type: inventory.TypeDpkg, Name: "libc6", Version: "2.36-9+deb12u9", Arch: "amd64", SourceName: "glibc"}, deb12,
 			"pkg:deb/debian/libc6@2.36-9%2Bdeb12u9?arch=amd64&distro=debian-12&upstream=glibc"},
 		{"apk", inventory.Package{Type: inventory.TypeApk, Name: "musl", Version: "1.2.5-r0", Arch: "x86_64", SourceName: "musl"}, inventory.OS{Family: "alpine", Version: "3.20.3"},
-			"pkg:apk/alpine/musl@1.2.5-r0?arch=x86_64&distro=alpine-3.20.3"},
+			"pkg:apk/alpine/musl@1.2.5-r0?arch=x86_64&distro=3.20.3"},
 		{"unknown os", inventory.Package{Type: inventory.TypeDpkg, Name: "x", Version: "1"}, inventory.Unknown, ""},
 		{"language package not guessed", inventory.Package{Type: inventory.TypePython, Name: "x", Version: "1"}, deb12, ""},
 	}
