@@ -239,7 +239,7 @@ func TestLayerCache(t *testing.T) {
 	}
 	cache := t.TempDir()
 	run := func(archive string) ([]string, []string) {
-		res := testenv.Run(t, nil, "image", "-v", "-f", "json", "--cache-dir", cache, "docker-archive:"+archive)
+		res := testenv.Run(t, nil, "image", "-v", "-f", "json", "--scanners", "pkg", "--cache-dir", cache, "docker-archive:"+archive)
 		if res.Code != 0 {
 			t.Fatalf("%v", res)
 		}
