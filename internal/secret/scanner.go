@@ -191,15 +191,13 @@ func dedupe(rules []*Rule, ms []Match) []Match {
 
 // Mask keeps up to four leading characters of a secret (fewer for short ones) and stars the rest.
 func Mask(s string) string {
+	r := []rune(s)
 	keep := 4
-	if len(s) < 12 {
-		keep = len(s) / 4
+	if len(r) < 12 {
+		keep = len(r) / 4
 	}
-	n := len([]rune(s)) - keep
-	if n < 1 {
-		n = 1
-	}
-	return string([]rune(s)[:keep]) + strings.Repeat("*", min(n, 32))
+	n := max(len(r)-keep, 1)
+	return string(r[:keep]) + strings.Repeat("*", min(n, 32))
 }
 
 // windowStart returns the start of the line lines before the line starting at ls.

@@ -158,6 +158,8 @@ func TestMask(t *testing.T) {
 		{"short", "s****"},
 		{"ab", "**"},
 		{strings.Repeat("x", 100), "xxxx" + strings.Repeat("*", 32)},
+		{"😀😀😀", "***"}, // 12 bytes, 3 characters
+		{"", "*"},
 	}
 	for _, tt := range tests {
 		if got := Mask(tt.in); got != tt.want {
