@@ -1,0 +1,232 @@
+package posture
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	psaapi "k8s.io/pod-security-admission/api"
+
+	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/kube"
+)
+
+// Options says what to check besides the snapshot. The zero value checks the snapshot only.
+type Options struct {
+	// NodeRoot is a node's root file system (or a copy of its files): static pod manifests under
+	// etc/kubernetes/manifests and the kubelet configuration var/lib/kubelet/config.yaml are read
+	// from it for the CIS sections 1–4 checks. "" leaves those controls not assessed.
+	NodeRoot string
+}
+
+// Result is what [Check] found: the findings, and the verdict of every control.
+type Result struct {
+	Findings []finding.Finding `json:"findings"`
+	// Controls lists every control Rampart checks, with its status.
+	Controls []ControlResult `json:"controls"`
+	// Summary counts the controls' statuses per standard (and profile).
+	Summary []Summary `json:"summary"`
+	// Warnings are inputs that could not be read; the checks went on without them.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Status is the verdict on one control.
+type Status string
+
+// Control statuses. A control is never "pass" when its input was missing.
+const (
+	StatusPass        Status = "pass"
+	StatusFail        Status = "fail"
+	StatusNotAssessed Status = "not_assessed"
+)
+
+// ControlResult is the verdict on one control of one standard.
+type ControlResult struct {
+	Standard string `json:"standard"`
+	Profile  string `json:"profile,omitempty"`
+	Control  string `json:"control"`
+	Title    string `json:"title,omitempty"`
+	Status   Status `json:"status"`
+	// Findings counts the findings that make the control fail.
+	Findings int `json:"findings,omitempty"`
+	// Reason says why a control was not assessed (a missing permission, a missing input).
+	Reason string `json:"reason,omitempty"`
+}
+
+// Summary counts the statuses of one standard's (and profile's) controls.
+type Summary struct {
+	Standard    string `json:"standard"`
+	Profile     string `json:"profile,omitempty"`
+	Pass        int    `json:"pass"`
+	Fail        int    `json:"fail"`
+	NotAssessed int    `json:"not_assessed"`
+}
+
+// Check runs every posture check over snap (and the node files opts names) and returns the
+// findings and each control's status. A workload owned by a controller in the snapshot is
+// reported through its owner only. Check does not modify snap.
+func Check(ctx context.Context, snap *kube.Snapshot, opts Options) (*Result, error) {
+	e, err := defaultEngine()
+	if err != nil {
+		return nil, err
+	}
+	c := &checker{snap: snap, e: e, res: &Result{}}
+	c.workloads(ctx)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c.namespaces()
+	c.exposure()
+	nodeInputs, err := c.node(ctx, opts.NodeRoot)
+	if err != nil {
+		return nil, err
+	}
+	sortFindings(c.res.Findings)
+	c.res.Controls = evaluateControls(c.res.Findings, c.inputs(nodeInputs))
+	c.res.Summary = summarize(c.res.Controls)
+	return c.res, nil
+}
+
+type checker struct {
+	snap *kube.Snapshot
+	e    *pssEngine
+	res  *Result
+	// verdicts holds each reported workload's PSS verdicts, for the namespace checks.
+	verdicts []workloadVerdict
+}
+
+type workloadVerdict struct {
+	w                        kube.Workload
+	tmeta                    *metav1.ObjectMeta // the pod template's metadata
+	baseline, restricted     bool
+	enforceLevel, enforceVer string
+}
+
+// resource names the object a finding is about.
+func resource(kind string, m *metav1.ObjectMeta) finding.Resource {
+	return finding.Resource{Kind: kind, Namespace: m.Namespace, Name: m.Name}
+}
+
+// location says where an object was read from (for manifests), with a field path in it.
+func (c *checker) location(kind string, m *metav1.ObjectMeta, field string) finding.Location {
+	loc := finding.Location{Field: field}
+	if l, ok := c.snap.Locations[kube.Ref{Kind: kind, Namespace: m.Namespace, Name: m.Name}]; ok {
+		loc.Path, loc.Line = l.File, l.Line
+	}
+	return loc
+}
+
+// templatePrefix is the path of a workload's pod template, with a trailing dot ("" for a Pod).
+func templatePrefix(kind string) string {
+	switch kind {
+	case "Pod":
+		return ""
+	case "CronJob":
+		return "spec.jobTemplate.spec.template."
+	}
+	return "spec.template."
+}
+
+// workloads runs the Pod Security Standards and workload checks on every pod template.
+func (c *checker) workloads(ctx context.Context) {
+	latest := psaapi.LatestVersion()
+	ns := map[string]*metav1.ObjectMeta{}
+	for i := range c.snap.Namespaces {
+		ns[c.snap.Namespaces[i].Name] = &c.snap.Namespaces[i].ObjectMeta
+	}
+	tmetas := templateMetas(c.snap)
+	for _, w := range c.snap.Workloads() {
+		if ctx.Err() != nil {
+			return
+		}
+		if w.Owned {
+			continue
+		}
+		res := resource(w.Kind, w.Meta)
+		prefix := templatePrefix(w.Kind)
+		tmeta := w.Meta
+		if t := tmetas[w.Meta]; t != nil {
+			tmeta = t
+		}
+		seen := map[string]bool{}
+		v := workloadVerdict{w: w, tmeta: tmeta, baseline: true, restricted: true}
+		for _, level := range []psaapi.Level{psaapi.LevelBaseline, psaapi.LevelRestricted} {
+			for _, viol := range c.e.evaluate(level, latest, tmeta, w.PodSpec) {
+				if level == psaapi.LevelBaseline {
+					v.baseline = false
+				}
+				v.restricted = false
+				key := string(viol.check.psa) + "\x00" + viol.field
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+				c.res.Findings = append(c.res.Findings, pssFinding(viol, res, c.location(w.Kind, w.Meta, prefix+viol.field)))
+			}
+		}
+		if m := ns[w.Meta.Namespace]; m != nil {
+			v.enforceLevel, v.enforceVer = m.Labels[psaapi.EnforceLevelLabel], m.Labels[psaapi.EnforceVersionLabel]
+		}
+		c.verdicts = append(c.verdicts, v)
+		c.hygiene(w, res, prefix)
+	}
+}
+
+// templateMetas maps each controller's metadata to its pod template's metadata (which holds
+// the pods' annotations, AppArmor's legacy ones among them).
+func templateMetas(s *kube.Snapshot) map[*metav1.ObjectMeta]*metav1.ObjectMeta {
+	m := map[*metav1.ObjectMeta]*metav1.ObjectMeta{}
+	for i := range s.Deployments {
+		m[&s.Deployments[i].ObjectMeta] = &s.Deployments[i].Spec.Template.ObjectMeta
+	}
+	for i := range s.StatefulSets {
+		m[&s.StatefulSets[i].ObjectMeta] = &s.StatefulSets[i].Spec.Template.ObjectMeta
+	}
+	for i := range s.DaemonSets {
+		m[&s.DaemonSets[i].ObjectMeta] = &s.DaemonSets[i].Spec.Template.ObjectMeta
+	}
+	for i := range s.ReplicaSets {
+		m[&s.ReplicaSets[i].ObjectMeta] = &s.ReplicaSets[i].Spec.Template.ObjectMeta
+	}
+	for i := range s.Jobs {
+		m[&s.Jobs[i].ObjectMeta] = &s.Jobs[i].Spec.Template.ObjectMeta
+	}
+	for i := range s.CronJobs {
+		m[&s.CronJobs[i].ObjectMeta] = &s.CronJobs[i].Spec.JobTemplate.Spec.Template.ObjectMeta
+	}
+	return m
+}
+
+func sortFindings(fs []finding.Finding) {
+	res := func(f *finding.Finding) finding.Resource {
+		if f.Resource == nil {
+			return finding.Resource{}
+		}
+		return *f.Resource
+	}
+	slices.SortStableFunc(fs, func(a, b finding.Finding) int {
+		ra, rb := res(&a), res(&b)
+		return cmp.Or(
+			cmp.Compare(a.Location.Path, b.Location.Path),
+			cmp.Compare(a.Location.Line, b.Location.Line),
+			cmp.Compare(ra.Namespace, rb.Namespace),
+			cmp.Compare(ra.Kind, rb.Kind),
+			cmp.Compare(ra.Name, rb.Name),
+			cmp.Compare(a.ID, b.ID),
+			cmp.Compare(a.Location.Field, b.Location.Field),
+			cmp.Compare(ra.Container, rb.Container),
+		)
+	})
+}
+
+// gapReason names the permissions a list of resources needed.
+func gapReason(gaps []kube.Gap) string {
+	var parts []string
+	for _, g := range gaps {
+		parts = append(parts, fmt.Sprintf("%s %s", g.Verb, g.Resource))
+	}
+	return "missing permission: " + strings.Join(parts, ", ")
+}
