@@ -66,6 +66,10 @@ type Package struct {
 	Symbols []string `json:"-"`
 	// GoVersion is the toolchain that built a Go binary (e.g. "go1.20.14"), set on its packages.
 	GoVersion string `json:"go_version,omitempty"`
+	// GoPlatform is "GOOS/GOARCH" of the Go binary a Go package was found in ("linux/amd64"),
+	// from its build settings; empty when unknown. Go advisories limited to other platforms do
+	// not apply. Not part of the report.
+	GoPlatform string `json:"-"`
 }
 
 // Key identifies a package for de-duplication: the same package found at two paths is two entries.

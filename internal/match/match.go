@@ -227,6 +227,9 @@ func evalRecord(v *osv.Vulnerability, q *query) (*hit, []string) {
 		if !sameEcosystem(a.Package.Ecosystem, q.ecosystem) || !sameName(q.ecosystem, a.Package.Name, q.name) {
 			continue
 		}
+		if q.pkg.Type == inventory.TypeGo && !onPlatform(a, q.pkg.GoPlatform) {
+			continue
+		}
 		vd := evalAffected(a, q.ecosystem, q.version)
 		problems = append(problems, vd.problems...)
 		if !vd.affected {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/osv"
 )
 
 // mergeAliases groups the hits of one package that describe the same vulnerability: records
@@ -150,7 +151,7 @@ func (m *Matcher) toFinding(q *query, group []hit) (finding.Finding, []string) {
 		}
 	}
 	if p.Type == inventory.TypeGo {
-		f.Extra["symbol"] = symbolPresence(group, p.Symbols)
+		f.Extra["symbol"] = symbolPresence(group, p.Symbols, p.GoPlatform)
 	}
 	m.joinExploitData(&f, group)
 	if len(f.Extra) == 0 {
@@ -187,28 +188,27 @@ const (
 	SymbolUnknown = "unknown"
 )
 
-// symbolPresence tells whether a Go binary links any symbol the group's records name in
-// ecosystem_specific.imports. It is unknown when the records list no symbols, when an import
-// lists none (the whole package is affected), or when the binary's symbol table was not read.
-func symbolPresence(group []hit, have []string) string {
+// symbolPresence tells whether a Go binary built for platform links any symbol the group's
+// records name in ecosystem_specific.imports; imports limited to other platforms do not count.
+// It is unknown when the records list no symbols, when an import lists none (the whole package
+// is affected), or when the binary's symbol table was not read.
+func symbolPresence(group []hit, have []string, platform string) string {
 	if len(have) == 0 {
 		return SymbolUnknown
 	}
 	informed, undecided := false, false
 	for _, h := range group {
 		for _, a := range h.affected {
-			var es struct {
-				Imports []struct {
-					Path    string   `json:"path"`
-					Symbols []string `json:"symbols"`
-				} `json:"imports"`
-			}
 			// Entries without import data (GitHub's copy of a Go advisory, say) say nothing
 			// either way; the Go database's entry decides.
-			if len(a.EcosystemSpecific) == 0 || json.Unmarshal(a.EcosystemSpecific, &es) != nil {
+			es, ok := goSpecific(a)
+			if !ok {
 				continue
 			}
 			for _, imp := range es.Imports {
+				if !imp.on(platform) {
+					continue
+				}
 				if len(imp.Symbols) == 0 {
 					// The whole package is affected; whether it is linked is not said here.
 					undecided = true
@@ -226,4 +226,49 @@ func symbolPresence(group []hit, have []string) string {
 		return SymbolUnknown
 	}
 	return SymbolAbsent
+}
+
+// goEcosystemSpecific is the part of a Go advisory's ecosystem_specific the matcher reads.
+type goEcosystemSpecific struct {
+	Imports []goImport `json:"imports"`
+}
+
+// goImport is one vulnerable package of a Go advisory entry.
+type goImport struct {
+	Path    string   `json:"path"`
+	GOOS    []string `json:"goos"`
+	GOARCH  []string `json:"goarch"`
+	Symbols []string `json:"symbols"`
+}
+
+// on reports whether the import concerns binaries built for platform ("linux/amd64"): yes when
+// its GOOS and GOARCH lists are empty or name the platform's, or when the platform is unknown.
+func (imp goImport) on(platform string) bool {
+	goos, goarch, ok := strings.Cut(platform, "/")
+	if !ok {
+		return true
+	}
+	return (len(imp.GOOS) == 0 || slices.Contains(imp.GOOS, goos)) &&
+		(len(imp.GOARCH) == 0 || slices.Contains(imp.GOARCH, goarch))
+}
+
+// goSpecific decodes an entry's ecosystem_specific; ok is false when it has none or it does
+// not parse.
+func goSpecific(a *osv.Affected) (es goEcosystemSpecific, ok bool) {
+	if len(a.EcosystemSpecific) == 0 || json.Unmarshal(a.EcosystemSpecific, &es) != nil {
+		return es, false
+	}
+	return es, true
+}
+
+// onPlatform reports whether a Go advisory entry can affect a binary built for platform. An
+// entry whose imports are all limited to other platforms (a Windows-only bug in
+// golang.org/x/sys/windows, say) does not: the vulnerable code is not compiled into the binary.
+// An entry without import data, or a binary of unknown platform, is kept.
+func onPlatform(a *osv.Affected, platform string) bool {
+	es, ok := goSpecific(a)
+	if !ok || len(es.Imports) == 0 || platform == "" {
+		return true
+	}
+	return slices.ContainsFunc(es.Imports, func(imp goImport) bool { return imp.on(platform) })
 }

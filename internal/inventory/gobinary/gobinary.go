@@ -33,7 +33,7 @@ var _ inventory.Analyzer = Analyzer{}
 func (Analyzer) Name() string { return "gobinary" }
 
 // Version returns the analyzer's output version.
-func (Analyzer) Version() int { return 2 }
+func (Analyzer) Version() int { return 3 }
 
 // Required wants regular files with any execute bit set, between 1 KiB and [MaxSize].
 func (Analyzer) Required(_ string, info fs.FileInfo) bool {
@@ -99,15 +99,17 @@ func Packages(bi *buildinfo.BuildInfo, path string) []inventory.Package {
 	if bi == nil || bi.GoVersion == "" {
 		return nil
 	}
+	platform := Platform(bi)
 	mk := func(name, version string) inventory.Package {
 		return inventory.Package{
-			Type:      inventory.TypeGo,
-			Name:      name,
-			Version:   version,
-			Ecosystem: "Go",
-			PURL:      purl(name, version),
-			Path:      path,
-			GoVersion: bi.GoVersion,
+			Type:       inventory.TypeGo,
+			Name:       name,
+			Version:    version,
+			Ecosystem:  "Go",
+			PURL:       purl(name, version),
+			Path:       path,
+			GoVersion:  bi.GoVersion,
+			GoPlatform: platform,
 		}
 	}
 	var pkgs []inventory.Package
@@ -126,6 +128,24 @@ func Packages(bi *buildinfo.BuildInfo, path string) []inventory.Package {
 	}
 	pkgs = append(pkgs, mk("stdlib", StdlibVersion(bi.GoVersion)))
 	return pkgs
+}
+
+// Platform returns "GOOS/GOARCH" from the build settings the linker records (Go 1.18 and
+// later), or "" when either is missing.
+func Platform(bi *buildinfo.BuildInfo) string {
+	var goos, goarch string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "GOOS":
+			goos = s.Value
+		case "GOARCH":
+			goarch = s.Value
+		}
+	}
+	if goos == "" || goarch == "" {
+		return ""
+	}
+	return goos + "/" + goarch
 }
 
 // resolve returns the module that was compiled in: the replacement when there is one.

@@ -51,9 +51,17 @@ func versionM(t *testing.T, bin, rel string) []inventory.Package {
 		return inventory.Package{Type: "golang", Ecosystem: "Go", Name: name, Version: version, Path: rel, GoVersion: goVersion}
 	}
 	var pkgs []inventory.Package
+	var goos, goarch string
 	for _, l := range lines[1:] {
 		f := strings.Split(strings.TrimPrefix(l, "\t"), "\t")
 		switch f[0] {
+		case "build":
+			if v, ok := strings.CutPrefix(f[1], "GOOS="); ok {
+				goos = v
+			}
+			if v, ok := strings.CutPrefix(f[1], "GOARCH="); ok {
+				goarch = v
+			}
 		case "mod":
 			p := mk(f[1], f[2])
 			p.Main = true
@@ -69,7 +77,13 @@ func versionM(t *testing.T, bin, rel string) []inventory.Package {
 			}
 		}
 	}
-	return append(pkgs, mk("stdlib", strings.TrimPrefix(goVersion, "go")))
+	pkgs = append(pkgs, mk("stdlib", strings.TrimPrefix(goVersion, "go")))
+	if goos != "" && goarch != "" {
+		for i := range pkgs {
+			pkgs[i].GoPlatform = goos + "/" + goarch
+		}
+	}
+	return pkgs
 }
 
 func symbolsOf(pkgs []inventory.Package, name string) []string {
@@ -94,6 +108,13 @@ func TestAnalyzeBuiltBinaries(t *testing.T) {
 				t.Fatal("Analyze returned nil for a Go binary")
 			}
 			want := versionM(t, bin, rel)
+			// Build settings, GOOS and GOARCH among them, are recorded from Go 1.18 on.
+			if wantPlatform := v.goos + "/" + v.goarch; v.goos != "" && want[0].GoPlatform != wantPlatform {
+				t.Errorf("go version -m gives platform %q, want %q", want[0].GoPlatform, wantPlatform)
+			}
+			if got := want[0].GoPlatform == ""; got != v.oldTable {
+				t.Errorf("go version -m gives platform %q for toolchain %s", want[0].GoPlatform, v.toolchain)
+			}
 			opts := []cmp.Option{cmpopts.IgnoreFields(inventory.Package{}, "Symbols", "PURL")}
 			if diff := cmp.Diff(want, res.Packages, opts...); diff != "" {
 				t.Errorf("packages mismatch with go version -m (-want +got):\n%s", diff)
