@@ -42,6 +42,9 @@ type Input struct {
 	// Images are scan reports (as `rampart image --format json` writes them) of the workloads'
 	// images. A container's image is matched by reference, repo tag or digest.
 	Images []*report.Report
+	// Resolved maps container image references to the digests the registry resolved them to,
+	// so that two tags of one image share one scan.
+	Resolved map[string]string
 	// CrownJewels are namespaces whose objects are targets of attack paths.
 	CrownJewels []string
 	// Logger defaults to slog.Default().
@@ -221,6 +224,11 @@ func (b *builder) indexImage(r *report.Report) {
 func (b *builder) lookupImage(ref string) *report.Report {
 	if r, ok := b.images[ref]; ok {
 		return r
+	}
+	if d, ok := b.in.Resolved[ref]; ok {
+		if r, ok := b.images[d]; ok {
+			return r
+		}
 	}
 	if _, d, ok := strings.Cut(ref, "@"); ok {
 		if r, ok := b.images[d]; ok {

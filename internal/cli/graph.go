@@ -1,0 +1,331 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/rampartsec/rampart/internal/graph"
+	"github.com/rampartsec/rampart/internal/image"
+	"github.com/rampartsec/rampart/internal/kube"
+	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/vulndb"
+)
+
+var graphFormats = []string{"table", "json", "graphml", "dot", "cypher"}
+
+// graphInput are the flags that say what the graph is built from.
+type graphInput struct {
+	kubeconfig  string
+	kubeContext string
+	manifests   string
+	imagesFrom  []string
+	noImages    bool
+	insecure    bool
+	crownJewels []string
+	vf          vulnFlags
+}
+
+func (f *graphInput) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster to read (default $KUBECONFIG or ~/.kube/config)")
+	fl.StringVar(&f.kubeContext, "context", "", "kubeconfig context (default: the current one)")
+	fl.StringVar(&f.manifests, "manifests", "", "read a directory of manifests or a cluster dump instead of a live cluster")
+	fl.StringSliceVar(&f.imagesFrom, "images-from", nil, "JSON image scan reports (rampart image -f json; one, an array, or JSON lines) instead of scanning the images")
+	fl.BoolVar(&f.noImages, "no-images", false, "do not scan the workloads' images")
+	fl.BoolVar(&f.insecure, "registry-insecure", false, "allow plain HTTP and unverified TLS to the registries the images come from")
+	fl.StringSliceVar(&f.crownJewels, "crown-jewel", nil, "namespaces whose objects are attack-path targets")
+	f.vf.register(cmd)
+}
+
+func newGraphCmd(g *globals) *cobra.Command {
+	var in graphInput
+	var of outputFlags
+	cmd := &cobra.Command{
+		Use:   "graph",
+		Short: "Build the cluster's security graph and rank its attack paths",
+		Long: `Connect a cluster's workloads, images, packages, vulnerabilities, identities and exposure into
+one graph, run the risk rules over it and print the issues that matter most, each with the path
+from its entry point (the Internet, any authenticated user, any pod) to what is at stake and the
+evidence of every hop. See docs/graph.md.
+
+The cluster is read live (--kubeconfig, --context) or from --manifests DIR. The images of its
+workloads are scanned from their registries once per digest, or read from --images-from, or
+skipped with --no-images. --format graphml, dot and cypher export the whole graph.`,
+		Args: usageArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !slices.Contains(graphFormats, of.format) {
+				return withCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", of.format, strings.Join(graphFormats, ", ")))
+			}
+			gr, warnings, err := in.build(cmd.Context(), g)
+			if err != nil {
+				return err
+			}
+			w, done, err := of.writer(g.stdout)
+			if err != nil {
+				return err
+			}
+			switch of.format {
+			case "graphml":
+				err = graph.WriteGraphML(w, gr)
+			case "dot":
+				err = graph.WriteDOT(w, gr)
+			case "cypher":
+				err = graph.WriteCypher(w, gr)
+			default:
+				rules, rerr := graph.DefaultRules()
+				if rerr != nil {
+					return rerr
+				}
+				res := &graph.Result{Issues: graph.Analyze(gr, rules), Warnings: warnings}
+				res.Stats = statsOf(gr, res.Issues)
+				if of.format == "json" {
+					err = graph.WriteJSON(w, res)
+				} else {
+					err = graph.WriteTable(w, res)
+				}
+			}
+			if cerr := done(); err == nil {
+				err = cerr
+			}
+			return err
+		},
+	}
+	in.register(cmd)
+	of.register(cmd, "table", graphFormats)
+	cmd.AddCommand(newGraphQueryCmd(g))
+	return cmd
+}
+
+var graphQuestions = []string{"paths-to", "who-can-reach", "reach"}
+
+func newGraphQueryCmd(g *globals) *cobra.Command {
+	var in graphInput
+	var of outputFlags
+	cmd := &cobra.Command{
+		Use:   "query QUESTION SELECTOR",
+		Short: "Answer a question about the security graph",
+		Long: `Answer one of the built-in questions about the security graph:
+
+  paths-to SELECTOR       the most likely path to SELECTOR from the Internet, any authenticated
+                          user and any pod
+  who-can-reach SELECTOR  every entry point, workload and identity with an attack path to SELECTOR
+  reach SELECTOR          every crown jewel SELECTOR (an identity or workload) has a path to
+
+SELECTOR is KIND/NAME or KIND/NAMESPACE/NAME (ClusterRole/cluster-admin, sa/prod/web,
+Deployment/prod/web, Secret/prod/db), internet, authenticated, or a crown-jewel class:
+cluster-admin, node, secret, crown-jewel.`,
+		Args: usageArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !slices.Contains(graphQuestions, args[0]) {
+				return withCode(ExitUsage, fmt.Errorf("question %q: want one of %s", args[0], strings.Join(graphQuestions, ", ")))
+			}
+			if of.format != "table" && of.format != "json" {
+				return withCode(ExitUsage, fmt.Errorf("--format %q: want table or json", of.format))
+			}
+			gr, _, err := in.build(cmd.Context(), g)
+			if err != nil {
+				return err
+			}
+			ids, err := gr.Select(args[1])
+			if err != nil {
+				if errors.Is(err, graph.ErrNoNode) {
+					return withCode(ExitError, err)
+				}
+				return withCode(ExitUsage, err)
+			}
+			var answers []graph.Answer
+			switch args[0] {
+			case "paths-to":
+				answers = gr.PathsTo(ids)
+			case "who-can-reach":
+				answers = gr.WhoCanReach(ids)
+			case "reach":
+				answers = gr.Reach(ids)
+			}
+			w, done, err := of.writer(g.stdout)
+			if err != nil {
+				return err
+			}
+			err = graph.WriteAnswers(w, of.format, answers)
+			if cerr := done(); err == nil {
+				err = cerr
+			}
+			return err
+		},
+	}
+	in.register(cmd)
+	of.register(cmd, "table", []string{"table", "json"})
+	return cmd
+}
+
+// build reads the cluster, gets the image scans and builds the graph.
+func (f *graphInput) build(ctx context.Context, g *globals) (*graph.Graph, []string, error) {
+	var snap *kube.Snapshot
+	var err error
+	if f.manifests != "" {
+		snap, err = kube.LoadManifests(ctx, f.manifests)
+	} else {
+		snap, err = kube.LoadCluster(ctx, kube.ClusterConfig{Kubeconfig: f.kubeconfig, Context: f.kubeContext, Logger: g.logger})
+	}
+	switch {
+	case errors.Is(err, kube.ErrUnauthorized):
+		return nil, nil, withCode(ExitUnauthorized, err)
+	case errors.Is(err, kube.ErrUnreachable):
+		return nil, nil, withCode(ExitUnreachable, err)
+	case errors.Is(err, kube.ErrNotFound), errors.Is(err, kube.ErrInvalid):
+		return nil, nil, withCode(ExitUsage, err)
+	case err != nil:
+		return nil, nil, err
+	}
+	var warnings []string
+	for _, gap := range snap.Gaps {
+		warnings = append(warnings, "not read: "+gap.String())
+	}
+	in := graph.Input{Snapshot: snap, CrownJewels: f.crownJewels, Logger: g.logger, Resolved: map[string]string{}}
+	switch {
+	case len(f.imagesFrom) > 0:
+		for _, name := range f.imagesFrom {
+			file, err := os.Open(name)
+			if err != nil {
+				return nil, nil, withCode(ExitUsage, fmt.Errorf("--images-from: %w", err))
+			}
+			reps, err := graph.ReadReports(file)
+			file.Close()
+			if err != nil {
+				return nil, nil, withCode(ExitUsage, fmt.Errorf("--images-from %s: %w", name, err))
+			}
+			in.Images = append(in.Images, reps...)
+		}
+	case !f.noImages:
+		reps, ws, err := f.scanImages(ctx, g, snap, in.Resolved)
+		if err != nil {
+			return nil, nil, err
+		}
+		in.Images = reps
+		warnings = append(warnings, ws...)
+	}
+	gr, err := graph.Build(in)
+	return gr, warnings, err
+}
+
+// workloadImages returns the distinct image references the snapshot's workloads run, sorted.
+func workloadImages(snap *kube.Snapshot) []string {
+	seen := map[string]bool{}
+	for _, w := range snap.Workloads() {
+		for _, cs := range [][]corev1.Container{w.PodSpec.InitContainers, w.PodSpec.Containers} {
+			for _, c := range cs {
+				if c.Image != "" {
+					seen[c.Image] = true
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for r := range seen {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// scanImages scans each distinct image digest the workloads run once: references are first
+// resolved to digests (a manifest request), then each digest is scanned, reusing the layer cache.
+// An image that cannot be read is a warning, not a failure: the graph is still worth having.
+func (f *graphInput) scanImages(ctx context.Context, g *globals, snap *kube.Snapshot, resolved map[string]string) ([]*report.Report, []string, error) {
+	var db *vulndb.DB
+	var warnings []string
+	db, err := openVulnDB(&f.vf)
+	if err != nil {
+		if codeFor(err) != ExitDatabase {
+			return nil, nil, err
+		}
+		warnings = append(warnings, "vulnerability matching skipped: "+err.Error())
+		g.logger.Warn("vulnerability matching skipped", "err", err)
+		db = nil
+	} else {
+		defer db.Close()
+	}
+	var ff fileScanFlags
+	ff.secretMaxSize = 10 << 20
+	plan, err := ff.plan([]string{scanSecret})
+	if err != nil {
+		return nil, nil, err
+	}
+	af := &artifactFlags{source: "registry", platform: image.HostPlatform(), insecure: f.insecure, timeout: 10 * time.Minute}
+	byDigest := map[string]*report.Report{}
+	var out []*report.Report
+	quiet := g.quiet
+	g.quiet = true // one progress bar per image would drown the output
+	defer func() { g.quiet = quiet }()
+	for _, ref := range workloadImages(snap) {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		digest, err := resolveDigest(ctx, g, af, ref)
+		if err != nil {
+			warnings = append(warnings, fmt.Sprintf("image %s not scanned: %v", ref, err))
+			g.logger.Warn("image not scanned", "image", ref, "err", err)
+			continue
+		}
+		resolved[ref] = digest
+		if _, ok := byDigest[digest]; ok {
+			continue
+		}
+		rep, err := scanArtifact(ctx, g, af, ref, plan)
+		if err != nil {
+			warnings = append(warnings, fmt.Sprintf("image %s not scanned: %v", ref, err))
+			g.logger.Warn("image not scanned", "image", ref, "err", err)
+			continue
+		}
+		if db != nil {
+			if err := matchVulns(ctx, g, db, f.vf.offline, rep); err != nil {
+				return nil, nil, err
+			}
+		}
+		if rep.Artifact.Digest == "" {
+			rep.Artifact.Digest = digest
+		}
+		byDigest[digest] = rep
+		out = append(out, rep)
+	}
+	return out, warnings, nil
+}
+
+// resolveDigest asks the registry which manifest digest ref names.
+func resolveDigest(ctx context.Context, g *globals, af *artifactFlags, ref string) (string, error) {
+	r, err := af.ref(ref)
+	if err != nil {
+		return "", err
+	}
+	art, err := image.Open(ctx, r, image.WithInsecure(af.insecure), image.WithLogger(g.logger), image.WithPlatform(af.platform))
+	if err != nil {
+		return "", err
+	}
+	defer art.Close()
+	if art.Digest == "" {
+		return ref, nil
+	}
+	return art.Digest, nil
+}
+
+func statsOf(gr *graph.Graph, issues []graph.Issue) map[string]any {
+	st := gr.Stats()
+	bySev := map[string]int{}
+	for _, is := range issues {
+		bySev[string(is.Severity)]++
+	}
+	return map[string]any{
+		"nodes": st.Nodes, "edges": st.Edges, "attack_edges": st.AttackEdges,
+		"node_kinds": st.NodeKinds, "edge_kinds": st.EdgeKinds,
+		"issues": len(issues), "issues_by_severity": bySev,
+	}
+}

@@ -1,0 +1,295 @@
+package graph
+
+import (
+	"bufio"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"unicode"
+)
+
+// Result is what `rampart graph --format json` prints.
+type Result struct {
+	Issues   []Issue        `json:"issues"`
+	Stats    map[string]any `json:"stats"`
+	Warnings []string       `json:"warnings,omitempty"`
+}
+
+// WriteJSON writes res as indented JSON.
+func WriteJSON(w io.Writer, res *Result) error {
+	if res.Issues == nil {
+		res.Issues = []Issue{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(res)
+}
+
+// WriteTable writes the issues for a terminal: one block per issue with its path and evidence.
+func WriteTable(w io.Writer, res *Result) error {
+	bw := bufio.NewWriter(w)
+	tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCORE\tSEVERITY\tRULE\tTITLE")
+	for _, is := range res.Issues {
+		fmt.Fprintf(tw, "%.1f\t%s\t%s\t%s\n", is.Score, is.Severity, is.Rule, clean(is.Title))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for i, is := range res.Issues {
+		fmt.Fprintf(bw, "\n%d. [%s %.1f] %s\n", i+1, is.Rule, is.Score, clean(is.Title))
+		fmt.Fprintf(bw, "   path: %s\n", clean(pathString(is.Path)))
+		for _, e := range is.Evidence {
+			fmt.Fprintf(bw, "   - %s\n", clean(e))
+		}
+		var parts []string
+		for _, f := range is.Explain {
+			parts = append(parts, fmt.Sprintf("%s %.2f", f.Name, f.Value))
+		}
+		fmt.Fprintf(bw, "   score: %s\n", strings.Join(parts, " × "))
+		fmt.Fprintf(bw, "   fix: %s\n", clean(is.Remediation))
+	}
+	if len(res.Issues) == 0 {
+		fmt.Fprintln(bw, "\nno issues")
+	}
+	for _, wn := range res.Warnings {
+		fmt.Fprintf(bw, "warning: %s\n", clean(wn))
+	}
+	return bw.Flush()
+}
+
+// clean drops control characters: names come from cluster objects and images.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func attrKeys(n *Node) []string {
+	keys := make([]string, 0, len(n.Attrs))
+	for k := range n.Attrs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// WriteDOT writes g in Graphviz DOT. Attack edges are drawn red and labelled with their likelihood.
+func WriteDOT(w io.Writer, g *Graph) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintln(bw, "digraph rampart {")
+	fmt.Fprintln(bw, "  rankdir=LR;")
+	fmt.Fprintln(bw, "  node [shape=box, fontsize=10];")
+	for i := range g.Nodes {
+		n := &g.Nodes[i]
+		label := string(n.Kind)
+		if n.Type != "" {
+			label += " (" + n.Type + ")"
+		}
+		label += "\n"
+		if n.Namespace != "" {
+			label += n.Namespace + "/"
+		}
+		label += n.Name
+		extra := ""
+		if c := g.crown[i]; c != "" {
+			extra = ", color=red, penwidth=2"
+		}
+		fmt.Fprintf(bw, "  n%d [label=%s%s];\n", i, dotQuote(label), extra)
+	}
+	for i := range g.Edges {
+		e := &g.Edges[i]
+		label := string(e.Kind)
+		style := ""
+		if e.Attack() {
+			label += " " + strconv.FormatFloat(e.P, 'f', 2, 64)
+			style = ", color=red"
+		}
+		fmt.Fprintf(bw, "  n%d -> n%d [label=%s, tooltip=%s%s];\n", e.From, e.To, dotQuote(label), dotQuote(e.Evidence), style)
+	}
+	fmt.Fprintln(bw, "}")
+	return bw.Flush()
+}
+
+func dotQuote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case unicode.IsControl(r):
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// WriteGraphML writes g as GraphML (yEd, Gephi, Cytoscape, NetworkX read it).
+func WriteGraphML(w io.Writer, g *Graph) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString(xml.Header)
+	bw.WriteString(`<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">` + "\n")
+	keys := []struct{ id, for_, name, typ string }{
+		{"kind", "node", "kind", "string"}, {"type", "node", "type", "string"}, {"namespace", "node", "namespace", "string"},
+		{"name", "node", "name", "string"}, {"attrs", "node", "attrs", "string"}, {"crown", "node", "crown", "string"},
+		{"ekind", "edge", "kind", "string"}, {"evidence", "edge", "evidence", "string"}, {"p", "edge", "p", "double"},
+	}
+	for _, k := range keys {
+		fmt.Fprintf(bw, `  <key id="%s" for="%s" attr.name="%s" attr.type="%s"/>`+"\n", k.id, k.for_, k.name, k.typ)
+	}
+	bw.WriteString(`  <graph id="rampart" edgedefault="directed">` + "\n")
+	data := func(key, val string) {
+		if val == "" {
+			return
+		}
+		fmt.Fprintf(bw, `      <data key="%s">`, key)
+		xml.EscapeText(bw, []byte(xmlSafe(val)))
+		bw.WriteString("</data>\n")
+	}
+	for i := range g.Nodes {
+		n := &g.Nodes[i]
+		fmt.Fprintf(bw, `    <node id="n%d">`+"\n", i)
+		data("kind", string(n.Kind))
+		data("type", n.Type)
+		data("namespace", n.Namespace)
+		data("name", n.Name)
+		var attrs []string
+		for _, k := range attrKeys(n) {
+			attrs = append(attrs, k+"="+n.Attrs[k])
+		}
+		data("attrs", strings.Join(attrs, ";"))
+		data("crown", g.crown[i])
+		bw.WriteString("    </node>\n")
+	}
+	for i := range g.Edges {
+		e := &g.Edges[i]
+		fmt.Fprintf(bw, `    <edge id="e%d" source="n%d" target="n%d">`+"\n", i, e.From, e.To)
+		data("ekind", string(e.Kind))
+		data("evidence", e.Evidence)
+		if e.Attack() {
+			data("p", strconv.FormatFloat(e.P, 'g', -1, 64))
+		}
+		bw.WriteString("    </edge>\n")
+	}
+	bw.WriteString("  </graph>\n</graphml>\n")
+	return bw.Flush()
+}
+
+// xmlSafe drops runes XML 1.0 cannot carry.
+func xmlSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// WriteCypher writes g as Cypher CREATE statements for Neo4j (cypher-shell < graph.cypher).
+// Every node has the label Rampart and its kind as a second label; relationship types are the edge kinds in upper snake case.
+func WriteCypher(w io.Writer, g *Graph) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintln(bw, "// rampart security graph")
+	fmt.Fprintln(bw, "CREATE INDEX rampart_rid IF NOT EXISTS FOR (n:Rampart) ON (n.rid);")
+	for i := range g.Nodes {
+		n := &g.Nodes[i]
+		props := []string{"rid: " + strconv.Itoa(i), "name: " + cypherString(n.Name)}
+		if n.Type != "" {
+			props = append(props, "type: "+cypherString(n.Type))
+		}
+		if n.Namespace != "" {
+			props = append(props, "namespace: "+cypherString(n.Namespace))
+		}
+		if c := g.crown[i]; c != "" {
+			props = append(props, "crown: "+cypherString(c))
+		}
+		for _, k := range attrKeys(n) {
+			if k == "crown" {
+				continue
+			}
+			props = append(props, cypherIdent(k)+": "+cypherString(n.Attrs[k]))
+		}
+		fmt.Fprintf(bw, "CREATE (:Rampart:%s {%s});\n", cypherIdent(string(n.Kind)), strings.Join(props, ", "))
+	}
+	for i := range g.Edges {
+		e := &g.Edges[i]
+		props := []string{"evidence: " + cypherString(e.Evidence)}
+		if e.Attack() {
+			props = append(props, "p: "+strconv.FormatFloat(e.P, 'g', -1, 64))
+		}
+		fmt.Fprintf(bw, "MATCH (a:Rampart {rid: %d}), (b:Rampart {rid: %d}) CREATE (a)-[:%s {%s}]->(b);\n",
+			e.From, e.To, strings.ToUpper(strings.ReplaceAll(string(e.Kind), "-", "_")), strings.Join(props, ", "))
+	}
+	return bw.Flush()
+}
+
+func cypherString(s string) string {
+	var b strings.Builder
+	b.WriteByte('\'')
+	for _, r := range s {
+		switch {
+		case r == '\'' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case unicode.IsControl(r):
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
+}
+
+// cypherIdent quotes an identifier with backticks when it is not plain.
+func cypherIdent(s string) string {
+	plain := s != ""
+	for i, r := range s {
+		if !(r == '_' || unicode.IsLetter(r) || i > 0 && unicode.IsDigit(r)) {
+			plain = false
+		}
+	}
+	if plain {
+		return s
+	}
+	return "`" + strings.ReplaceAll(s, "`", "``") + "`"
+}
+
+// WriteAnswers writes query answers as "table" or "json".
+func WriteAnswers(w io.Writer, format string, answers []Answer) error {
+	if format == "json" {
+		if answers == nil {
+			answers = []Answer{}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"answers": answers})
+	}
+	bw := bufio.NewWriter(w)
+	if len(answers) == 0 {
+		fmt.Fprintln(bw, "no path")
+	}
+	for i, a := range answers {
+		fmt.Fprintf(bw, "%d. %s → %s (likelihood %.2f)\n", i+1, clean(a.From.String()), clean(a.To.String()), a.Likelihood)
+		fmt.Fprintf(bw, "   path: %s\n", clean(pathString(a.Path)))
+		for _, e := range a.Evidence {
+			fmt.Fprintf(bw, "   - %s\n", clean(e))
+		}
+	}
+	return bw.Flush()
+}
