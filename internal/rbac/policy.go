@@ -163,7 +163,9 @@ type Policy struct {
 	Warnings []string
 }
 
-func subjectKey(kind, namespace, name string) string { return kind + "\x00" + namespace + "\x00" + name }
+func subjectKey(kind, namespace, name string) string {
+	return kind + "\x00" + namespace + "\x00" + name
+}
 
 // Resolve builds the policy of snap. ClusterRole aggregation is computed from the
 // aggregationRules unless snap.AggregationDone says the cluster already did it.
