@@ -1,0 +1,282 @@
+package rbac_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/kube"
+	"github.com/rampartsec/rampart/internal/rbac"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func fixture(t testing.TB) (*kube.Snapshot, *rbac.Policy) {
+	t.Helper()
+	s, err := kube.LoadManifests(context.Background(), fixtureDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, rbac.Resolve(s)
+}
+
+func user(name string, groups ...string) rbac.User {
+	return rbac.UserFor(rbac.Subject{Kind: rbac.KindUser, Name: name}, groups...)
+}
+
+func sa(ns, name string) rbac.User { return rbac.UserFor(rbac.ServiceAccount(ns, name)) }
+
+// TestAllows checks hand-worked answers for the fixture read from files (no bootstrap roles):
+// each case names the rule of the RBAC authorizer it exercises.
+func TestAllows(t *testing.T) {
+	_, p := fixture(t)
+	type A = rbac.Attributes
+	tests := []struct {
+		name string
+		u    rbac.User
+		a    A
+		want bool
+	}{
+		{"aggregated twice, any namespace", user("rbt-alice"), A{Verb: "get", Resource: "pods", Namespace: "rbt-beta"}, true},
+		{"aggregated subresource, cluster scope", user("rbt-alice"), A{Verb: "list", Resource: "pods", Subresource: "log"}, true},
+		{"resourceNames match", user("rbt-alice"), A{Verb: "get", Resource: "secrets", Name: "db-creds", Namespace: "x"}, true},
+		{"resourceNames need a name", user("rbt-alice"), A{Verb: "get", Resource: "secrets", Namespace: "x"}, false},
+		{"resourceNames other name", user("rbt-alice"), A{Verb: "get", Resource: "secrets", Name: "other", Namespace: "x"}, false},
+		{"aggregated from second role", user("rbt-alice"), A{Verb: "watch", APIGroup: "apps", Resource: "deployments", Namespace: "x"}, true},
+		{"verb not granted", user("rbt-alice"), A{Verb: "list", APIGroup: "apps", Resource: "deployments", Namespace: "x"}, false},
+		{"group mismatch", user("rbt-alice"), A{Verb: "watch", APIGroup: "extensions", Resource: "deployments", Namespace: "x"}, false},
+		{"non-resource prefix", user("rbt-alice"), A{Verb: "get", Path: "/rbt/a/b"}, true},
+		{"non-resource prefix needs the slash", user("rbt-alice"), A{Verb: "get", Path: "/rbt"}, false},
+		{"group via RoleBinding in its namespace", rbac.User{Name: "x", Groups: []string{"rbt-devs"}}, A{Verb: "get", Resource: "pods", Namespace: "rbt-alpha"}, true},
+		{"RoleBinding other namespace", rbac.User{Name: "x", Groups: []string{"rbt-devs"}}, A{Verb: "get", Resource: "pods", Namespace: "rbt-beta"}, false},
+		{"RoleBinding never cluster scope", rbac.User{Name: "x", Groups: []string{"rbt-devs"}}, A{Verb: "get", Resource: "pods"}, false},
+		{"SA subject without namespace takes the binding's", sa("rbt-alpha", "app"), A{Verb: "create", APIGroup: "apps", Resource: "deployments", Namespace: "rbt-alpha"}, true},
+		{"Role only in its namespace", sa("rbt-alpha", "app"), A{Verb: "create", APIGroup: "apps", Resource: "deployments", Namespace: "rbt-beta"}, false},
+		{"wildcard verb", sa("rbt-alpha", "app"), A{Verb: "deletecollection", Resource: "configmaps", Namespace: "rbt-alpha"}, true},
+		{"subresource not implied", sa("rbt-alpha", "app"), A{Verb: "create", Resource: "pods", Subresource: "exec", Namespace: "rbt-alpha"}, false},
+		{"SA of another namespace", sa("rbt-beta", "ci"), A{Verb: "create", Resource: "pods", Namespace: "rbt-alpha"}, true},
+		{"implied group system:serviceaccounts:NS", sa("rbt-beta", "app"), A{Verb: "list", Resource: "secrets", Namespace: "rbt-beta"}, true},
+		{"implied group, other namespace", sa("rbt-beta", "app"), A{Verb: "list", Resource: "secrets", Namespace: "rbt-alpha"}, false},
+		{"*/scale", sa("rbt-beta", "app"), A{Verb: "update", APIGroup: "apps", Resource: "statefulsets", Subresource: "scale", Namespace: "q"}, true},
+		{"*/scale not the resource", sa("rbt-beta", "app"), A{Verb: "update", APIGroup: "apps", Resource: "deployments", Namespace: "q"}, false},
+		{"*/scale keeps the group", sa("rbt-beta", "app"), A{Verb: "update", Resource: "replicationcontrollers", Subresource: "scale", Namespace: "q"}, false},
+		{"named service", user("rbt-bob"), A{Verb: "get", Resource: "services", Name: "web", Namespace: "rbt-beta"}, true},
+		{"named service, list", user("rbt-bob"), A{Verb: "list", Resource: "services", Namespace: "rbt-beta"}, false},
+		{"* resources and groups", user("rbt-bob", "rbt-ops"), A{Verb: "get", APIGroup: "example.com", Resource: "widgets", Subresource: "status", Name: "w"}, true},
+		{"* resources, verb still limited", user("rbt-bob", "rbt-ops"), A{Verb: "list", Resource: "pods"}, false},
+		{"exec create", user("rbt-carol"), A{Verb: "create", Resource: "pods", Subresource: "exec", Namespace: "rbt-beta"}, true},
+		{"exec get", user("rbt-carol"), A{Verb: "get", Resource: "pods", Subresource: "exec", Namespace: "rbt-beta"}, false},
+		{"impersonate named user", user("rbt-dave"), A{Verb: "impersonate", Resource: "users", Name: "rbt-bob"}, true},
+		{"impersonate unnamed", user("rbt-dave"), A{Verb: "impersonate", Resource: "users"}, false},
+		{"escalate", user("rbt-dave"), A{Verb: "escalate", APIGroup: "rbac.authorization.k8s.io", Resource: "clusterroles"}, true},
+		{"unauthenticated", user(rbac.UserAnonymous), A{Verb: "delete", APIGroup: "example.com", Resource: "widgets", Namespace: "n"}, true},
+		{"authenticated non-resource", user("rbt-nobody"), A{Verb: "get", Path: "/rbt-metrics"}, true},
+		{"authenticated non-resource glob", user("rbt-nobody"), A{Verb: "get", Path: "/rbt-logs/x"}, true},
+		{"non-resource verb", user("rbt-nobody"), A{Verb: "post", Path: "/rbt-metrics"}, false},
+		{"binding to a missing role", user("rbt-erin"), A{Verb: "get", Resource: "pods", Namespace: "rbt-alpha"}, false},
+		{"no group, no grant", rbac.User{Name: "rbt-nobody"}, A{Verb: "get", Path: "/rbt-metrics"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := p.Allows(tt.u, tt.a); got != tt.want {
+				t.Errorf("Allows(%v, %+v) = %v, want %v", tt.u, tt.a, got, tt.want)
+			}
+		})
+	}
+	want := []string{
+		"ClusterRoleBinding/rbt-admin-sa refers to missing ClusterRole cluster-admin",
+		"RoleBinding/rbt-alpha/missing-role refers to missing Role rbt-alpha/rbt-nonexistent",
+		"RoleBinding/rbt-beta/view refers to missing ClusterRole view",
+	}
+	if diff := cmp.Diff(want, p.Warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+}
+
+func TestWhoCan(t *testing.T) {
+	_, p := fixture(t)
+	grp := func(n string) rbac.Subject { return rbac.Subject{Kind: rbac.KindGroup, Name: n} }
+	usr := func(n string) rbac.Subject { return rbac.Subject{Kind: rbac.KindUser, Name: n} }
+	tests := []struct {
+		a    rbac.Attributes
+		want []rbac.Subject
+	}{
+		{rbac.Attributes{Verb: "get", Resource: "pods", Subresource: "log", Namespace: "rbt-alpha"},
+			[]rbac.Subject{grp("rbt-devs"), grp("rbt-ops"), usr("rbt-alice")}},
+		{rbac.Attributes{Verb: "list", Resource: "secrets", Namespace: "rbt-beta"},
+			[]rbac.Subject{grp("system:serviceaccounts:rbt-beta"), usr("rbt-bob")}},
+		{rbac.Attributes{Verb: "create", Resource: "pods", Namespace: "rbt-alpha"},
+			[]rbac.Subject{rbac.ServiceAccount("rbt-alpha", "app"), rbac.ServiceAccount("rbt-beta", "ci")}},
+		{rbac.Attributes{Verb: "create", Resource: "pods", Namespace: "rbt-beta"}, nil},
+		{rbac.Attributes{Verb: "get", Path: "/rbt-logs/1"}, []rbac.Subject{grp("system:authenticated")}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, p.WhoCan(tt.a)); diff != "" {
+			t.Errorf("WhoCan(%+v) (-want +got):\n%s", tt.a, diff)
+		}
+	}
+}
+
+// TestAggregationFromFiles: rbt-agg2 selects rbt-agg (itself aggregated) and rbt-extra; each
+// grant names the role the rule really came from.
+func TestAggregationFromFiles(t *testing.T) {
+	_, p := fixture(t)
+	var got []string
+	for _, g := range p.For(user("rbt-alice")) {
+		if g.Binding.Name == "rbt-agg2-alice" {
+			got = append(got, g.Chain()+": "+rbac.FormatRule(&g.Rule))
+		}
+	}
+	want := []string{
+		"ClusterRoleBinding/rbt-agg2-alice → ClusterRole/rbt-agg2 (aggregated from ClusterRole/rbt-agg-pods): get,list pods,pods/log",
+		"ClusterRoleBinding/rbt-agg2-alice → ClusterRole/rbt-agg2 (aggregated from ClusterRole/rbt-agg-secrets): get secrets names db-creds",
+		"ClusterRoleBinding/rbt-agg2-alice → ClusterRole/rbt-agg2 (aggregated from ClusterRole/rbt-extra): get nonResourceURLs /rbt/*",
+		"ClusterRoleBinding/rbt-agg2-alice → ClusterRole/rbt-agg2 (aggregated from ClusterRole/rbt-extra): watch deployments.apps",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("alice's rbt-agg2 grants (-want +got):\n%s", diff)
+	}
+}
+
+func TestRisksGolden(t *testing.T) {
+	s, p := fixture(t)
+	rep := p.Risks(s, rbac.RiskOptions{})
+	got, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := "testdata/risks.golden"
+	if *update {
+		if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(strings.TrimSpace(string(want)), strings.TrimSpace(string(got))); diff != "" {
+		t.Errorf("risks (-golden +got; rerun with -update after review):\n%s", diff)
+	}
+	// Independent of the golden file: the findings the fixture was written to produce.
+	type key struct{ id, subject, scope, workloads string }
+	have := map[key]bool{}
+	for _, f := range rep.Findings {
+		if f.Kind != finding.KindPermission {
+			t.Errorf("%s: kind %q", f.ID, f.Kind)
+		}
+		sub := rbac.Subject{Kind: f.Resource.Kind, Namespace: f.Resource.Namespace, Name: f.Resource.Name}
+		have[key{f.ID, sub.String(), f.Extra["scope"], f.Extra["workloads"]}] = true
+	}
+	for _, k := range []key{
+		{"RB002", "group:system:unauthenticated", "cluster-wide", ""},
+		{"RB003", "group:system:authenticated", "cluster-wide", "Deployment/rbt-alpha/bot, Deployment/rbt-alpha/web, Pod/rbt-beta/runner"},
+		{"RB004", "group:rbt-ops", "cluster-wide", ""},
+		{"RB004", "system:serviceaccount:rbt-alpha:app", "namespace rbt-alpha", "Deployment/rbt-alpha/web"},
+		{"RB005", "group:system:serviceaccounts:rbt-beta", "namespace rbt-beta", "Pod/rbt-beta/runner"},
+		{"RB006", "system:serviceaccount:rbt-beta:ci", "namespace rbt-alpha", "Pod/rbt-beta/runner"},
+		{"RB007", "user:rbt-carol", "namespace rbt-beta", ""},
+		{"RB008", "user:rbt-carol", "namespace rbt-beta", ""},
+		{"RB009", "user:rbt-dave", "cluster-wide", ""},
+		{"RB010", "user:rbt-carol", "namespace rbt-beta", ""},
+		{"RB011", "user:rbt-carol", "namespace rbt-beta", ""},
+	} {
+		if !have[k] {
+			t.Errorf("missing finding %+v", k)
+		}
+	}
+	// get on one named secret is the remediation, not a finding.
+	if have[key{"RB005", "user:rbt-alice", "cluster-wide", ""}] {
+		t.Error("get on a named secret reported as RB005")
+	}
+	// The wildcard rule over example.com reports as RB004, not again as each implied check.
+	for _, f := range rep.Findings {
+		if f.Resource.Name == "rbt-ops" && f.ID != "RB004" {
+			t.Errorf("wildcard-only grant also reported as %s", f.ID)
+		}
+	}
+}
+
+func TestRisksClusterAdminAndDefaults(t *testing.T) {
+	s := &kube.Snapshot{
+		ClusterRoles: []rbacv1.ClusterRole{{ObjectMeta: metav1.ObjectMeta{Name: "cluster-admin", Labels: map[string]string{"kubernetes.io/bootstrapping": "rbac-defaults"}},
+			Rules: []rbacv1.PolicyRule{{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}}}}},
+		ClusterRoleBindings: []rbacv1.ClusterRoleBinding{
+			{ObjectMeta: metav1.ObjectMeta{Name: "cluster-admin", Labels: map[string]string{"kubernetes.io/bootstrapping": "rbac-defaults"}},
+				RoleRef: rbacv1.RoleRef{Kind: "ClusterRole", Name: "cluster-admin"}, Subjects: []rbacv1.Subject{{Kind: "Group", Name: "system:masters"}}},
+			{ObjectMeta: metav1.ObjectMeta{Name: "bot"}, RoleRef: rbacv1.RoleRef{Kind: "ClusterRole", Name: "cluster-admin"},
+				Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Namespace: "ci", Name: "bot"}}},
+		},
+	}
+	var got []string
+	for _, f := range rbac.Resolve(s).Risks(s, rbac.RiskOptions{}).Findings {
+		got = append(got, f.ID+" "+string(f.Severity)+" "+f.Resource.Name+" "+f.Extra["binding"])
+	}
+	want := []string{"RB001 CRITICAL bot ClusterRoleBinding/bot", "RB004 CRITICAL bot ClusterRoleBinding/bot"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	n := len(rbac.Resolve(s).Risks(s, rbac.RiskOptions{IncludeDefaults: true}).Findings)
+	if n != 3 {
+		t.Errorf("with defaults: %d findings, want 3 (system:masters' wildcard too)", n)
+	}
+}
+
+func TestRisksNotAssessed(t *testing.T) {
+	s, _ := fixture(t)
+	s.Gaps = []kube.Gap{{Verb: "list", Resource: "clusterrolebindings.rbac.authorization.k8s.io", Reason: "forbidden"}}
+	rep := rbac.Resolve(s).Risks(s, rbac.RiskOptions{})
+	if len(rep.Findings) != 0 {
+		t.Errorf("%d findings from an incomplete snapshot", len(rep.Findings))
+	}
+	if len(rep.NotAssessed) != len(rbac.Checks()) {
+		t.Fatalf("not assessed: %v", rep.NotAssessed)
+	}
+	for _, na := range rep.NotAssessed {
+		if !strings.Contains(na.Reason, "list clusterrolebindings.rbac.authorization.k8s.io") {
+			t.Errorf("%s: reason %q does not name the missing permission", na.Check, na.Reason)
+		}
+	}
+}
+
+func TestParseSubjectAndResource(t *testing.T) {
+	for in, want := range map[string]rbac.Subject{
+		"system:serviceaccount:ns:app": rbac.ServiceAccount("ns", "app"),
+		"serviceaccount:ns/app":        rbac.ServiceAccount("ns", "app"),
+		"user:alice":                   {Kind: "User", Name: "alice"},
+		"group:devs":                   {Kind: "Group", Name: "devs"},
+		"bob":                          {Kind: "User", Name: "bob"},
+	} {
+		got, err := rbac.ParseSubject(in)
+		if err != nil || got != want {
+			t.Errorf("ParseSubject(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "system:serviceaccount:ns", "group:", "robot:x"} {
+		if _, err := rbac.ParseSubject(bad); err == nil {
+			t.Errorf("ParseSubject(%q) accepted", bad)
+		}
+	}
+	for in, want := range map[string][3]string{
+		"pods/exec":              {"", "pods", "exec"},
+		"deployments":            {"apps", "deployments", ""},
+		"deployments.apps/scale": {"apps", "deployments", "scale"},
+		"widgets.example.com":    {"example.com", "widgets", ""},
+		"*":                      {"*", "*", ""},
+	} {
+		g, r, s, err := rbac.ParseResource(in)
+		if err != nil || [3]string{g, r, s} != want {
+			t.Errorf("ParseResource(%q) = %q %q %q %v; want %q", in, g, r, s, err, want)
+		}
+	}
+	if _, _, _, err := rbac.ParseResource("widgets"); err == nil {
+		t.Error("ParseResource(widgets) accepted an unknown plain resource")
+	}
+}
