@@ -41,7 +41,7 @@ func (g *Graph) ShortestPaths(sources []int, skip func(*Edge) bool) *Search {
 		done[u] = true
 		for _, ei := range g.out[u] {
 			e := &g.Edges[ei]
-			if !e.Attack() || (skip != nil && skip(e)) {
+			if !e.Attack() || done[e.To] || (skip != nil && skip(e)) {
 				continue
 			}
 			d := s.Dist[u] + e.cost()
