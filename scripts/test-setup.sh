@@ -129,23 +129,31 @@ plain_up() { curl -fsS -o /dev/null "http://$REGISTRY_PLAIN/v2/"; }
 # The TLS registry answers 401 without credentials and 200 with them.
 tls_up() { curl -fsS -o /dev/null --cacert "$tls/ca.crt" -u "$REGISTRY_USER:$password" "https://$REGISTRY_TLS/v2/"; }
 
+# registry_pid NAME prints the pid of the registry this script started, if it still runs. The
+# command line is checked because a pid file can outlive its process and the pid be reused.
+registry_pid() {
+	local pid
+	pid=$(cat "$reg/$1.pid" 2>/dev/null) || return 1
+	[ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "docker-registry serve $reg/$1.yml" && echo "$pid"
+}
+
 # start_registry NAME CHECK starts the registry unless CHECK passes; a registry of ours that fails
 # CHECK (old certificate or password) is stopped first.
 start_registry() {
-	local name=$1 check=$2 pidfile=$reg/$1.pid
-	if [ -n "$restart_tls" ] && [ "$name" = tls ] && [ -s "$pidfile" ]; then
-		kill "$(cat "$pidfile")" 2>/dev/null || true
+	local name=$1 check=$2 pid
+	if [ -n "$restart_tls" ] && [ "$name" = tls ] && pid=$(registry_pid "$name"); then
+		kill "$pid"
 		sleep 1
 	fi
-	$check 2>/dev/null && return 0
-	if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-		kill "$(cat "$pidfile")"
+	"$check" 2>/dev/null && return 0
+	if pid=$(registry_pid "$name"); then
+		kill "$pid"
 		sleep 1
 	fi
 	log "starting the $name registry (log: $logs/registry-$name.log)"
 	setsid nohup docker-registry serve "$reg/$name.yml" >>"$logs/registry-$name.log" 2>&1 </dev/null &
-	echo $! >"$pidfile"
-	wait_for 30 "$name registry" $check || { tail -n 20 "$logs/registry-$name.log" >&2; die "the $name registry did not start"; }
+	echo $! >"$reg/$name.pid"
+	wait_for 30 "$name registry" "$check" || { tail -n 20 "$logs/registry-$name.log" >&2; die "the $name registry did not start"; }
 }
 start_registry plain plain_up
 start_registry tls tls_up
