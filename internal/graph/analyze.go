@@ -174,7 +174,7 @@ func (a *analyzer) workloadRule(r *Rule) []Issue {
 	var out []Issue
 	leakDone := map[int]bool{}
 	for _, w := range g.workloads {
-		if m.Exposed && !a.exposed(w) {
+		if m.Exposed != nil && *m.Exposed != a.exposed(w) {
 			continue
 		}
 		var tail []int
@@ -267,7 +267,7 @@ func (a *analyzer) workloadRule(r *Rule) []Issue {
 		e, eWhy := exposurePod, "reachable only from inside the cluster"
 		if a.exposed(w) {
 			e, eWhy = exposureInternet, "reachable from the Internet"
-			if m.Exposed {
+			if m.Exposed != nil {
 				edges = a.exposurePath(w)
 			}
 		}

@@ -25,8 +25,9 @@ type Rule struct {
 }
 
 // WorkloadMatch is a combination of facts about one workload; every field set must hold.
+// Exposed, when set, must equal whether the Internet can reach the workload.
 type WorkloadMatch struct {
-	Exposed                   bool       `yaml:"exposed" json:"exposed,omitempty"`
+	Exposed                   *bool      `yaml:"exposed" json:"exposed,omitempty"`
 	Vulnerability             *VulnMatch `yaml:"vulnerability" json:"vulnerability,omitempty"`
 	EscapesToNode             bool       `yaml:"escapes_to_node" json:"escapes_to_node,omitempty"`
 	SAReadsSecretsClusterWide bool       `yaml:"sa_reads_secrets_cluster_wide" json:"sa_reads_secrets_cluster_wide,omitempty"`
