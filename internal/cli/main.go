@@ -92,6 +92,7 @@ func newRoot(g *globals) *cobra.Command {
 	root.AddCommand(newDBCmd(g))
 	root.AddCommand(newDockerCmd(g))
 	root.AddCommand(newConfigCmd(g))
+	root.AddCommand(newK8sCmd(g))
 	root.AddCommand(newGraphCmd(g))
 	return root
 }

@@ -100,6 +100,7 @@ func users() []rbac.User {
 		rbac.UserFor(rbac.Subject{Kind: rbac.KindUser, Name: "rbt-dave"}),
 		rbac.UserFor(rbac.Subject{Kind: rbac.KindUser, Name: "rbt-erin"}),
 		rbac.UserFor(rbac.Subject{Kind: rbac.KindUser, Name: "rbt-frank"}),
+		rbac.UserFor(rbac.Subject{Kind: rbac.KindUser, Name: "rbt-gina"}),
 		rbac.UserFor(rbac.Subject{Kind: rbac.KindUser, Name: "rbt-nobody"}),
 		rbac.UserFor(rbac.Subject{Kind: rbac.KindUser, Name: rbac.UserAnonymous}),
 		rbac.UserFor(rbac.ServiceAccount("rbt-alpha", "app")),

@@ -73,6 +73,8 @@ func TestAllows(t *testing.T) {
 		{"* resources, verb still limited", user("rbt-bob", "rbt-ops"), A{Verb: "list", Resource: "pods"}, false},
 		{"exec create", user("rbt-carol"), A{Verb: "create", Resource: "pods", Subresource: "exec", Namespace: "rbt-beta"}, true},
 		{"exec get", user("rbt-carol"), A{Verb: "get", Resource: "pods", Subresource: "exec", Namespace: "rbt-beta"}, false},
+		{"cluster-scoped resource through a RoleBinding", user("rbt-carol"), A{Verb: "get", Resource: "nodes", Subresource: "proxy", Name: "n1"}, false},
+		{"cluster-scoped resource through a ClusterRoleBinding", user("rbt-gina"), A{Verb: "get", Resource: "nodes", Subresource: "proxy", Name: "n1"}, true},
 		{"impersonate named user", user("rbt-dave"), A{Verb: "impersonate", Resource: "users", Name: "rbt-bob"}, true},
 		{"impersonate unnamed", user("rbt-dave"), A{Verb: "impersonate", Resource: "users"}, false},
 		{"escalate", user("rbt-dave"), A{Verb: "escalate", APIGroup: "rbac.authorization.k8s.io", Resource: "clusterroles"}, true},
@@ -186,11 +188,15 @@ func TestRisksGolden(t *testing.T) {
 		{"RB008", "user:rbt-carol", "namespace rbt-beta", ""},
 		{"RB009", "user:rbt-dave", "cluster-wide", ""},
 		{"RB010", "user:rbt-carol", "namespace rbt-beta", ""},
-		{"RB011", "user:rbt-carol", "namespace rbt-beta", ""},
+		{"RB011", "user:rbt-gina", "cluster-wide", ""},
 	} {
 		if !have[k] {
 			t.Errorf("missing finding %+v", k)
 		}
+	}
+	// nodes are cluster-scoped: a RoleBinding cannot grant nodes/proxy.
+	if have[key{"RB011", "user:rbt-carol", "namespace rbt-beta", ""}] {
+		t.Error("nodes/proxy through a RoleBinding reported")
 	}
 	// get on one named secret is the remediation, not a finding.
 	if have[key{"RB005", "user:rbt-alice", "cluster-wide", ""}] {

@@ -19,35 +19,46 @@ type Check struct {
 	Severity    finding.Severity
 	CIS         string // CIS Kubernetes Benchmark control, "" when none
 	Remediation string
-	// match reports whether a rule grants the risky permission.
-	match func(r *rbacv1.PolicyRule) bool
+	// match reports whether a rule grants the risky permission, in one namespace or cluster-wide.
+	match func(r *rbacv1.PolicyRule, namespaced bool) bool
 	// bindingMatch, when set, judges the binding instead of each rule.
 	bindingMatch func(g *Grant, s Subject) bool
 }
 
 var workloadResources = []string{"pods", "deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs", "replicationcontrollers"}
 
-func allows(verbs []string, group, resource, sub string) func(r *rbacv1.PolicyRule) bool {
-	return func(r *rbacv1.PolicyRule) bool {
-		for _, v := range verbs {
-			if RuleAllows(r, Attributes{Verb: v, APIGroup: group, Resource: resource, Subresource: sub}) {
-				return true
+// target is one risky request; clusterScoped targets cannot be granted by a RoleBinding (its
+// rules only hold for requests in its namespace, and these have none).
+type target struct {
+	verbs                []string
+	group, resource, sub string
+	clusterScoped        bool
+}
+
+func allows(verbs []string, group, resource, sub string) target {
+	return target{verbs: verbs, group: group, resource: resource, sub: sub}
+}
+
+func clusterScoped(t target) target { t.clusterScoped = true; return t }
+
+// anyOf matches a rule that allows any of the targets within the grant's scope.
+func anyOf(ts ...target) func(r *rbacv1.PolicyRule, namespaced bool) bool {
+	return func(r *rbacv1.PolicyRule, namespaced bool) bool {
+		for _, t := range ts {
+			if namespaced && t.clusterScoped {
+				continue
+			}
+			for _, v := range t.verbs {
+				if RuleAllows(r, Attributes{Verb: v, APIGroup: t.group, Resource: t.resource, Subresource: t.sub}) {
+					return true
+				}
 			}
 		}
 		return false
 	}
 }
 
-func anyOf(fs ...func(r *rbacv1.PolicyRule) bool) func(r *rbacv1.PolicyRule) bool {
-	return func(r *rbacv1.PolicyRule) bool {
-		for _, f := range fs {
-			if f(r) {
-				return true
-			}
-		}
-		return false
-	}
-}
+func wildcardRule(r *rbacv1.PolicyRule, _ bool) bool { return wildcard(r) }
 
 func wildcard(r *rbacv1.PolicyRule) bool {
 	for _, v := range r.Verbs {
@@ -66,7 +77,7 @@ func wildcard(r *rbacv1.PolicyRule) bool {
 // checks is the catalogue, in report order. docs/k8s.md describes each.
 var checks = func() []*Check {
 	write := []string{"create", "update", "patch"}
-	var workloads []func(r *rbacv1.PolicyRule) bool
+	var workloads []target
 	for _, res := range workloadResources {
 		workloads = append(workloads, allows(write, knownGroups[res], res, ""))
 	}
@@ -86,42 +97,42 @@ var checks = func() []*Check {
 			Remediation:  "Bind the role to the users or groups that need it, not system:authenticated.",
 			bindingMatch: func(g *Grant, s Subject) bool { return s.Kind == KindGroup && s.Name == GroupAuthenticated }},
 		{ID: "RB004", Title: "Wildcard verbs or resources", Severity: finding.SeverityCritical, CIS: "5.1.3",
-			Remediation: "List the verbs and resources explicitly.", match: wildcard},
+			Remediation: "List the verbs and resources explicitly.", match: wildcardRule},
 		{ID: "RB005", Title: "Can read secrets", Severity: finding.SeverityCritical, CIS: "5.1.2",
 			Remediation: "Grant get on the named secrets the workload needs (resourceNames), never list or watch.",
-			match:       allows([]string{"get", "list", "watch"}, "", "secrets", "")},
+			match:       anyOf(allows([]string{"get", "list", "watch"}, "", "secrets", ""))},
 		{ID: "RB006", Title: "Can create or modify pods or workloads", Severity: finding.SeverityHigh, CIS: "5.1.4",
 			Remediation: "Whoever creates pods can run them as any service account of the namespace and mount its secrets: restrict to deployment tooling.",
 			match:       anyOf(workloads...)},
 		{ID: "RB007", Title: "Can exec into pods", Severity: finding.SeverityHigh,
 			Remediation: "Remove pods/exec; use it only through break-glass roles.",
-			match:       allows([]string{"create", "get"}, "", "pods", "exec")},
+			match:       anyOf(allows([]string{"create", "get"}, "", "pods", "exec"))},
 		{ID: "RB008", Title: "Can attach to pods", Severity: finding.SeverityHigh,
-			Remediation: "Remove pods/attach.", match: allows([]string{"create", "get"}, "", "pods", "attach")},
+			Remediation: "Remove pods/attach.", match: anyOf(allows([]string{"create", "get"}, "", "pods", "attach"))},
 		{ID: "RB009", Title: "Can escalate, bind or impersonate", Severity: finding.SeverityCritical, CIS: "5.1.8",
 			Remediation: "Remove escalate and bind on roles and impersonate on users, groups and service accounts.",
 			match: anyOf(
 				allows([]string{"escalate", "bind"}, "rbac.authorization.k8s.io", "roles", ""),
-				allows([]string{"escalate", "bind"}, "rbac.authorization.k8s.io", "clusterroles", ""),
-				allows([]string{"impersonate"}, "", "users", ""),
-				allows([]string{"impersonate"}, "", "groups", ""),
+				clusterScoped(allows([]string{"escalate", "bind"}, "rbac.authorization.k8s.io", "clusterroles", "")),
+				clusterScoped(allows([]string{"impersonate"}, "", "users", "")),
+				clusterScoped(allows([]string{"impersonate"}, "", "groups", "")),
 				allows([]string{"impersonate"}, "", "serviceaccounts", ""),
-				allows([]string{"impersonate"}, "authentication.k8s.io", "userextras", ""),
+				clusterScoped(allows([]string{"impersonate"}, "authentication.k8s.io", "userextras", "")),
 			)},
 		{ID: "RB010", Title: "Can create service account tokens", Severity: finding.SeverityHigh, CIS: "5.1.13",
 			Remediation: "Remove create on serviceaccounts/token.",
-			match:       allows([]string{"create"}, "", "serviceaccounts", "token")},
+			match:       anyOf(allows([]string{"create"}, "", "serviceaccounts", "token"))},
 		{ID: "RB011", Title: "Can proxy to nodes (kubelet API)", Severity: finding.SeverityCritical, CIS: "5.1.10",
 			Remediation: "Remove nodes/proxy: it reaches the kubelet API, exec in every pod of the node included.",
-			match:       allows([]string{"get", "create"}, "", "nodes", "proxy")},
+			match:       anyOf(clusterScoped(allows([]string{"get", "create"}, "", "nodes", "proxy")))},
 		{ID: "RB012", Title: "Can approve certificate signing requests", Severity: finding.SeverityHigh, CIS: "5.1.11",
 			Remediation: "Remove update on certificatesigningrequests/approval.",
-			match:       allows([]string{"update", "patch"}, "certificates.k8s.io", "certificatesigningrequests", "approval")},
+			match:       anyOf(clusterScoped(allows([]string{"update", "patch"}, "certificates.k8s.io", "certificatesigningrequests", "approval")))},
 		{ID: "RB013", Title: "Can modify admission webhook configurations", Severity: finding.SeverityHigh, CIS: "5.1.12",
 			Remediation: "Only the cluster's operators should change admission webhooks.",
 			match: anyOf(
-				allows([]string{"create", "update", "patch", "delete"}, "admissionregistration.k8s.io", "validatingwebhookconfigurations", ""),
-				allows([]string{"create", "update", "patch", "delete"}, "admissionregistration.k8s.io", "mutatingwebhookconfigurations", ""),
+				clusterScoped(allows([]string{"create", "update", "patch", "delete"}, "admissionregistration.k8s.io", "validatingwebhookconfigurations", "")),
+				clusterScoped(allows([]string{"create", "update", "patch", "delete"}, "admissionregistration.k8s.io", "mutatingwebhookconfigurations", "")),
 			)},
 	}
 }()
@@ -210,7 +221,7 @@ func (p *Policy) Risks(snap *kube.Snapshot, opts RiskOptions) Report {
 		}
 		wild := wildcard(&g.Rule)
 		for _, c := range checks {
-			ruleHit := c.match != nil && c.match(&g.Rule)
+			ruleHit := c.match != nil && c.match(&g.Rule, g.Namespace != "")
 			// A wildcard rule implies every per-rule check: report it once, as the wildcard.
 			if ruleHit && wild && c.ID != "RB004" {
 				continue

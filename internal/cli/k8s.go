@@ -1,0 +1,452 @@
+package cli
+
+import (
+	"context"
+		"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/kube"
+	"github.com/rampartsec/rampart/internal/rbac"
+	"github.com/rampartsec/rampart/internal/report"
+)
+
+// kubeSource holds the flags every `rampart k8s` subcommand shares: where the objects come from.
+type kubeSource struct {
+	kubeconfig string
+	context    string
+	manifests  string
+	timeout    time.Duration
+}
+
+// load reads the snapshot from --manifests, else from the cluster, mapping failures to exit codes.
+func (src *kubeSource) load(ctx context.Context, g *globals) (*kube.Snapshot, error) {
+	if src.timeout > 0 {
+		var cancel func()
+		ctx, cancel = context.WithTimeout(ctx, src.timeout)
+		defer cancel()
+	}
+	var (
+		snap *kube.Snapshot
+		err  error
+	)
+	if src.manifests != "" {
+		if src.kubeconfig != "" || src.context != "" {
+			return nil, withCode(ExitUsage, errors.New("--manifests reads files: it does not go with --kubeconfig or --context"))
+		}
+		snap, err = kube.LoadManifests(ctx, src.manifests)
+	} else {
+		snap, err = kube.LoadCluster(ctx, kube.ClusterConfig{Kubeconfig: src.kubeconfig, Context: src.context, Logger: g.logger})
+	}
+	switch {
+	case err == nil:
+	case errors.Is(err, kube.ErrNotFound):
+		return nil, withCode(ExitNotFound, err)
+	case errors.Is(err, kube.ErrInvalid):
+		return nil, withCode(ExitInvalid, err)
+	case errors.Is(err, kube.ErrUnauthorized):
+		return nil, withCode(ExitUnauthorized, err)
+	case errors.Is(err, kube.ErrUnreachable), errors.Is(err, context.DeadlineExceeded):
+		return nil, withCode(ExitUnreachable, err)
+	default:
+		return nil, err
+	}
+	if n := skippedTotal(snap); n > 0 {
+		g.logger.Info("objects of other kinds skipped", "count", n, "kinds", skippedKinds(snap))
+	}
+	return snap, nil
+}
+
+func skippedTotal(s *kube.Snapshot) int {
+	n := 0
+	for _, c := range s.Skipped {
+		n += c
+	}
+	return n
+}
+
+func skippedKinds(s *kube.Snapshot) string {
+	var k []string
+	for kind, n := range s.Skipped {
+		k = append(k, fmt.Sprintf("%s=%d", kind, n))
+	}
+	sort.Strings(k)
+	return strings.Join(k, ",")
+}
+
+// requireRBAC refuses to answer RBAC questions from a snapshot missing RBAC objects: a partial
+// answer would look like a complete one.
+func requireRBAC(snap *kube.Snapshot) error {
+	gaps := rbac.MissingRBAC(snap)
+	if len(gaps) == 0 {
+		return nil
+	}
+	var s []string
+	for _, g := range gaps {
+		s = append(s, g.Verb+" "+g.Resource)
+	}
+	return withCode(ExitUnauthorized, fmt.Errorf("not assessed: the credentials lack permission to %s", strings.Join(s, ", ")))
+}
+
+func newK8sCmd(g *globals) *cobra.Command {
+	src := &kubeSource{}
+	cmd := &cobra.Command{
+		Use:   "k8s",
+		Short: "Kubernetes posture: RBAC effective permissions and risky grants",
+		Long: `Audit a Kubernetes cluster, or the manifests it is built from.
+
+Objects are read from the cluster of --kubeconfig/--context (default: $KUBECONFIG or
+~/.kube/config and its current context), or with --manifests from a directory of YAML/JSON
+manifests or a cluster dump. Secret values are never read. docs/k8s.md has the details.`,
+		Args: usageArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&src.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG, else ~/.kube/config)")
+	pf.StringVar(&src.context, "context", "", "kubeconfig context (default the current one)")
+	pf.StringVar(&src.manifests, "manifests", "", "read objects from this directory or file of YAML/JSON manifests instead of a cluster")
+	pf.DurationVar(&src.timeout, "timeout", 5*time.Minute, "give up after this long")
+	cmd.AddCommand(newWhoCanCmd(g, src), newCanCmd(g, src), newRBACCmd(g, src))
+	return cmd
+}
+
+func checkFormat(format string, allowed ...string) error {
+	if !slices.Contains(allowed, format) {
+		return withCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", format, strings.Join(allowed, ", ")))
+	}
+	return nil
+}
+
+func newWhoCanCmd(g *globals, src *kubeSource) *cobra.Command {
+	var (
+		out       outputFlags
+		namespace string
+		name      string
+	)
+	cmd := &cobra.Command{
+		Use:   "who-can VERB RESOURCE[/SUBRESOURCE] | who-can VERB /NON-RESOURCE-URL",
+		Short: "List the users, groups and service accounts allowed to make a request",
+		Long: `List the subjects that RBAC bindings allow to make a request, as the API server's authorizer
+would decide it. RESOURCE is a built-in plural name (pods, deployments, secrets…) or
+RESOURCE.GROUP; add /SUBRESOURCE for pods/exec, deployments/scale… A subject allowed only
+through a group is reported as that group. Without -n the request is cluster-wide (only
+ClusterRoleBindings apply).`,
+		Args: usageArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(out.format, "table", "json"); err != nil {
+				return err
+			}
+			a := rbac.Attributes{Verb: args[0], Namespace: namespace, Name: name}
+			if strings.HasPrefix(args[1], "/") {
+				a.Path = args[1]
+			} else {
+				var err error
+				a.APIGroup, a.Resource, a.Subresource, err = rbac.ParseResource(args[1])
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+			}
+			snap, err := src.load(cmd.Context(), g)
+			if err != nil {
+				return err
+			}
+			if err := requireRBAC(snap); err != nil {
+				return err
+			}
+			subjects := rbac.Resolve(snap).WhoCan(a)
+			if subjects == nil {
+				subjects = []rbac.Subject{}
+			}
+			w, done, err := out.writer(g.stdout)
+			if err != nil {
+				return err
+			}
+			if out.format == "json" {
+				err = writeJSON(w, struct {
+					Subjects []rbac.Subject `json:"subjects"`
+				}{subjects})
+			} else {
+				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "KIND\tNAMESPACE\tNAME")
+				for _, s := range subjects {
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Kind, orDash(s.Namespace), printable(s.Name))
+				}
+				err = tw.Flush()
+			}
+			if cerr := done(); err == nil {
+				err = cerr
+			}
+			return err
+		},
+	}
+	out.register(cmd, "table", []string{"table", "json"})
+	cmd.Flags().StringVarP(&namespace, "namespace", "n", "", "namespace of the request (default: cluster-wide)")
+	cmd.Flags().StringVar(&name, "resource-name", "", "name of the object the request is about")
+	return cmd
+}
+
+// canRule is one line of `rampart k8s can`.
+type canRule struct {
+	Namespace       string   `json:"namespace,omitempty"`
+	Verbs           []string `json:"verbs"`
+	APIGroups       []string `json:"api_groups,omitempty"`
+	Resources       []string `json:"resources,omitempty"`
+	ResourceNames   []string `json:"resource_names,omitempty"`
+	NonResourceURLs []string `json:"non_resource_urls,omitempty"`
+	Binding         string   `json:"binding"`
+	Role            string   `json:"role"`
+	AggregatedFrom  string   `json:"aggregated_from,omitempty"`
+	// Via is the subject the binding names when it is not the asked one (a group).
+	Via string `json:"via,omitempty"`
+}
+
+func newCanCmd(g *globals, src *kubeSource) *cobra.Command {
+	var (
+		out    outputFlags
+		groups []string
+	)
+	cmd := &cobra.Command{
+		Use:   "can SUBJECT",
+		Short: "List what a user, group or service account may do",
+		Long: `List every rule granted to SUBJECT, with the namespace it holds in and the binding that grants
+it. SUBJECT is system:serviceaccount:NS:NAME, user:NAME or group:NAME. A service account is
+also in system:serviceaccounts, system:serviceaccounts:NS and system:authenticated, a user in
+system:authenticated; --group adds the groups a user's authenticator would give.`,
+		Args: usageArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(out.format, "table", "json"); err != nil {
+				return err
+			}
+			sub, err := rbac.ParseSubject(args[0])
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			snap, err := src.load(cmd.Context(), g)
+			if err != nil {
+				return err
+			}
+			if err := requireRBAC(snap); err != nil {
+				return err
+			}
+			u := rbac.UserFor(sub, groups...)
+			rules := []canRule{}
+			for _, gr := range rbac.Resolve(snap).For(u) {
+				r := canRule{Namespace: gr.Namespace, Verbs: gr.Rule.Verbs, APIGroups: gr.Rule.APIGroups, Resources: gr.Rule.Resources,
+					ResourceNames: gr.Rule.ResourceNames, NonResourceURLs: gr.Rule.NonResourceURLs,
+					Binding: gr.Binding.String(), Role: gr.Role.String()}
+				if gr.From.Name != "" {
+					r.AggregatedFrom = gr.From.String()
+				}
+				if !slices.Contains(gr.Subjects, sub) {
+					r.Via = viaGroup(gr.Subjects, u)
+				}
+				rules = append(rules, r)
+			}
+			w, done, err := out.writer(g.stdout)
+			if err != nil {
+				return err
+			}
+			if out.format == "json" {
+				err = writeJSON(w, struct {
+					Subject rbac.Subject `json:"subject"`
+					Groups  []string     `json:"groups"`
+					Rules   []canRule    `json:"rules"`
+				}{sub, u.Groups, rules})
+			} else {
+				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "NAMESPACE\tVERBS\tRESOURCES\tNAMES\tVIA")
+				for _, r := range rules {
+					res := r.NonResourceURLs
+					if len(res) == 0 {
+						res = qualified(r.Resources, r.APIGroups)
+					}
+					via := r.Binding + " → " + r.Role
+					if r.Via != "" {
+						via = r.Via + ": " + via
+					}
+					ns := r.Namespace
+					if ns == "" {
+						ns = "*"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ns, strings.Join(r.Verbs, ","), printable(strings.Join(res, ",")),
+						orDash(printable(strings.Join(r.ResourceNames, ","))), printable(via))
+				}
+				err = tw.Flush()
+			}
+			if cerr := done(); err == nil {
+				err = cerr
+			}
+			return err
+		},
+	}
+	out.register(cmd, "table", []string{"table", "json"})
+	cmd.Flags().StringSliceVar(&groups, "group", nil, "a group the subject is also in (repeatable)")
+	return cmd
+}
+
+// viaGroup names the subject of the binding through which u holds it.
+func viaGroup(subjects []rbac.Subject, u rbac.User) string {
+	for _, s := range subjects {
+		if s.Kind == rbac.KindGroup && slices.Contains(u.Groups, s.Name) {
+			return s.String()
+		}
+		if s.Kind == rbac.KindUser && s.Name == u.Name {
+			return s.String()
+		}
+	}
+	return ""
+}
+
+func qualified(resources, groups []string) []string {
+	var out []string
+	for _, r := range resources {
+		for _, g := range groups {
+			if g == "" {
+				out = append(out, r)
+			} else {
+				out = append(out, r+"."+g)
+			}
+		}
+	}
+	return out
+}
+
+// rbacJSON is the JSON form of `rampart k8s rbac`.
+type rbacJSON struct {
+	SchemaVersion int            `json:"schema_version"`
+	Tool          report.Tool    `json:"tool"`
+	CreatedAt     time.Time      `json:"created_at"`
+	Source        string         `json:"source"`
+	Origin        string         `json:"origin"`
+	Skipped       map[string]int `json:"skipped,omitempty"`
+	rbac.Report
+}
+
+func newRBACCmd(g *globals, src *kubeSource) *cobra.Command {
+	var (
+		out             outputFlags
+		failOn          string
+		includeDefaults bool
+	)
+	formats := []string{"table", "json", formatSARIF}
+	cmd := &cobra.Command{
+		Use:   "rbac",
+		Short: "Report risky RBAC permissions: who holds them, through which binding, in which workloads",
+		Long: `Report risky RBAC grants (docs/k8s.md lists the checks RB001–RB013): reading secrets,
+creating workloads, exec/attach, escalate/bind/impersonate, token creation, nodes/proxy, CSR
+approval, webhook configuration changes, wildcards, cluster-admin for service accounts and
+anything granted to unauthenticated or all authenticated users. Each finding names the binding
+chain and the workloads running as the service account that holds it. The API server's own
+bootstrap bindings are left out unless --include-defaults.
+
+Checks that the credentials cannot assess (a list the API server forbids) are reported as not
+assessed, with the missing permission, and never as a pass.`,
+		Args: usageArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(out.format, formats...); err != nil {
+				return err
+			}
+			var gate finding.Severity
+			if failOn != "" {
+				sev, err := finding.ParseSeverity(failOn)
+				if err != nil {
+					return withCode(ExitUsage, fmt.Errorf("--fail-on: %w", err))
+				}
+				gate = sev
+			}
+			snap, err := src.load(cmd.Context(), g)
+			if err != nil {
+				return err
+			}
+			rep := rbac.Resolve(snap).Risks(snap, rbac.RiskOptions{IncludeDefaults: includeDefaults})
+			for _, na := range rep.NotAssessed {
+				g.logger.Warn("not assessed", "check", na.Check, "reason", na.Reason)
+			}
+			w, done, err := out.writer(g.stdout)
+			if err != nil {
+				return err
+			}
+			switch out.format {
+			case "json":
+				err = writeJSON(w, rbacJSON{SchemaVersion: report.SchemaVersion, Tool: report.Tool{Name: "rampart", Version: Version()},
+					CreatedAt: time.Now().UTC().Truncate(time.Second), Source: snap.Source, Origin: snap.Origin, Skipped: snap.Skipped, Report: rep})
+			case formatSARIF:
+				warnings := rep.Warnings
+				for _, na := range rep.NotAssessed {
+					warnings = append(warnings, "not assessed: "+na.Check+": "+na.Reason)
+				}
+				err = report.WriteSARIF(w, &report.Report{SchemaVersion: report.SchemaVersion, Tool: report.Tool{Name: "rampart", Version: Version()},
+					CreatedAt: time.Now().UTC().Truncate(time.Second), Artifact: report.Artifact{Name: snap.Origin, Source: "k8s-" + snap.Source},
+					Findings: rep.Findings, Warnings: warnings})
+			default:
+				err = writeRBACTable(w, snap, &rep)
+			}
+			if cerr := done(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return fmt.Errorf("write report: %w", err)
+			}
+			if failOn == "" {
+				return nil
+			}
+			n := 0
+			for _, f := range rep.Findings {
+				if f.Severity.Rank() >= gate.Rank() {
+					n++
+				}
+			}
+			if n > 0 {
+				return withCode(ExitGate, fmt.Errorf("%d findings at or above %s", n, gate))
+			}
+			return nil
+		},
+	}
+	out.register(cmd, "table", formats)
+	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit with code 3 when a finding's severity is at or above this")
+	cmd.Flags().BoolVar(&includeDefaults, "include-defaults", false, "also report the API server's bootstrap bindings (system:* roles)")
+	return cmd
+}
+
+func writeRBACTable(w io.Writer, snap *kube.Snapshot, rep *rbac.Report) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "RBAC of %s %s: %d findings\n\n", snap.Source, printable(snap.Origin), len(rep.Findings))
+	fmt.Fprintln(tw, "SEVERITY\tID\tSUBJECT\tSCOPE\tTITLE\tGRANTED BY\tWORKLOADS")
+	for _, f := range rep.Findings {
+		sub := rbac.Subject{Kind: f.Resource.Kind, Namespace: f.Resource.Namespace, Name: f.Resource.Name}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Severity, f.ID, truncateCell(sub.String(), 60), f.Extra["scope"], f.Title,
+			truncateCell(f.Extra["binding"]+" → "+f.Extra["role"], 90), orDash(truncateCell(f.Extra["workloads"], 80)))
+	}
+	for _, na := range rep.NotAssessed {
+		fmt.Fprintf(tw, "not assessed: %s: %s\n", na.Check, oneLine(na.Reason))
+	}
+	for _, wn := range rep.Warnings {
+		fmt.Fprintf(tw, "warning: %s\n", oneLine(wn))
+	}
+	return tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// clean keeps control characters from cluster-supplied names out of the terminal.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, s)
+}
