@@ -68,7 +68,8 @@ type VulnFact struct {
 
 // Exploitability estimates how likely v is to give an attacker code execution, in [0, 1].
 // A Go vulnerability whose symbol is not linked into the binary is not reachable (0); below
-// HIGH, without KEV listing or an EPSS of at least 0.1, a vulnerability is not counted as a way in.
+// HIGH, without KEV listing, an EPSS of at least 0.1 or a vulnerable Go symbol known to be
+// linked in, a vulnerability is not counted as a way in.
 func Exploitability(v VulnFact) float64 {
 	if v.Symbol == "absent" {
 		return 0
@@ -79,6 +80,12 @@ func Exploitability(v VulnFact) float64 {
 		p = 0.6
 	case finding.SeverityHigh:
 		p = 0.4
+	default:
+		// The Go vulnerability database rates nothing; a vulnerable function linked into the
+		// binary is a way in all the same.
+		if v.Symbol == "present" {
+			p = 0.3
+		}
 	}
 	if v.EPSS > p {
 		p = v.EPSS

@@ -83,6 +83,8 @@ func TestExploitability(t *testing.T) {
 		{"high KEV", VulnFact{Severity: finding.SeverityHigh, KEV: true}, 0.95},
 		{"critical symbol absent", VulnFact{Severity: finding.SeverityCritical, KEV: true, Symbol: "absent"}, 0},
 		{"critical symbol present", VulnFact{Severity: finding.SeverityCritical, Symbol: "present"}, 0.65},
+		{"unrated symbol present", VulnFact{Severity: finding.SeverityUnknown, Symbol: "present"}, 0.35},
+		{"unrated symbol unknown", VulnFact{Severity: finding.SeverityUnknown, Symbol: "unknown"}, 0},
 	} {
 		if got := Exploitability(tt.v); got < tt.want-1e-9 || got > tt.want+1e-9 {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
