@@ -1,0 +1,222 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/rampartsec/rampart/internal/kubetest"
+	"github.com/rampartsec/rampart/internal/rbac"
+)
+
+const k8sFixture = "../rbac/testdata/fixture"
+
+func runK8s(t *testing.T, args ...string) runResult {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), append([]string{"k8s"}, args...), strings.NewReader(""), &out, &errb)
+	return runResult{code, out.String(), errb.String()}
+}
+
+func whoCanJSON(t *testing.T, res runResult) []rbac.Subject {
+	t.Helper()
+	if res.code != ExitOK {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	var v struct {
+		Subjects []rbac.Subject `json:"subjects"`
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &v); err != nil {
+		t.Fatalf("decode: %v\n%s", err, res.stdout)
+	}
+	return v.Subjects
+}
+
+func TestK8sWhoCanManifests(t *testing.T) {
+	tests := []struct {
+		args []string
+		want []rbac.Subject
+	}{
+		{[]string{"create", "pods", "-n", "rbt-alpha"}, []rbac.Subject{rbac.ServiceAccount("rbt-alpha", "app"), rbac.ServiceAccount("rbt-beta", "ci")}},
+		{[]string{"get", "secrets", "-n", "rbt-alpha", "--resource-name", "db-creds"}, []rbac.Subject{{Kind: "Group", Name: "rbt-devs"}, {Kind: "Group", Name: "rbt-ops"}, {Kind: "User", Name: "rbt-alice"}}},
+		{[]string{"update", "statefulsets.apps/scale", "-n", "x"}, []rbac.Subject{rbac.ServiceAccount("rbt-beta", "app")}},
+		{[]string{"get", "/rbt-metrics"}, []rbac.Subject{{Kind: "Group", Name: "system:authenticated"}}},
+		{[]string{"delete", "namespaces"}, []rbac.Subject{}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			got := whoCanJSON(t, runK8s(t, append([]string{"who-can", "--manifests", k8sFixture, "-f", "json"}, tt.args...)...))
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("subjects (-want +got):\n%s", diff)
+			}
+		})
+	}
+	res := runK8s(t, "who-can", "--manifests", k8sFixture, "create", "pods", "-n", "rbt-alpha")
+	if res.code != ExitOK || !strings.Contains(res.stdout, "ServiceAccount  rbt-beta   ci") {
+		t.Errorf("table: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+}
+
+func TestK8sCanManifests(t *testing.T) {
+	res := runK8s(t, "can", "--manifests", k8sFixture, "-f", "json", "system:serviceaccount:rbt-beta:app")
+	if res.code != ExitOK {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	var v struct {
+		Groups []string  `json:"groups"`
+		Rules  []canRule `json:"rules"`
+	}
+	if err := json.Unmarshal([]byte(res.stdout), &v); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range v.Rules {
+		got = append(got, fmt.Sprintf("%s|%s|%s|%s|%s", r.Namespace, strings.Join(r.Verbs, ","), strings.Join(r.Resources, ","), r.Binding, r.Via))
+	}
+	want := []string{
+		"|update,patch|*/scale|ClusterRoleBinding/rbt-scale|",
+		"|get|/rbt-metrics,/rbt-logs/*|ClusterRoleBinding/rbt-nonres|group:system:authenticated",
+		"rbt-beta|list,watch|secrets|RoleBinding/rbt-beta/reader|group:system:serviceaccounts:rbt-beta",
+		"rbt-beta|get|services|RoleBinding/rbt-beta/reader|group:system:serviceaccounts:rbt-beta",
+	}
+	// Non-resource rules have no resources: put the URLs where the resources go.
+	for i, r := range v.Rules {
+		if len(r.NonResourceURLs) > 0 {
+			got[i] = fmt.Sprintf("|%s|%s|%s|%s", strings.Join(r.Verbs, ","), strings.Join(r.NonResourceURLs, ","), r.Binding, r.Via)
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rules (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"system:serviceaccounts", "system:serviceaccounts:rbt-beta", "system:authenticated"}, v.Groups); diff != "" {
+		t.Errorf("groups (-want +got):\n%s", diff)
+	}
+}
+
+func TestK8sRBACManifests(t *testing.T) {
+	dir := t.TempDir()
+	for _, src := range []string{k8sFixture + "/rbac.yaml", k8sFixture + "/workloads.yaml", "../kube/testdata/mixed/app.yaml"} {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(src)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := runK8s(t, "rbac", "--manifests", dir, "-f", "json")
+	if res.code != ExitOK {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	var v rbacJSON
+	if err := json.Unmarshal([]byte(res.stdout), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Source != "manifests" || len(v.Findings) < 15 || len(v.NotAssessed) != 0 {
+		t.Errorf("source %q, %d findings, not assessed %v", v.Source, len(v.Findings), v.NotAssessed)
+	}
+	wantSkipped := map[string]int{"example.com/v1/Widget": 1, "apiextensions.k8s.io/v1/CustomResourceDefinition": 1, "v1/ConfigMap": 1}
+	if diff := cmp.Diff(wantSkipped, v.Skipped); diff != "" {
+		t.Errorf("skipped (-want +got):\n%s", diff)
+	}
+	if res := runK8s(t, "rbac", "--manifests", dir, "--fail-on", "critical", "-q"); res.code != ExitGate {
+		t.Errorf("--fail-on critical: exit %d, want %d", res.code, ExitGate)
+	}
+	if res := runK8s(t, "rbac", "--manifests", dir, "-f", "sarif"); res.code != ExitOK || !strings.Contains(res.stdout, `"ruleId": "RB009"`) {
+		t.Errorf("sarif: exit %d %s", res.code, res.stderr)
+	}
+}
+
+func TestK8sBadInput(t *testing.T) {
+	// A port nothing listens on: take a free one and close it.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close()
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(kc, []byte(fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://%s", insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {token: x}}]
+contexts: [{name: ctx, context: {cluster: c, user: u}}]
+current-context: ctx
+`, closed)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		inStderr string
+	}{
+		{"closed port", []string{"rbac", "--kubeconfig", kc}, ExitUnreachable, closed},
+		{"malformed YAML", []string{"rbac", "--manifests", "../kube/testdata/bad"}, ExitInvalid, "testdata/bad/broken.yaml:9:"},
+		{"missing directory", []string{"who-can", "get", "pods", "--manifests", "testdata/no-such-dir"}, ExitNotFound, "no-such-dir"},
+		{"unknown resource", []string{"who-can", "get", "widgets", "--manifests", k8sFixture}, ExitUsage, "RESOURCE.GROUP"},
+		{"bad subject", []string{"can", "robot:x", "--manifests", k8sFixture}, ExitUsage, "robot:x"},
+		{"manifests and context", []string{"rbac", "--manifests", k8sFixture, "--context", "x"}, ExitUsage, "--manifests"},
+		{"bad format", []string{"rbac", "--manifests", k8sFixture, "-f", "xml"}, ExitUsage, "xml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := runK8s(t, tt.args...)
+			if res.code != tt.code || !strings.Contains(res.stderr, tt.inStderr) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", res.code, res.stderr, tt.code, tt.inStderr)
+			}
+		})
+	}
+}
+
+// TestK8sLiveCredentials runs against the kube-setup.sh cluster: refused credentials are exit 5,
+// and a user who may not list RBAC objects gets "not assessed" naming what is missing.
+func TestK8sLiveCredentials(t *testing.T) {
+	env := kubetest.Load(t)
+	for _, ctx := range []string{kubetest.Expired, kubetest.BadToken} {
+		res := runK8s(t, "rbac", "--kubeconfig", env.Kubeconfig, "--context", ctx)
+		if res.code != ExitUnauthorized || !strings.Contains(res.stderr, "unauthorized") {
+			t.Errorf("%s: exit %d, stderr %q; want %d", ctx, res.code, res.stderr, ExitUnauthorized)
+		}
+	}
+
+	res := runK8s(t, "rbac", "--kubeconfig", env.Kubeconfig, "--context", kubetest.LowPriv, "-f", "json")
+	if res.code != ExitOK {
+		t.Fatalf("lowpriv rbac: exit %d: %s", res.code, res.stderr)
+	}
+	var v rbacJSON
+	if err := json.Unmarshal([]byte(res.stdout), &v); err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Findings) != 0 || len(v.NotAssessed) != len(rbac.Checks())+1 {
+		t.Fatalf("lowpriv: %d findings, not assessed %v", len(v.Findings), v.NotAssessed)
+	}
+	for _, na := range v.NotAssessed {
+		if !strings.Contains(na.Reason, "list ") || !strings.Contains(na.Reason, "rbac.authorization.k8s.io") && na.Check != "workloads" {
+			t.Errorf("%s: reason %q does not name the missing permission", na.Check, na.Reason)
+		}
+	}
+	if !strings.Contains(res.stderr, "not assessed") {
+		t.Errorf("lowpriv: no warning on stderr: %q", res.stderr)
+	}
+	res = runK8s(t, "who-can", "get", "pods", "--kubeconfig", env.Kubeconfig, "--context", kubetest.LowPriv)
+	if res.code != ExitUnauthorized || !strings.Contains(res.stderr, "list clusterroles.rbac.authorization.k8s.io") {
+		t.Errorf("lowpriv who-can: exit %d, stderr %q", res.code, res.stderr)
+	}
+
+	// The admin sees the bootstrap binding of cluster-admin to system:masters.
+	got := whoCanJSON(t, runK8s(t, "who-can", "escalate", "clusterroles", "--kubeconfig", env.Kubeconfig, "--context", kubetest.Admin, "-f", "json"))
+	if !slices.Contains(got, rbac.Subject{Kind: "Group", Name: "system:masters"}) {
+		t.Errorf("who-can escalate clusterroles: %v lacks group system:masters", got)
+	}
+}
