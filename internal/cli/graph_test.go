@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const (
+	graphShop       = "../graph/testdata/shop"
+	graphShopImages = "../graph/testdata/shop.images.json"
+)
+
+type graphJSON struct {
+	Issues []struct {
+		Rule     string  `json:"rule"`
+		Title    string  `json:"title"`
+		Score    float64 `json:"score"`
+		Severity string  `json:"severity"`
+		Path     []struct {
+			Kind      string `json:"kind"`
+			Name      string `json:"name"`
+			Namespace string `json:"namespace"`
+		} `json:"path"`
+		Evidence []string `json:"evidence"`
+	} `json:"issues"`
+	Stats map[string]any `json:"stats"`
+}
+
+func TestGraphManifestsJSON(t *testing.T) {
+	out, stderr, code := runCLI(t, "graph", "--manifests", graphShop, "--images-from", graphShopImages, "--crown-jewel", "payments", "--format", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res graphJSON
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Issues) == 0 || res.Issues[0].Rule != "RG004" {
+		t.Fatalf("first issue %+v, want RG004 (Internet to cluster-admin)", res.Issues)
+	}
+	first := res.Issues[0]
+	if p := first.Path; p[0].Kind != "Internet" || p[len(p)-1].Kind != "ClusterRole" || p[len(p)-1].Name != "cluster-admin" {
+		t.Errorf("RG004 path %+v: want Internet … ClusterRole cluster-admin", p)
+	}
+	for i, is := range res.Issues {
+		if i > 0 && is.Score > res.Issues[i-1].Score {
+			t.Errorf("issue %d (%v) scores above issue %d", i, is.Score, i-1)
+		}
+		if len(is.Path) == 0 || len(is.Evidence) < len(is.Path)-1 || is.Title == "" || is.Severity == "" {
+			t.Errorf("incomplete issue %+v", is)
+		}
+	}
+	if n, _ := res.Stats["issues"].(float64); int(n) != len(res.Issues) {
+		t.Errorf("stats.issues = %v, %d issues", res.Stats["issues"], len(res.Issues))
+	}
+}
+
+// Without image facts nothing is exploitable from the Internet: only the rules that need no
+// vulnerability fire.
+func TestGraphNoImages(t *testing.T) {
+	out, stderr, code := runCLI(t, "graph", "--manifests", graphShop, "--no-images", "--format", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res graphJSON
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	var rules []string
+	for _, is := range res.Issues {
+		rules = append(rules, is.Rule)
+	}
+	// RG003 (web's service account reads every secret), RG011 (admin-tool is cluster-admin),
+	// RG013 (the privileged node agent).
+	if diff := cmp.Diff([]string{"RG011", "RG003", "RG013"}, rules); diff != "" {
+		t.Errorf("rules (-want +got):\n%s", diff)
+	}
+}
+
+func TestGraphExportsAndQuery(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []struct{ format, prefix string }{{"dot", "digraph rampart {"}, {"graphml", "<?xml"}, {"cypher", "// rampart security graph"}, {"table", "SCORE"}} {
+		file := filepath.Join(dir, "g."+f.format)
+		_, stderr, code := runCLI(t, "graph", "--manifests", graphShop, "--images-from", graphShopImages, "--format", f.format, "-o", file)
+		if code != ExitOK {
+			t.Fatalf("%s: exit %d: %s", f.format, code, stderr)
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(string(data), f.prefix) {
+			t.Errorf("%s output starts %q", f.format, string(data[:min(len(data), 40)]))
+		}
+	}
+
+	out, stderr, code := runCLI(t, "graph", "query", "paths-to", "ClusterRole/cluster-admin", "--manifests", graphShop, "--images-from", graphShopImages, "--format", "json")
+	if code != ExitOK {
+		t.Fatalf("query: exit %d: %s", code, stderr)
+	}
+	var ans struct {
+		Answers []struct {
+			From struct{ Kind, Name string } `json:"from"`
+		} `json:"answers"`
+	}
+	if err := json.Unmarshal([]byte(out), &ans); err != nil {
+		t.Fatal(err)
+	}
+	var from []string
+	for _, a := range ans.Answers {
+		from = append(from, a.From.Kind+"/"+a.From.Name)
+	}
+	// Any pod (admin-tool itself, certain) ranks above the Internet (through the frontend's
+	// vulnerability); every authenticated user has no way there.
+	if diff := cmp.Diff([]string{"Workload/admin-tool", "Internet/internet"}, from); diff != "" {
+		t.Errorf("paths-to cluster-admin from (-want +got):\n%s", diff)
+	}
+
+	out, _, code = runCLI(t, "graph", "query", "reach", "sa/prod/web-sa", "--manifests", graphShop, "--no-images")
+	if code != ExitOK || !strings.Contains(out, "Secret payments/card-key") || !strings.Contains(out, "Secret prod/db-password") {
+		t.Errorf("reach web-sa: exit %d\n%s", code, out)
+	}
+}
+
+func TestGraphUsageErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"bad format", []string{"graph", "--manifests", graphShop, "--no-images", "--format", "svg"}, ExitUsage},
+		{"missing manifests", []string{"graph", "--manifests", "testdata/no-such-dir", "--no-images"}, ExitUsage},
+		{"bad images file", []string{"graph", "--manifests", graphShop, "--images-from", "graph_test.go"}, ExitUsage},
+		{"bad question", []string{"graph", "query", "why", "internet", "--manifests", graphShop, "--no-images"}, ExitUsage},
+		{"bad selector", []string{"graph", "query", "reach", "Planet/x", "--manifests", graphShop, "--no-images"}, ExitUsage},
+		{"no such node", []string{"graph", "query", "reach", "sa/prod/nobody", "--manifests", graphShop, "--no-images"}, ExitError},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr, code := runCLI(t, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr: %s", code, tt.code, stderr)
+			}
+		})
+	}
+}
