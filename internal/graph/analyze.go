@@ -130,18 +130,7 @@ func (a *analyzer) exposure() {
 
 func (a *analyzer) exposed(w int) bool { return a.expPrev[w] != -2 }
 
-func (a *analyzer) exposurePath(w int) []int {
-	var rev []int
-	for a.expPrev[w] >= 0 {
-		e := int(a.expPrev[w])
-		rev = append(rev, e)
-		w = a.g.Edges[e].From
-	}
-	for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
-		rev[i], rev[j] = rev[j], rev[i]
-	}
-	return rev
-}
+func (a *analyzer) exposurePath(w int) []int { return backtrack(a.g, a.expPrev, w) }
 
 // edge returns the ID of the edge from -kind-> to, or -1.
 func (g *Graph) edge(from, to int, kind EdgeKind) int {

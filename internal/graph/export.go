@@ -119,12 +119,16 @@ func WriteDOT(w io.Writer, g *Graph) error {
 	return bw.Flush()
 }
 
-func dotQuote(s string) string {
+func dotQuote(s string) string { return quote(s, '"') }
+
+// quote writes s as a literal between q characters, escaping q and backslashes, writing
+// newlines as \n and dropping other control characters: the form both DOT and Cypher read.
+func quote(s string, q rune) string {
 	var b strings.Builder
-	b.WriteByte('"')
+	b.WriteRune(q)
 	for _, r := range s {
 		switch {
-		case r == '"' || r == '\\':
+		case r == q || r == '\\':
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		case r == '\n':
@@ -134,7 +138,7 @@ func dotQuote(s string) string {
 			b.WriteRune(r)
 		}
 	}
-	b.WriteByte('"')
+	b.WriteRune(q)
 	return b.String()
 }
 
@@ -237,24 +241,7 @@ func WriteCypher(w io.Writer, g *Graph) error {
 	return bw.Flush()
 }
 
-func cypherString(s string) string {
-	var b strings.Builder
-	b.WriteByte('\'')
-	for _, r := range s {
-		switch {
-		case r == '\'' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case unicode.IsControl(r):
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('\'')
-	return b.String()
-}
+func cypherString(s string) string { return quote(s, '\'') }
 
 // cypherIdent quotes an identifier with backticks when it is not plain.
 func cypherIdent(s string) string {

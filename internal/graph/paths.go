@@ -65,12 +65,16 @@ func (s *Search) Reached(v int) bool { return !math.IsInf(s.Dist[v], 1) }
 func (s *Search) Likelihood(v int) float64 { return math.Exp(-s.Dist[v]) }
 
 // Path returns the edges of the best path to v, from its source; nil when v is a source or unreached.
-func (s *Search) Path(v int) []int {
+func (s *Search) Path(v int) []int { return backtrack(s.g, s.prev, v) }
+
+// backtrack follows prev (the edge that reached each node; negative at a source or an unreached
+// node) back from v and returns the edges in path order.
+func backtrack(g *Graph, prev []int32, v int) []int {
 	var rev []int
-	for s.prev[v] >= 0 {
-		e := int(s.prev[v])
+	for prev[v] >= 0 {
+		e := int(prev[v])
 		rev = append(rev, e)
-		v = s.g.Edges[e].From
+		v = g.Edges[e].From
 	}
 	for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
 		rev[i], rev[j] = rev[j], rev[i]
