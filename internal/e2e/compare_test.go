@@ -314,7 +314,7 @@ func TestGovulncheckAgrees(t *testing.T) {
 					fr := f.Trace[0]
 					theirs[goKey(fr.Module, fr.Version, f.OSV)] = true
 				}
-				compareSets(t, "govulncheck -scan module", setOf(maps.Keys(ours)), theirs, nil)
+				checkUsed(t, nil, compareSets(t, "govulncheck -scan module", setOf(maps.Keys(ours)), theirs, nil))
 			})
 			t.Run("symbol", func(t *testing.T) {
 				// The most precise level govulncheck reached for each advisory: a finding with a
@@ -374,8 +374,9 @@ type expectedDiff struct {
 }
 
 // compareSets fails the test on every key that only one side has and no rule in expected
-// explains, and on every rule that explains nothing. It logs the counts for the documentation.
-func compareSets(t *testing.T, peer string, ours, theirs map[string]bool, expected []expectedDiff) {
+// explains, and returns how many keys each rule explained; the caller fails on a rule that
+// explains nothing in any of its comparisons. It logs the counts for the documentation.
+func compareSets(t *testing.T, peer string, ours, theirs map[string]bool, expected []expectedDiff) []int {
 	t.Helper()
 	used := make([]int, len(expected))
 	var both, onlyOurs, onlyTheirs, unexplained []string
@@ -409,15 +410,23 @@ func compareSets(t *testing.T, peer string, ours, theirs map[string]bool, expect
 	t.Logf("%s: %d pairs found by both, %d only by Rampart, %d only by %s", peer, len(both), len(onlyOurs), len(onlyTheirs), peer)
 	for i, e := range expected {
 		t.Logf("  expected difference (%d pairs): %s", used[i], e.reason)
-		if used[i] == 0 {
-			t.Errorf("expected difference no longer seen, remove it from the list and docs/vuln-comparison.md: %s", e.reason)
-		}
 	}
 	if len(both) == 0 {
 		t.Errorf("no pair found by both Rampart and %s: the comparison proves nothing", peer)
 	}
 	if len(unexplained) > 0 {
 		t.Errorf("%d differences from %s not in the documented list:\n%s", len(unexplained), peer, strings.Join(unexplained, "\n"))
+	}
+	return used
+}
+
+// checkUsed fails the test for every rule of expected that explained no difference.
+func checkUsed(t *testing.T, expected []expectedDiff, used []int) {
+	t.Helper()
+	for i, e := range expected {
+		if used[i] == 0 {
+			t.Errorf("expected difference no longer seen, remove it from the list and docs/vuln-comparison.md: %s", e.reason)
+		}
 	}
 }
 
@@ -573,27 +582,52 @@ var osvScannerDifferences = []expectedDiff{
 }
 
 // TestOSVScannerAgrees compares the (ecosystem, package, version, OSV record) pairs Rampart and
-// osv-scanner report for the fixture's app image, scanned offline with the same OSV zips: every
-// difference must be one osvScannerDifferences explains.
+// osv-scanner report for each fixture image, scanned offline with the same OSV zips: every
+// difference must be one osvScannerDifferences explains, and every rule must explain one.
 func TestOSVScannerAgrees(t *testing.T) {
 	env := testenv.Load(t)
 	osvScanner.path(t)
-	archive := env.Fixtures.App.DockerArchive
-	ours := rampartOSVKeys(vulnScan(t, rampartDB(t, t.TempDir()), "docker-archive:"+archive))
-	theirs := runOSVScanner(t, archive)
-	compareSets(t, "osv-scanner", records(ours), records(theirs), osvScannerDifferences)
-	// Alias merging: where both report every record of a group, both merged the same records.
-	both := func(groups map[string]bool) map[string]bool {
-		ro, rt := records(ours), records(theirs)
-		out := map[string]bool{}
+	db := rampartDB(t, t.TempDir())
+	used := make([]int, len(osvScannerDifferences))
+	for _, img := range []struct {
+		name string
+		fx   testenv.Image
+	}{
+		{"app", env.Fixtures.App}, {"whiteout", env.Fixtures.Whiteout}, {"second", env.Fixtures.Second}, {"base", env.Fixtures.Base},
+	} {
+		t.Run(img.name, func(t *testing.T) {
+			archive := img.fx.DockerArchive
+			if archive == "" {
+				t.Fatalf("the %s fixture has no docker archive", img.name)
+			}
+			ours := vulnScan(t, db, "docker-archive:"+archive)
+			oursGroups := rampartOSVKeys(ours)
+			theirs := runOSVScanner(t, archive)
+			for i, n := range compareSets(t, "osv-scanner", records(oursGroups), records(theirs), osvScannerDifferences) {
+				used[i] += n
+			}
+			compareGroups(t, oursGroups, theirs)
+		})
+	}
+	checkUsed(t, osvScannerDifferences, used)
+}
+
+// compareGroups checks alias merging: where both sides report every record of a group, both
+// merged the same records into it.
+func compareGroups(t *testing.T, ours, theirs map[string]bool) {
+	t.Helper()
+	ro, rt := records(ours), records(theirs)
+	both := func(groups map[string]bool) []string {
+		var out []string
 		for g := range groups {
 			if !slices.ContainsFunc(groupRecords(g), func(k string) bool { return !ro[k] || !rt[k] }) {
-				out[g] = true
+				out = append(out, g)
 			}
 		}
+		slices.Sort(out)
 		return out
 	}
-	if diff := cmp.Diff(slices.Sorted(maps.Keys(both(theirs))), slices.Sorted(maps.Keys(both(ours)))); diff != "" {
+	if diff := cmp.Diff(both(theirs), both(ours)); diff != "" {
 		t.Errorf("records merged into findings differ from osv-scanner's groups (-osv-scanner +Rampart):\n%s", diff)
 	}
 	t.Logf("alias groups found by both: %d", len(both(ours)))
