@@ -10,7 +10,8 @@
 //	cs := env.Clientset(t, kubetest.Admin)
 //	ns := env.Namespace(t, "rbac") // a fresh namespace, deleted when the test ends
 //
-// The file is $RAMPART_KUBE_ENV, else /var/cache/rampart-test/kube-env.json. Load also checks
+// The file is $RAMPART_KUBE_ENV, else $RAMPART_TEST_CACHE/kube-env.json, else
+// /var/cache/rampart-test/kube-env.json. Load also checks
 // that the API server answers, so a stopped cluster is reported like a missing one.
 package kubetest
 
@@ -23,6 +24,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -38,7 +40,8 @@ import (
 // EnvFile names the variable that points at the file scripts/kube-setup.sh writes.
 const EnvFile = "RAMPART_KUBE_ENV"
 
-// DefaultEnvFile is used when $RAMPART_KUBE_ENV is not set.
+// DefaultEnvFile is used when neither $RAMPART_KUBE_ENV nor $RAMPART_TEST_CACHE is set;
+// otherwise the file is $RAMPART_TEST_CACHE/kube-env.json, where scripts/kube-setup.sh writes it.
 const DefaultEnvFile = "/var/cache/rampart-test/kube-env.json"
 
 // Contexts of the test kubeconfig.
@@ -87,6 +90,9 @@ func read() (*Env, string, error) {
 	p := os.Getenv(EnvFile)
 	if p == "" {
 		p = DefaultEnvFile
+		if c := os.Getenv("RAMPART_TEST_CACHE"); c != "" {
+			p = filepath.Join(c, "kube-env.json")
+		}
 	}
 	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
