@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -293,5 +294,59 @@ func TestOwnerOfStopsAtTheMetadataDirectory(t *testing.T) {
 		if got := ownerOf(p, owners); got != want {
 			t.Errorf("ownerOf(%s) = %q, want %q", p, got, want)
 		}
+	}
+}
+
+// sparseLayer returns a layer holding name as a PAX (GNU 1.0) sparse file whose logical size is
+// size bytes but whose stream is one block: the shape of a 10 GB sparse file in a real layer.
+func sparseLayer(t *testing.T, name string, size int64) []byte {
+	t.Helper()
+	rec := func(k, v string) string {
+		s := " " + k + "=" + v + "\n"
+		n := len(s)
+		for len(fmt.Sprint(n))+len(s) != n {
+			n = len(fmt.Sprint(n)) + len(s)
+		}
+		return fmt.Sprint(n) + s
+	}
+	pax := rec("GNU.sparse.major", "1") + rec("GNU.sparse.minor", "0") + rec("GNU.sparse.name", name) +
+		rec("GNU.sparse.realsize", fmt.Sprint(size))
+	body := make([]byte, 512)
+	copy(body, fmt.Sprintf("1\n%d\n1\n", size-1))
+	body = append(body, 'x')
+
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	// archive/tar refuses to write PAX headers by hand, so write it as a file and retype it.
+	tw.WriteHeader(&tar.Header{Name: "PaxHeaders/" + name, Size: int64(len(pax)), Mode: 0o644, Typeflag: tar.TypeReg, Format: tar.FormatUSTAR})
+	tw.Write([]byte(pax))
+	tw.WriteHeader(&tar.Header{Name: "GNUSparseFile.0/" + name, Size: int64(len(body)), Mode: 0o755, Typeflag: tar.TypeReg, Format: tar.FormatUSTAR})
+	tw.Write(body)
+	tw.Close()
+	b := buf.Bytes()
+	b[156] = tar.TypeXHeader
+	var sum int64
+	copy(b[148:156], "        ")
+	for _, c := range b[:512] {
+		sum += int64(c)
+	}
+	copy(b[148:156], fmt.Sprintf("%06o\x00 ", sum))
+	return b
+}
+
+func TestHugeSparseFileIsSkippedNotRead(t *testing.T) {
+	layer := sparseLayer(t, "opt/huge.pkg", 10<<30)
+	tr := tar.NewReader(bytes.NewReader(layer))
+	h, err := tr.Next()
+	if err != nil || h.Size != 10<<30 || h.Name != "opt/huge.pkg" {
+		t.Fatalf("fixture is not a 10 GiB sparse entry: %+v, %v", h, err)
+	}
+	a := New([]inventory.Analyzer{lineAnalyzer{}}, Config{TempDir: t.TempDir()})
+	lr, err := a.walkLayer(context.Background(), bytes.NewReader(layer), diffID(layer), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lr.Warnings) != 1 || !strings.Contains(lr.Warnings[0], "opt/huge.pkg") || !strings.Contains(lr.Warnings[0], "not analyzed") {
+		t.Errorf("warnings = %q, want one naming opt/huge.pkg as not analyzed", lr.Warnings)
 	}
 }
