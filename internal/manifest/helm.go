@@ -13,6 +13,7 @@ import (
 	"helm.sh/helm/v3/pkg/cli/values"
 	"helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/getter"
+	"helm.sh/helm/v3/pkg/strvals"
 )
 
 // RenderChart renders the chart in dir as `helm template` would, with opts' values, and returns
@@ -31,6 +32,17 @@ func RenderChart(ctx context.Context, dir string, opts Options) ([]Document, err
 	}
 	if ch.Metadata.Type == "library" {
 		return nil, nil
+	}
+	// Helm's own message does not say which assignment is wrong: try them one by one first.
+	for _, kv := range opts.Set {
+		if err := strvals.ParseInto(kv, map[string]any{}); err != nil {
+			return nil, fmt.Errorf("%w: --set %q: %w", ErrRender, kv, err)
+		}
+	}
+	for _, kv := range opts.SetString {
+		if err := strvals.ParseIntoString(kv, map[string]any{}); err != nil {
+			return nil, fmt.Errorf("%w: --set-string %q: %w", ErrRender, kv, err)
+		}
 	}
 	vo := values.Options{ValueFiles: opts.ValuesFiles, Values: opts.Set, StringValues: opts.SetString}
 	// No getters: values files are local paths, never URLs.
