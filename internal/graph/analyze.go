@@ -230,22 +230,24 @@ func (a *analyzer) workloadRule(r *Rule) []Issue {
 				}
 			}
 		}
-		if m.LeakedSecret {
+		if m.LeakedSecret != nil {
 			found := false
 			for _, ci := range g.containersOf(w) {
 				img := g.Edges[ci[1]].To
-				if leakDone[img] || len(g.leaks[img]) == 0 {
+				if leakDone[img] {
 					continue
 				}
-				for _, ei := range g.out[img] {
-					if g.Edges[ei].Kind == EdgeLeaks {
-						tail = append(tail, ci[0], ci[1], int(ei))
+				for _, l := range g.leaks[img] {
+					if l.severity.Rank() >= m.LeakedSecret.MinSeverity.Rank() {
+						tail = append(tail, ci[0], ci[1], l.edge)
+						found = true
 						break
 					}
 				}
-				leakDone[img] = true
-				found = true
-				break
+				if found {
+					leakDone[img] = true
+					break
+				}
 			}
 			if !found {
 				continue

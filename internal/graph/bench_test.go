@@ -54,7 +54,7 @@ func synthCluster(pods, images, bindings int) (*kube.Snapshot, []*report.Report)
 			r.Findings = append(r.Findings, f)
 		}
 		if i%200 == 0 {
-			r.Findings = append(r.Findings, finding.Finding{Kind: finding.KindSecret, ID: "aws-access-key-id", Location: finding.Location{Path: "app/.env"}})
+			r.Findings = append(r.Findings, finding.Finding{Kind: finding.KindSecret, ID: "aws-access-key-id", Severity: finding.SeverityHigh, Location: finding.Location{Path: "app/.env"}})
 		}
 		reps = append(reps, r)
 	}

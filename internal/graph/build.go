@@ -320,7 +320,7 @@ func (b *builder) image(ref string) int {
 			sid := g.Node(KindSecret, "leaked", "", f.ID+" in "+where)
 			g.SetAttr(sid, "image", name)
 			g.AddEdge(id, sid, EdgeLeaks, 0, desc+" at "+where)
-			g.leaks[id] = append(g.leaks[id], desc+" at "+where)
+			g.leaks[id] = append(g.leaks[id], leak{severity: f.Severity, edge: g.edge(id, sid, EdgeLeaks)})
 		}
 	}
 	sort.SliceStable(g.vulns[id], func(i, j int) bool { return g.vulns[id][i].P > g.vulns[id][j].P })

@@ -3,6 +3,8 @@ package graph
 import (
 	"math"
 	"sort"
+
+	"github.com/rampartsec/rampart/internal/finding"
 )
 
 // Kind is the type of a node. Stored as a string so it is immune to renumbering.
@@ -119,6 +121,12 @@ type nodeKey struct {
 	typ, ns, name string
 }
 
+// leak is a secret found in an image: its severity and the image -leaks-> secret edge.
+type leak struct {
+	severity finding.Severity
+	edge     int
+}
+
 // grantRef names the binding and role of a grant.
 type grantRef struct{ binding, role int }
 
@@ -141,7 +149,7 @@ type Graph struct {
 	// facts kept for the rules, by node ID.
 	vulns          map[int][]VulnFact // image → its vulnerabilities
 	exploit        map[int]VulnFact   // workload → its most exploitable vulnerability
-	leaks          map[int][]string   // image → leaked secret evidence
+	leaks          map[int][]leak     // image → the secrets found in it
 	escapes        map[int][]string   // workload → reasons it can reach its node
 	clusterReaders map[int]grantRef   // service account → a grant letting it read secrets cluster-wide
 	workloads      []int              // top-level workloads
@@ -152,7 +160,7 @@ type Graph struct {
 func New() *Graph {
 	return &Graph{
 		index: map[nodeKey]int{}, edges: map[edgeKey]int{},
-		vulns: map[int][]VulnFact{}, exploit: map[int]VulnFact{}, leaks: map[int][]string{},
+		vulns: map[int][]VulnFact{}, exploit: map[int]VulnFact{}, leaks: map[int][]leak{},
 		escapes: map[int][]string{}, clusterReaders: map[int]grantRef{}, crown: map[int]string{},
 	}
 }

@@ -31,7 +31,7 @@ type WorkloadMatch struct {
 	Vulnerability             *VulnMatch `yaml:"vulnerability" json:"vulnerability,omitempty"`
 	EscapesToNode             bool       `yaml:"escapes_to_node" json:"escapes_to_node,omitempty"`
 	SAReadsSecretsClusterWide bool       `yaml:"sa_reads_secrets_cluster_wide" json:"sa_reads_secrets_cluster_wide,omitempty"`
-	LeakedSecret              bool       `yaml:"leaked_secret" json:"leaked_secret,omitempty"`
+	LeakedSecret              *LeakMatch `yaml:"leaked_secret" json:"leaked_secret,omitempty"`
 }
 
 // VulnMatch selects vulnerabilities: at least MinSeverity (or KEV-listed when OrKEV), with a fix
@@ -41,6 +41,11 @@ type VulnMatch struct {
 	OrKEV       bool             `yaml:"or_kev" json:"or_kev,omitempty"`
 	Fix         bool             `yaml:"fix" json:"fix,omitempty"`
 	MinEPSS     float64          `yaml:"min_epss" json:"min_epss,omitempty"`
+}
+
+// LeakMatch selects secrets found in images: at least MinSeverity.
+type LeakMatch struct {
+	MinSeverity finding.Severity `yaml:"min_severity" json:"min_severity,omitempty"`
 }
 
 // Entry points and targets of path rules.
@@ -111,6 +116,11 @@ func (r *Rule) check() error {
 	if v := r.Workload; v != nil {
 		if *v == (WorkloadMatch{}) {
 			return fmt.Errorf("workload: no condition")
+		}
+		if v.LeakedSecret != nil && v.LeakedSecret.MinSeverity != "" {
+			if _, err := finding.ParseSeverity(string(v.LeakedSecret.MinSeverity)); err != nil {
+				return fmt.Errorf("leaked_secret: %w", err)
+			}
 		}
 		if v.Vulnerability != nil && v.Vulnerability.MinSeverity != "" {
 			if _, err := finding.ParseSeverity(string(v.Vulnerability.MinSeverity)); err != nil {
