@@ -89,7 +89,7 @@ func fullReport() *Report {
 			SourceName: "pyyaml", SourceVersion: "5.3.1-1", Arch: "amd64", Licenses: []string{"MIT"},
 			Layer: l1, LayerIndex: 1, Path: "usr/lib/python3/dist-packages/PyYAML-5.3.1.egg-info",
 			OwnedBy: "deb:python3-yaml", Indirect: true, Main: true, Dev: true, GoVersion: "go1.22.5",
-			Files: []string{"not/in/the/report"}, Symbols: []string{"not.InTheReport"},
+			Files: []string{"not/in/the/report"}, Symbols: []string{"not.InTheReport"}, GoPlatform: "linux/amd64",
 		}},
 		Findings: []finding.Finding{{
 			Kind: finding.KindVulnerability, ID: "CVE-2020-14343", Aliases: []string{"GHSA-8q59-q68h-6hv4"},
