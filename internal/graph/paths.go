@@ -12,14 +12,26 @@ type Search struct {
 	Dist []float64
 	Hops []int32
 	prev []int32 // edge ID reaching the node on its best path, -1 for sources and unreached
+	// reverse: the search ran backwards from targets; prev holds the next edge towards them.
+	reverse bool
 }
 
 // ShortestPaths runs Dijkstra from sources over the attack edges, weighting each edge by -ln P,
 // so the shortest path is the most likely one; ties go to the path with fewer hops.
 // An edge for which skip returns true is not walked (skip may be nil).
 func (g *Graph) ShortestPaths(sources []int, skip func(*Edge) bool) *Search {
+	return g.dijkstra(sources, skip, false)
+}
+
+// ShortestPathsTo is [Graph.ShortestPaths] backwards: Dist[v] is the cost of the most likely
+// path from v to the nearest of targets, and Path(v) returns it, from v.
+func (g *Graph) ShortestPathsTo(targets []int) *Search {
+	return g.dijkstra(targets, nil, true)
+}
+
+func (g *Graph) dijkstra(sources []int, skip func(*Edge) bool, reverse bool) *Search {
 	n := len(g.Nodes)
-	s := &Search{g: g, Dist: make([]float64, n), Hops: make([]int32, n), prev: make([]int32, n)}
+	s := &Search{g: g, Dist: make([]float64, n), Hops: make([]int32, n), prev: make([]int32, n), reverse: reverse}
 	for i := range s.Dist {
 		s.Dist[i] = math.Inf(1)
 		s.prev[i] = -1
@@ -39,14 +51,21 @@ func (g *Graph) ShortestPaths(sources []int, skip func(*Edge) bool) *Search {
 			continue
 		}
 		done[u] = true
-		for _, ei := range g.out[u] {
+		adj := g.out[u]
+		if reverse {
+			adj = g.in[u]
+		}
+		for _, ei := range adj {
 			e := &g.Edges[ei]
-			if !e.Attack() || done[e.To] || (skip != nil && skip(e)) {
+			v := e.To
+			if reverse {
+				v = e.From
+			}
+			if !e.Attack() || done[v] || (skip != nil && skip(e)) {
 				continue
 			}
 			d := s.Dist[u] + e.cost()
 			hops := s.Hops[u] + 1
-			v := e.To
 			if d < s.Dist[v]-1e-12 || (math.Abs(d-s.Dist[v]) <= 1e-12 && hops < s.Hops[v]) {
 				s.Dist[v] = d
 				s.Hops[v] = hops
@@ -64,8 +83,20 @@ func (s *Search) Reached(v int) bool { return !math.IsInf(s.Dist[v], 1) }
 // Likelihood is the product of the edge likelihoods along the best path to v (0 if unreached).
 func (s *Search) Likelihood(v int) float64 { return math.Exp(-s.Dist[v]) }
 
-// Path returns the edges of the best path to v, from its source; nil when v is a source or unreached.
-func (s *Search) Path(v int) []int { return backtrack(s.g, s.prev, v) }
+// Path returns the edges of the best path to v, from its source (for a backward search: from v
+// to its target); nil when v is a source or unreached.
+func (s *Search) Path(v int) []int {
+	if s.reverse {
+		var out []int
+		for s.prev[v] >= 0 {
+			e := int(s.prev[v])
+			out = append(out, e)
+			v = s.g.Edges[e].To
+		}
+		return out
+	}
+	return backtrack(s.g, s.prev, v)
+}
 
 // backtrack follows prev (the edge that reached each node; negative at a source or an unreached
 // node) back from v and returns the edges in path order.

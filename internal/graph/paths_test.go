@@ -141,3 +141,39 @@ func TestShortestPathsMultiSource(t *testing.T) {
 		}
 	}
 }
+
+// The backward search gives, for every node, the best path to the nearest target: the same cost
+// as a forward search from that node, along a valid chain of attack edges ending at a target.
+func TestShortestPathsTo(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for iter := 0; iter < 150; iter++ {
+		n := 1 + r.IntN(30)
+		g := randomGraph(r, n, r.IntN(4*n))
+		targets := []int{r.IntN(n), r.IntN(n)}
+		s := g.ShortestPathsTo(targets)
+		for v := 0; v < n; v++ {
+			bf := bellmanFord(g, v)
+			want := math.Min(bf[targets[0]], bf[targets[1]])
+			if math.IsInf(want, 1) != !s.Reached(v) {
+				t.Fatalf("iter %d: node %d reached=%v, oracle cost %v", iter, v, s.Reached(v), want)
+			}
+			if math.IsInf(want, 1) {
+				continue
+			}
+			if math.Abs(want-s.Dist[v]) > 1e-9 {
+				t.Fatalf("iter %d: node %d cost %v, want %v", iter, v, s.Dist[v], want)
+			}
+			at, cost := v, 0.0
+			for _, ei := range s.Path(v) {
+				e := g.Edges[ei]
+				if e.From != at || !e.Attack() {
+					t.Fatalf("iter %d: path from %d broken at %+v", iter, v, e)
+				}
+				at, cost = e.To, cost+e.cost()
+			}
+			if at != targets[0] && at != targets[1] || math.Abs(cost-want) > 1e-9 {
+				t.Fatalf("iter %d: path from %d ends at %d (targets %v), cost %v want %v", iter, v, at, targets, cost, want)
+			}
+		}
+	}
+}

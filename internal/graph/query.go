@@ -100,12 +100,25 @@ type Answer struct {
 
 func (g *Graph) answer(s *Search, t int) Answer {
 	edges := s.Path(t)
-	a := Answer{To: g.Nodes[t].Ref(), Likelihood: s.Likelihood(t)}
 	from := t
 	if len(edges) > 0 {
 		from = g.Edges[edges[0]].From
 	}
-	a.From = g.Nodes[from].Ref()
+	return g.answerEdges(from, t, s.Likelihood(t), edges)
+}
+
+// answerFrom builds the answer for source v of a backward search.
+func (g *Graph) answerFrom(s *Search, v int) Answer {
+	edges := s.Path(v)
+	to := v
+	if len(edges) > 0 {
+		to = g.Edges[edges[len(edges)-1]].To
+	}
+	return g.answerEdges(v, to, s.Likelihood(v), edges)
+}
+
+func (g *Graph) answerEdges(from, to int, p float64, edges []int) Answer {
+	a := Answer{From: g.Nodes[from].Ref(), To: g.Nodes[to].Ref(), Likelihood: p}
 	a.Path = []Ref{g.Nodes[from].Ref()}
 	for _, ei := range edges {
 		e := &g.Edges[ei]
@@ -143,28 +156,17 @@ func (g *Graph) PathsTo(targets []int) []Answer {
 }
 
 // WhoCanReach answers "what can reach Y": every entry point, workload and identity from which
-// an attack path leads to one of targets, with its most likely path.
+// an attack path leads to one of targets, with its most likely path (one backward search).
 func (g *Graph) WhoCanReach(targets []int) []Answer {
-	back := g.Reachable(targets, true, nil)
+	s := g.ShortestPathsTo(targets)
 	var out []Answer
-	for id, ok := range back {
-		if !ok {
+	for id := range g.Nodes {
+		if !s.Reached(id) || s.Hops[id] == 0 {
 			continue
 		}
 		switch g.Nodes[id].Kind {
 		case KindInternet, KindWorkload, KindServiceAccount, KindUser, KindGroup:
-		default:
-			continue
-		}
-		s := g.ShortestPaths([]int{id}, nil)
-		best := -1
-		for _, t := range targets {
-			if s.Reached(t) && s.Hops[t] > 0 && (best < 0 || s.Dist[t] < s.Dist[best]) {
-				best = t
-			}
-		}
-		if best >= 0 {
-			out = append(out, g.answer(s, best))
+			out = append(out, g.answerFrom(s, id))
 		}
 	}
 	sortAnswers(out)
