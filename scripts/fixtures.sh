@@ -123,9 +123,11 @@ make_images() {
 	done
 	skopeo --insecure-policy copy -q "docker-archive:$work/archives/app.tar" "oci:$work/oci/app:1"
 	skopeo --insecure-policy copy -q "docker-archive:$work/archives/app.tar" "oci-archive:$work/archives/app-oci.tar:1"
+	write_fixtures_json >"$work/fixtures.json"
 }
 
-# image_json NAME TAG: what the engine says about a fixture image.
+# image_json NAME TAG: what the engine says about a fixture image. Paths are where the fixtures
+# will be once the build is complete.
 image_json() {
 	docker image inspect "$2" | jq --arg a "$fx/archives/$1.tar" \
 		'.[0] | {tag: .RepoTags[0], id: .Id, diff_ids: .RootFS.Layers, docker_archive: $a}'
@@ -145,7 +147,7 @@ write_fixtures_json() {
 		   app_debs: ($debs | split(" ")), npm_packages: ($npm | split(" ")),
 		   go_binaries: {"usr/local/bin/goapp": "bin/goapp", "usr/local/bin/goapp-go1.20": "bin/goapp-go1.20"},
 		   old_go: $oldgo, npm_dir: "srv/app", npm_context: "app",
-		   whiteout_deleted: ["usr/local/bin/goapp-go1.20"]}}' >"$fx/fixtures.json"
+		   whiteout_deleted: ["usr/local/bin/goapp-go1.20"]}}'
 }
 
 if [ ! -s "$fx/fixtures.json" ]; then
@@ -157,7 +159,6 @@ if [ ! -s "$fx/fixtures.json" ]; then
 	step "docker import, build, save; skopeo copy" make_images
 	rm -f "$work"/.done-*
 	mv "$work" "$fx"
-	write_fixtures_json
 	# Fixtures of older recipes only take space.
 	find "$RAMPART_TEST_CACHE" -maxdepth 1 -name 'fixtures-*' ! -name "fixtures-$hash" -exec rm -rf {} +
 fi
