@@ -82,6 +82,7 @@ var configFormats = []string{"table", "json", formatSARIF}
 func newConfigCmd(g *globals) *cobra.Command {
 	var of outputFlags
 	var vf vulnFlags
+	var kf kubeConfigFlags // Kubernetes manifests, Helm charts, Kustomize overlays: posture.go
 	cmd := &cobra.Command{
 		Use:   "config PATH",
 		Short: "Check Dockerfiles for misconfigurations (CIS Docker Benchmark section 4)",
@@ -107,12 +108,12 @@ docs/misconfig.md.`,
 			if err != nil {
 				return fmt.Errorf("secret rules: %w", err)
 			}
-			rep, err := scanConfig(cmd.Context(), g, configKinds(secrets), args[0])
+			rep, kr, err := scanConfigAndKube(cmd.Context(), g, configKinds(secrets), args[0], &kf)
 			if err != nil {
 				return err
 			}
 			settings.filter(g, rep, time.Now())
-			if err := writeReport(g, &of, rep, false); err != nil {
+			if err := writeConfigReport(g, &of, rep, kr); err != nil {
 				return err
 			}
 			return settings.gateErr(rep)
@@ -124,6 +125,7 @@ docs/misconfig.md.`,
 	fl := cmd.Flags()
 	fl.StringSliceVar(&vf.severities, "severity", nil, "report only findings of these severities (UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL)")
 	fl.StringVar(&vf.failOn, "fail-on", "", "exit with code 3 when a reported finding is at or above this severity")
+	kf.register(cmd)
 	return cmd
 }
 

@@ -114,7 +114,7 @@ manifests or a cluster dump. Secret values are never read. docs/k8s.md has the d
 	pf.StringVar(&src.context, "context", "", "kubeconfig context (default the current one)")
 	pf.StringVar(&src.manifests, "manifests", "", "read objects from this directory or file of YAML/JSON manifests instead of a cluster")
 	pf.DurationVar(&src.timeout, "timeout", 5*time.Minute, "give up after this long")
-	cmd.AddCommand(newWhoCanCmd(g, src), newCanCmd(g, src), newRBACCmd(g, src))
+	cmd.AddCommand(newWhoCanCmd(g, src), newCanCmd(g, src), newRBACCmd(g, src), newPostureCmd(g, src))
 	return cmd
 }
 

@@ -200,14 +200,15 @@ func LoadInputs(ctx context.Context, root string, inputs []Input, opts Options) 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := loadInput(ctx, in, opts, snap); err != nil {
+		if err := LoadInput(ctx, in, opts, snap); err != nil {
 			return nil, err
 		}
 	}
 	return snap, nil
 }
 
-func loadInput(ctx context.Context, in Input, opts Options, snap *kube.Snapshot) error {
+// LoadInput reads one input into snap. Objects read before an error stay in snap.
+func LoadInput(ctx context.Context, in Input, opts Options, snap *kube.Snapshot) error {
 	switch in.Kind {
 	case KindChart:
 		docs, err := RenderChart(ctx, in.Path, opts)
@@ -225,7 +226,11 @@ func loadInput(ctx context.Context, in Input, opts Options, snap *kube.Snapshot)
 		if err != nil {
 			return err
 		}
-		return kube.ParseManifest(in.Name+"/kustomization.yaml (built)", data, snap)
+		name := "kustomization.yaml (built)"
+		if in.Name != "." {
+			name = in.Name + "/" + name
+		}
+		return kube.ParseManifest(name, data, snap)
 	}
 	data, err := readLimited(in.Path)
 	if err != nil {

@@ -116,6 +116,10 @@ func (c *checker) node(ctx context.Context, root string) (map[input]inputState, 
 func readNodeConfig(root string, comp component) (*nodeConfig, error) {
 	p := filepath.Join(root, filepath.FromSlash(comp.file))
 	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		// No absolute path: the reason is the same wherever the node root is.
+		return nil, fmt.Errorf("no %s under the node root: %w", comp.file, fs.ErrNotExist)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", comp.file, err)
 	}

@@ -70,7 +70,10 @@ func (c *checker) hygiene(w kube.Workload, res finding.Resource, prefix string) 
 	add := func(r *rule, container, field, evidence string) {
 		rr := res
 		rr.Container = container
-		c.res.Findings = append(c.res.Findings, r.finding(rr, c.location(w.Kind, w.Meta, prefix+field), evidence))
+		if !strings.HasPrefix(field, "metadata.") { // the object's own metadata, not the template's
+			field = prefix + field
+		}
+		c.res.Findings = append(c.res.Findings, r.finding(rr, c.location(w.Kind, w.Meta, field), evidence))
 	}
 	for _, cr := range containers(spec) {
 		ctr := cr.c

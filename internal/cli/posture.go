@@ -1,0 +1,338 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/kube"
+	"github.com/rampartsec/rampart/internal/manifest"
+	"github.com/rampartsec/rampart/internal/misconfig"
+	"github.com/rampartsec/rampart/internal/posture"
+	"github.com/rampartsec/rampart/internal/report"
+)
+
+// kubeConfigFlags are the flags `rampart config` takes for Kubernetes inputs.
+type kubeConfigFlags struct {
+	values, set, setString []string
+	release, namespace     string
+	nodeRoot               string
+}
+
+func (f *kubeConfigFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringSliceVar(&f.values, "values", nil, "Helm values file merged over each chart's values.yaml (repeatable)")
+	fl.StringArrayVar(&f.set, "set", nil, "Helm value a.b=c applied last (repeatable)")
+	fl.StringArrayVar(&f.setString, "set-string", nil, "Helm string value a.b=c applied last (repeatable)")
+	fl.StringVar(&f.release, "release-name", "release", "release name charts are rendered with")
+	fl.StringVar(&f.namespace, "helm-namespace", "default", "release namespace charts are rendered with")
+	fl.StringVar(&f.nodeRoot, "node-root", "", "a node's root file system: CIS 1–4 checks of the static pods under etc/kubernetes/manifests and var/lib/kubelet/config.yaml")
+}
+
+// kubeConfigResult is what the Kubernetes part of `rampart config` adds to the report.
+type kubeConfigResult struct {
+	posture *posture.Result
+	skipped map[string]int
+}
+
+// isKubeFile reports whether a file named on the command line is a Kubernetes input.
+func isKubeFile(base string) bool {
+	return manifest.IsManifestFile(base) || base == "Chart.yaml" || base == "Kustomization"
+}
+
+// scanConfigAndKube runs `rampart config` on root: the Dockerfile checks of scanConfig and, when
+// root holds Kubernetes manifests, Helm charts or Kustomize overlays, the posture checks. The
+// second result is nil when there was nothing of Kubernetes to check (and no --node-root).
+func scanConfigAndKube(ctx context.Context, g *globals, kinds []configKind, root string, f *kubeConfigFlags) (*report.Report, *kubeConfigResult, error) {
+	st, err := os.Stat(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, withCode(ExitNotFound, err)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	fileOnly := !st.IsDir() && isKubeFile(filepath.Base(root))
+	var rep *report.Report
+	if fileOnly {
+		rep = &report.Report{
+			SchemaVersion: report.SchemaVersion,
+			Tool:          report.Tool{Name: "rampart", Version: Version()},
+			CreatedAt:     time.Now().UTC().Truncate(time.Second),
+			Artifact:      report.Artifact{Name: root, Source: "config"},
+		}
+	} else {
+		if rep, err = scanConfig(ctx, g, kinds, root); err != nil {
+			return nil, nil, err
+		}
+		if !st.IsDir() {
+			return rep, nil, nil
+		}
+	}
+	inputs, err := manifest.Discover(root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("walk %s: %w", root, err)
+	}
+	if len(inputs) == 0 && f.nodeRoot == "" {
+		return rep, nil, nil
+	}
+	if !fileOnly {
+		// scanConfig's "no Dockerfile found" is not the whole story any more.
+		rep.Warnings = slices.DeleteFunc(rep.Warnings, func(w string) bool { return strings.HasPrefix(w, "no configuration file found") })
+	}
+	opts := manifest.Options{ValuesFiles: f.values, Set: f.set, SetString: f.setString, ReleaseName: f.release, Namespace: f.namespace}
+	snap := kube.NewManifestSnapshot(root)
+	for _, in := range inputs {
+		if err := manifest.LoadInput(ctx, in, opts, snap); err != nil {
+			if fileOnly {
+				return nil, nil, withCode(kubeErrCode(err), err)
+			}
+			// As for Dockerfiles: one bad input in a directory is a warning, not the end.
+			g.logger.Warn("kubernetes input not checked", "path", in.Name, "err", err)
+			rep.Warnings = append(rep.Warnings, err.Error())
+		}
+	}
+	res, err := posture.Check(ctx, snap, posture.Options{NodeRoot: f.nodeRoot})
+	if err != nil {
+		return nil, nil, err
+	}
+	rep.Findings = append(rep.Findings, res.Findings...)
+	rep.Warnings = append(rep.Warnings, res.Warnings...)
+	misconfig.Sort(rep.Findings)
+	return rep, &kubeConfigResult{posture: res, skipped: snap.Skipped}, nil
+}
+
+func kubeErrCode(err error) int {
+	switch {
+	case errors.Is(err, kube.ErrNotFound), errors.Is(err, fs.ErrNotExist):
+		return ExitNotFound
+	case errors.Is(err, kube.ErrInvalid), errors.Is(err, manifest.ErrRender), errors.Is(err, manifest.ErrBuild):
+		return ExitInvalid
+	}
+	return ExitError
+}
+
+// configKubeJSON is the JSON form of `rampart config` when it checked Kubernetes inputs: the
+// report, plus the compliance summary and the objects skipped.
+type configKubeJSON struct {
+	report.Report
+	Compliance complianceJSON `json:"compliance"`
+	Skipped    map[string]int `json:"skipped"`
+}
+
+// complianceJSON is the status of every control and the counts per standard.
+type complianceJSON struct {
+	Summary  []posture.Summary       `json:"summary"`
+	Controls []posture.ControlResult `json:"controls"`
+}
+
+// writeConfigReport writes the report of `rampart config`, with the compliance summary when
+// Kubernetes inputs were checked.
+func writeConfigReport(g *globals, of *outputFlags, rep *report.Report, kr *kubeConfigResult) error {
+	if kr == nil || of.format == formatSARIF {
+		return writeReport(g, of, rep, false)
+	}
+	w, done, err := of.writer(g.stdout)
+	if err != nil {
+		return err
+	}
+	if of.format == "json" {
+		out := configKubeJSON{Report: *rep, Compliance: complianceJSON{Summary: kr.posture.Summary, Controls: kr.posture.Controls}, Skipped: kr.skipped}
+		if out.Packages == nil {
+			out.Packages = []inventory.Package{}
+		}
+		if out.Findings == nil {
+			out.Findings = []finding.Finding{}
+		}
+		if out.Warnings == nil {
+			out.Warnings = []string{}
+		}
+		if out.Skipped == nil {
+			out.Skipped = map[string]int{}
+		}
+		err = writeJSON(w, out)
+	} else {
+		err = report.WriteTable(w, rep, false)
+		if err == nil {
+			err = writeComplianceTable(w, kr.posture, kr.skipped)
+		}
+	}
+	if cerr := done(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// writeComplianceTable writes the pass/fail/not-assessed counts per standard and the reasons
+// controls were not assessed.
+func writeComplianceTable(w io.Writer, res *posture.Result, skipped map[string]int) error {
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STANDARD\tPROFILE\tPASS\tFAIL\tNOT ASSESSED")
+	for _, s := range res.Summary {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\n", s.Standard, orDash(s.Profile), s.Pass, s.Fail, s.NotAssessed)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	reasons := map[string]int{}
+	for _, c := range res.Controls {
+		if c.Status == posture.StatusNotAssessed {
+			reasons[c.Reason]++
+		}
+	}
+	keys := make([]string, 0, len(reasons))
+	for r := range reasons {
+		keys = append(keys, r)
+	}
+	sort.Strings(keys)
+	for _, r := range keys {
+		fmt.Fprintf(w, "not assessed (%d controls): %s\n", reasons[r], oneLine(r))
+	}
+	if n := 0; len(skipped) > 0 {
+		var kinds []string
+		for k, c := range skipped {
+			n += c
+			kinds = append(kinds, fmt.Sprintf("%s=%d", k, c))
+		}
+		sort.Strings(kinds)
+		fmt.Fprintf(w, "skipped %d objects of other kinds: %s\n", n, printable(strings.Join(kinds, ", ")))
+	}
+	return nil
+}
+
+// postureJSON is the JSON form of `rampart k8s posture`.
+type postureJSON struct {
+	SchemaVersion int                     `json:"schema_version"`
+	Tool          report.Tool             `json:"tool"`
+	CreatedAt     time.Time               `json:"created_at"`
+	Source        string                  `json:"source"`
+	Origin        string                  `json:"origin"`
+	ServerVersion string                  `json:"server_version,omitempty"`
+	Skipped       map[string]int          `json:"skipped"`
+	Gaps          []kube.Gap              `json:"gaps"`
+	Findings      []finding.Finding       `json:"findings"`
+	Summary       []posture.Summary       `json:"summary"`
+	Controls      []posture.ControlResult `json:"controls"`
+	Warnings      []string                `json:"warnings"`
+}
+
+func newPostureCmd(g *globals, src *kubeSource) *cobra.Command {
+	var (
+		out      outputFlags
+		failOn   string
+		nodeRoot string
+	)
+	formats := []string{"table", "json", formatSARIF}
+	cmd := &cobra.Command{
+		Use:   "posture",
+		Short: "Check workloads, namespaces and exposure against the Pod Security Standards, CIS and NSA",
+		Long: `Check the cluster's (or --manifests') pod templates against every control of the Pod Security
+Standards (baseline and restricted, with the API server's own PodSecurity checks), the CIS
+Kubernetes Benchmark section 5 and the NSA/CISA hardening guide; compare namespaces with their
+pod-security.kubernetes.io/enforce label; report LoadBalancer and NodePort services and
+Ingresses without TLS. With --node-root, also the CIS sections 1–4 settings of the static pods
+and the kubelet read from that node's files.
+
+Controls are pass, fail or not assessed: a list the API server forbids (403), a kind of object
+absent, or no --node-root make controls not assessed, with the reason, never pass.
+docs/k8s-posture.md describes every check.`,
+		Args: usageArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(out.format, formats...); err != nil {
+				return err
+			}
+			var gate finding.Severity
+			if failOn != "" {
+				sev, err := finding.ParseSeverity(failOn)
+				if err != nil {
+					return withCode(ExitUsage, fmt.Errorf("--fail-on: %w", err))
+				}
+				gate = sev
+			}
+			snap, err := src.load(cmd.Context(), g)
+			if err != nil {
+				return err
+			}
+			res, err := posture.Check(cmd.Context(), snap, posture.Options{NodeRoot: nodeRoot})
+			if err != nil {
+				return err
+			}
+			for _, gp := range snap.Gaps {
+				g.logger.Warn("not allowed", "verb", gp.Verb, "resource", gp.Resource)
+			}
+			w, done, err := out.writer(g.stdout)
+			if err != nil {
+				return err
+			}
+			now := time.Now().UTC().Truncate(time.Second)
+			tool := report.Tool{Name: "rampart", Version: Version()}
+			rep := &report.Report{SchemaVersion: report.SchemaVersion, Tool: tool, CreatedAt: now,
+				Artifact: report.Artifact{Name: snap.Origin, Source: "k8s-" + snap.Source}, Findings: res.Findings, Warnings: res.Warnings}
+			for _, gp := range snap.Gaps {
+				rep.Warnings = append(rep.Warnings, "not allowed to "+gp.Verb+" "+gp.Resource+": "+gp.Reason)
+			}
+			switch out.format {
+			case "json":
+				pj := postureJSON{SchemaVersion: report.SchemaVersion, Tool: tool, CreatedAt: now, Source: snap.Source, Origin: snap.Origin,
+					ServerVersion: snap.ServerVersion, Skipped: snap.Skipped, Gaps: snap.Gaps, Findings: res.Findings,
+					Summary: res.Summary, Controls: res.Controls, Warnings: res.Warnings}
+				if pj.Skipped == nil {
+					pj.Skipped = map[string]int{}
+				}
+				if pj.Gaps == nil {
+					pj.Gaps = []kube.Gap{}
+				}
+				if pj.Findings == nil {
+					pj.Findings = []finding.Finding{}
+				}
+				if pj.Warnings == nil {
+					pj.Warnings = []string{}
+				}
+				err = writeJSON(w, pj)
+			case formatSARIF:
+				err = report.WriteSARIF(w, rep)
+			default:
+				err = report.WriteTable(w, rep, false)
+				if err == nil {
+					err = writeComplianceTable(w, res, snap.Skipped)
+				}
+			}
+			if cerr := done(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return fmt.Errorf("write report: %w", err)
+			}
+			if failOn == "" {
+				return nil
+			}
+			n := 0
+			for _, f := range res.Findings {
+				if f.Severity.Rank() >= gate.Rank() {
+					n++
+				}
+			}
+			if n > 0 {
+				return withCode(ExitGate, fmt.Errorf("%d findings at or above %s", n, gate))
+			}
+			return nil
+		},
+	}
+	out.register(cmd, "table", formats)
+	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit with code 3 when a finding's severity is at or above this")
+	cmd.Flags().StringVar(&nodeRoot, "node-root", "", "a node's root file system: CIS 1–4 checks of etc/kubernetes/manifests/*.yaml and var/lib/kubelet/config.yaml")
+	return cmd
+}

@@ -1,0 +1,192 @@
+package posture
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	psaapi "k8s.io/pod-security-admission/api"
+
+	"github.com/rampartsec/rampart/internal/kubetest"
+)
+
+// admitted asks the API server to create obj (dry run) and says whether PodSecurity let it
+// through. Rejections for any other reason are fixture bugs and fail the test.
+func admitted(t *testing.T, name string, err error) bool {
+	t.Helper()
+	if err == nil {
+		return true
+	}
+	if apierrors.IsForbidden(err) && strings.Contains(err.Error(), "violates PodSecurity") {
+		return false
+	}
+	t.Fatalf("%s: rejected for a reason other than PodSecurity: %v", name, err)
+	return false
+}
+
+// TestVerdictsMatchAPIServer is the truth test of the Pod Security Standards checks: every
+// fixture pod is submitted to a real kube-apiserver (PodSecurity admission enabled) in namespaces
+// enforcing baseline and restricted, and the API server's decision must equal Rampart's verdict.
+func TestVerdictsMatchAPIServer(t *testing.T) {
+	env := kubetest.Load(t)
+	cs := env.Clientset(t, kubetest.Admin)
+	ctx := context.Background()
+	pods := loadPods(t)
+	dry := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
+	checked := map[string]map[bool]int{}
+	for _, profile := range []string{ProfileBaseline, ProfileRestricted} {
+		ns := env.Namespace(t, "pss-"+profile, map[string]string{psaapi.EnforceLevelLabel: profile})
+		checked[profile] = map[bool]int{}
+		for _, p := range pods {
+			p := p.DeepCopy()
+			p.Namespace = ns
+			_, err := cs.CoreV1().Pods(ns).Create(ctx, p, dry)
+			server := admitted(t, p.Name, err)
+			ours, reasons, aerr := Allowed(profile, "latest", &p.ObjectMeta, &p.Spec)
+			if aerr != nil {
+				t.Fatal(aerr)
+			}
+			checked[profile][server]++
+			if ours != server {
+				t.Errorf("%s (%s) at %s: API server admitted=%v (%v), Rampart allowed=%v %v",
+					p.Name, p.Annotations["rampart.test/what"], profile, server, err, ours, reasons)
+			}
+		}
+	}
+	// The fixtures must exercise both answers at each level.
+	for profile, m := range checked {
+		if m[true] == 0 || m[false] == 0 {
+			t.Errorf("%s: %d admitted, %d rejected: fixtures do not exercise both answers", profile, m[true], m[false])
+		}
+	}
+	t.Logf("verdicts agree on %d pods × 2 levels: %v", len(pods), checked)
+}
+
+// TestEphemeralContainersMatchAPIServer adds ephemeral containers to a running restricted pod
+// through the ephemeralcontainers subresource, which PodSecurity checks too.
+func TestEphemeralContainersMatchAPIServer(t *testing.T) {
+	env := kubetest.Load(t)
+	cs := env.Clientset(t, kubetest.Admin)
+	ctx := context.Background()
+	ns := env.Namespace(t, "pss-ephemeral", map[string]string{psaapi.EnforceLevelLabel: ProfileRestricted})
+	var base *corev1.Pod
+	for _, p := range loadPods(t) {
+		if p.Name == "restricted-ok" {
+			base = p.DeepCopy()
+		}
+	}
+	if base == nil {
+		t.Fatal("fixture restricted-ok missing")
+	}
+	base.Namespace = ns
+	if _, err := cs.CoreV1().Pods(ns).Create(ctx, base, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f, t0 := false, true
+	tests := []struct {
+		name string
+		sc   *corev1.SecurityContext
+	}{
+		{"compliant", &corev1.SecurityContext{AllowPrivilegeEscalation: &f, Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}}},
+		{"privileged", &corev1.SecurityContext{Privileged: &t0, AllowPrivilegeEscalation: &t0}},
+		{"no-security-context", nil},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cur, err := cs.CoreV1().Pods(ns).Get(ctx, base.Name, metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			upd := cur.DeepCopy()
+			upd.Spec.EphemeralContainers = append(upd.Spec.EphemeralContainers, corev1.EphemeralContainer{
+				EphemeralContainerCommon: corev1.EphemeralContainerCommon{
+					Name: "debug" + string(rune('a'+i)), Image: "registry.k8s.io/pause:3.10", SecurityContext: tt.sc,
+				},
+			})
+			_, err = cs.CoreV1().Pods(ns).UpdateEphemeralContainers(ctx, base.Name, upd, metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}})
+			server := admitted(t, tt.name, err)
+			ours, reasons, aerr := Allowed(ProfileRestricted, "latest", &upd.ObjectMeta, &upd.Spec)
+			if aerr != nil {
+				t.Fatal(aerr)
+			}
+			if ours != server {
+				t.Errorf("API server admitted=%v (%v), Rampart allowed=%v %v", server, err, ours, reasons)
+			}
+		})
+	}
+}
+
+// warnings collects the API server's warning headers.
+type warnings struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (w *warnings) HandleWarningHeader(code int, agent, text string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.msgs = append(w.msgs, text)
+}
+
+func (w *warnings) take() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	m := w.msgs
+	w.msgs = nil
+	return m
+}
+
+// TestTemplateWarningsMatchAPIServer submits each fixture as a Deployment's pod template: the API
+// server admits the Deployment but warns when its template would violate the namespace's level.
+// Rampart's verdict on the template must predict the warning.
+func TestTemplateWarningsMatchAPIServer(t *testing.T) {
+	env := kubetest.Load(t)
+	rc := rest.CopyConfig(env.RESTConfig(t, kubetest.Admin))
+	w := &warnings{}
+	rc.WarningHandler = w
+	cs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ns := env.Namespace(t, "pss-templates", map[string]string{psaapi.EnforceLevelLabel: ProfileRestricted})
+	one := int32(1)
+	for _, p := range loadPods(t) {
+		if len(p.Spec.EphemeralContainers) > 0 {
+			continue
+		}
+		labels := map[string]string{"app": p.Name}
+		d := &appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: ns},
+			Spec: appsv1.DeploymentSpec{
+				Replicas: &one,
+				Selector: &metav1.LabelSelector{MatchLabels: labels},
+				Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels, Annotations: p.Annotations}, Spec: p.Spec},
+			},
+		}
+		w.take()
+		if _, err := cs.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}); err != nil {
+			t.Fatalf("%s: %v", p.Name, err)
+		}
+		warned := false
+		for _, m := range w.take() {
+			if strings.Contains(m, "would violate PodSecurity") {
+				warned = true
+			}
+		}
+		ours, reasons, err := Allowed(ProfileRestricted, "latest", &d.Spec.Template.ObjectMeta, &d.Spec.Template.Spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ours == warned {
+			t.Errorf("%s: API server warned=%v, Rampart allowed=%v %v", p.Name, warned, ours, reasons)
+		}
+	}
+}
