@@ -1,0 +1,171 @@
+package cli
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/posture"
+)
+
+var updatePostureGolden = flag.Bool("update-posture", false, "rewrite testdata/config-kube*.golden.json")
+
+// configKubeOut is what the tests read of `rampart config --format json` on Kubernetes inputs.
+type configKubeOut struct {
+	Findings   []finding.Finding `json:"findings"`
+	Warnings   []string          `json:"warnings"`
+	Skipped    map[string]int    `json:"skipped"`
+	Compliance struct {
+		Summary  []posture.Summary       `json:"summary"`
+		Controls []posture.ControlResult `json:"controls"`
+	} `json:"compliance"`
+}
+
+func normalizeReport(out string) string {
+	norm := regexp.MustCompile(`"created_at": "[^"]*"`).ReplaceAllString(out, `"created_at": "TIME"`)
+	return regexp.MustCompile(`("tool": \{\s*"name": "rampart",\s*"version": )"[^"]*"`).ReplaceAllString(norm, `$1"VERSION"`)
+}
+
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	golden := filepath.Join("testdata", name)
+	if *updatePostureGolden {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s mismatch (-want +got), rerun with -update-posture and review:\n%s", name, diff)
+	}
+}
+
+func TestConfigHelmChart(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		golden string
+		// Written from the chart and its values: what each rendering must report.
+		want, notWant []string
+	}{
+		{name: "defaults", golden: "config-kube-chart.golden.json",
+			want:    []string{"KW004", "PS012"},
+			notWant: []string{"PS003", "PS002", "KE001"}},
+		{name: "values and set", args: []string{"--values", "../manifest/testdata/chart/values-prod.yaml", "--set", "privileged=true", "--set", "hostNetwork=true"},
+			want:    []string{"PS003", "PS002", "KE001"},
+			notWant: []string{"KE002"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, stderr, code := runCLI(t, append([]string{"config", "../manifest/testdata/chart", "--format", "json"}, tt.args...)...)
+			if code != ExitOK {
+				t.Fatalf("exit %d, stderr: %s", code, stderr)
+			}
+			var got configKubeOut
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatal(err)
+			}
+			ids := map[string]bool{}
+			for _, f := range got.Findings {
+				ids[f.ID] = true
+				if f.ID == "KN001" { // the release namespace: no file of its own
+					continue
+				}
+				if f.Resource == nil || f.Location.Path != "web/templates/deployment.yaml" && f.Location.Path != "web/templates/service.yaml" {
+					t.Errorf("%s: resource %v at %q, want a chart template", f.ID, f.Resource, f.Location.Path)
+				}
+			}
+			for _, id := range tt.want {
+				if !ids[id] {
+					t.Errorf("no %s finding", id)
+				}
+			}
+			for _, id := range tt.notWant {
+				if ids[id] {
+					t.Errorf("unexpected %s finding", id)
+				}
+			}
+			if len(got.Compliance.Summary) != 4 {
+				t.Errorf("summary %+v, want CIS, NSA and two PSS profiles", got.Compliance.Summary)
+			}
+			if tt.golden != "" {
+				checkGolden(t, tt.golden, normalizeReport(out))
+			}
+		})
+	}
+}
+
+func TestConfigKubeTable(t *testing.T) {
+	out, stderr, code := runCLI(t, "config", "../posture/testdata/manifests")
+	if code != ExitOK {
+		t.Fatalf("exit %d, stderr: %s", code, stderr)
+	}
+	for _, want := range []string{"STANDARD  PROFILE     PASS  FAIL  NOT ASSESSED", "PSS       restricted", "not assessed (", "no --node-root given"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestConfigKubeErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"malformed file by name", []string{"../manifest/testdata/malformed/bad.yaml"}, ExitInvalid, "bad.yaml:"},
+		{"broken chart", []string{"../manifest/testdata/brokenchart"}, ExitOK, ""},
+		{"broken chart by Chart.yaml", []string{"../manifest/testdata/brokenchart/Chart.yaml"}, ExitInvalid, "broken/templates/pod.yaml"},
+		{"bad --set", []string{"../manifest/testdata/chart/Chart.yaml", "--set", "a[="}, ExitInvalid, `--set "a[="`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, stderr, code := runCLI(t, append([]string{"config", "--format", "json"}, tt.args...)...)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, tt.wantCode, stderr)
+			}
+			if tt.wantErr != "" && !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("stderr %q does not name %q", stderr, tt.wantErr)
+			}
+			if tt.wantCode == ExitOK {
+				// A broken chart inside a directory is a warning naming its template.
+				var got configKubeOut
+				if err := json.Unmarshal([]byte(out), &got); err != nil {
+					t.Fatal(err)
+				}
+				if len(got.Warnings) != 1 || !strings.Contains(got.Warnings[0], "broken/templates/pod.yaml") {
+					t.Errorf("warnings %q, want the broken template named", got.Warnings)
+				}
+			}
+		})
+	}
+}
+
+func TestConfigKubeSkipsUnknownKinds(t *testing.T) {
+	out, stderr, code := runCLI(t, "config", "../manifest/testdata/plain", "--format", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d, stderr: %s", code, stderr)
+	}
+	var got configKubeOut
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"apiextensions.k8s.io/v1/CustomResourceDefinition": 1, "example.com/v1/Widget": 1}
+	if diff := cmp.Diff(want, got.Skipped); diff != "" {
+		t.Errorf("skipped mismatch (-want +got):\n%s", diff)
+	}
+	if len(got.Warnings) != 0 {
+		t.Errorf("warnings %q: skipped kinds are not problems", got.Warnings)
+	}
+}
