@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -13,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/rampartsec/rampart/internal/dockerhost"
 	"github.com/rampartsec/rampart/internal/graph"
 	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/kube"
@@ -31,6 +33,7 @@ type graphInput struct {
 	noImages    bool
 	insecure    bool
 	crownJewels []string
+	dockerHosts []string
 	vf          vulnFlags
 }
 
@@ -43,6 +46,7 @@ func (f *graphInput) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.noImages, "no-images", false, "do not scan the workloads' images")
 	fl.BoolVar(&f.insecure, "registry-insecure", false, "allow plain HTTP and unverified TLS to the registries the images come from")
 	fl.StringSliceVar(&f.crownJewels, "crown-jewel", nil, "namespaces whose objects are attack-path targets")
+	fl.StringSliceVar(&f.dockerHosts, "docker-host", nil, "also add the running containers of this Docker engine (unix:///var/run/docker.sock); with neither --manifests nor --kubeconfig, only them")
 	f.vf.register(cmd)
 }
 
@@ -171,9 +175,12 @@ cluster-admin, node, secret, crown-jewel.`,
 func (f *graphInput) build(ctx context.Context, g *globals) (*graph.Graph, []string, error) {
 	var snap *kube.Snapshot
 	var err error
-	if f.manifests != "" {
+	switch {
+	case f.manifests != "":
 		snap, err = kube.LoadManifests(ctx, f.manifests)
-	} else {
+	case len(f.dockerHosts) > 0 && f.kubeconfig == "" && f.kubeContext == "":
+		snap = &kube.Snapshot{}
+	default:
 		snap, err = kube.LoadCluster(ctx, kube.ClusterConfig{Kubeconfig: f.kubeconfig, Context: f.kubeContext, Logger: g.logger})
 	}
 	switch {
@@ -191,6 +198,13 @@ func (f *graphInput) build(ctx context.Context, g *globals) (*graph.Graph, []str
 		warnings = append(warnings, "not read: "+gap.String())
 	}
 	in := graph.Input{Snapshot: snap, CrownJewels: f.crownJewels, Logger: g.logger, Resolved: map[string]string{}}
+	for _, h := range f.dockerHosts {
+		dh, err := readDockerHost(ctx, h)
+		if err != nil {
+			return nil, nil, err
+		}
+		in.DockerHosts = append(in.DockerHosts, dh)
+	}
 	switch {
 	case len(f.imagesFrom) > 0:
 		for _, name := range f.imagesFrom {
@@ -206,7 +220,7 @@ func (f *graphInput) build(ctx context.Context, g *globals) (*graph.Graph, []str
 			in.Images = append(in.Images, reps...)
 		}
 	case !f.noImages:
-		reps, ws, err := f.scanImages(ctx, g, snap, in.Resolved)
+		reps, ws, err := f.scanImages(ctx, g, snap, in.DockerHosts, in.Resolved)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -240,7 +254,7 @@ func workloadImages(snap *kube.Snapshot) []string {
 // scanImages scans each distinct image digest the workloads run once: references are first
 // resolved to digests (a manifest request), then each digest is scanned, reusing the layer cache.
 // An image that cannot be read is a warning, not a failure: the graph is still worth having.
-func (f *graphInput) scanImages(ctx context.Context, g *globals, snap *kube.Snapshot, resolved map[string]string) ([]*report.Report, []string, error) {
+func (f *graphInput) scanImages(ctx context.Context, g *globals, snap *kube.Snapshot, hosts []graph.DockerHost, resolved map[string]string) ([]*report.Report, []string, error) {
 	var db *vulndb.DB
 	var warnings []string
 	db, err := openVulnDB(&f.vf)
@@ -266,7 +280,22 @@ func (f *graphInput) scanImages(ctx context.Context, g *globals, snap *kube.Snap
 	quiet := g.quiet
 	g.quiet = true // one progress bar per image would drown the output
 	defer func() { g.quiet = quiet }()
+	daemon := *af
+	daemon.source = "daemon"
+	type job struct {
+		ref string
+		af  *artifactFlags
+	}
+	var jobs []job
 	for _, ref := range workloadImages(snap) {
+		jobs = append(jobs, job{ref, af})
+	}
+	for _, ref := range dockerImages(hosts) {
+		// A Docker host's containers run images its engine already holds.
+		jobs = append(jobs, job{ref, &daemon})
+	}
+	for _, j := range jobs {
+		ref, af := j.ref, j.af
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
@@ -315,6 +344,49 @@ func resolveDigest(ctx context.Context, g *globals, af *artifactFlags, ref strin
 		return ref, nil
 	}
 	return art.Digest, nil
+}
+
+// readDockerHost inspects the running containers of one Docker engine.
+func readDockerHost(ctx context.Context, host string) (graph.DockerHost, error) {
+	sock, err := dockerhost.SocketPath(host)
+	if err != nil {
+		return graph.DockerHost{}, withCode(ExitUsage, fmt.Errorf("--docker-host: %w", err))
+	}
+	e := dockerhost.NewEngine(sock)
+	dh := graph.DockerHost{Name: sock}
+	if info, err := e.Info(ctx); err == nil && info.Name != "" {
+		dh.Name = info.Name
+	}
+	list, err := e.Containers(ctx, false)
+	if err != nil {
+		return graph.DockerHost{}, withCode(ExitUnreachable, fmt.Errorf("docker host %s: %w", host, err))
+	}
+	for _, c := range list {
+		ins, err := e.Inspect(ctx, c.ID)
+		if errors.Is(err, dockerhost.ErrNoSuchContainer) {
+			continue // gone since it was listed
+		}
+		if err != nil {
+			return graph.DockerHost{}, fmt.Errorf("docker host %s: %w", host, err)
+		}
+		dh.Containers = append(dh.Containers, ins)
+	}
+	return dh, nil
+}
+
+// dockerImages returns the distinct image references the Docker hosts' containers run, sorted.
+func dockerImages(hosts []graph.DockerHost) []string {
+	seen := map[string]bool{}
+	for _, h := range hosts {
+		for _, c := range h.Containers {
+			if c.Config != nil && c.Config.Image != "" {
+				seen[c.Config.Image] = true
+			} else if c.Image != "" {
+				seen[c.Image] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
 
 func statsOf(gr *graph.Graph, issues []graph.Issue) map[string]any {

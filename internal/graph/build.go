@@ -34,7 +34,7 @@ const (
 	CrownNamespace    = "crown-jewel"
 )
 
-// Input is what [Build] connects. Snapshot is required; the rest may be empty.
+// Input is what [Build] connects. Snapshot or DockerHosts is required; the rest may be empty.
 type Input struct {
 	Snapshot *kube.Snapshot
 	// Policy is the resolved RBAC of Snapshot; nil means rbac.Resolve(Snapshot).
@@ -45,6 +45,8 @@ type Input struct {
 	// Resolved maps container image references to the digests the registry resolved them to,
 	// so that two tags of one image share one scan.
 	Resolved map[string]string
+	// DockerHosts are Docker engines whose containers join the graph.
+	DockerHosts []DockerHost
 	// CrownJewels are namespaces whose objects are targets of attack paths.
 	CrownJewels []string
 	// Logger defaults to slog.Default().
@@ -143,7 +145,10 @@ type wl struct {
 // Build connects the snapshot's objects, its RBAC and the image scans into one graph.
 func Build(in Input) (*Graph, error) {
 	if in.Snapshot == nil {
-		return nil, fmt.Errorf("graph: no snapshot")
+		if len(in.DockerHosts) == 0 {
+			return nil, fmt.Errorf("graph: no snapshot and no Docker host")
+		}
+		in.Snapshot = &kube.Snapshot{}
 	}
 	if in.Policy == nil {
 		in.Policy = rbac.Resolve(in.Snapshot)
@@ -176,6 +181,9 @@ func Build(in Input) (*Graph, error) {
 		b.serviceAccount(sa.Namespace, sa.Name)
 	}
 	b.addWorkloads()
+	for _, h := range in.DockerHosts {
+		b.addDockerHost(h)
+	}
 	b.addServices()
 	b.addRBAC()
 	b.addNamespaceEscalation()
