@@ -13,7 +13,7 @@ TESTFLAGS ?=
 export RAMPART_TEST_CACHE ?= /var/cache/rampart-test
 export RAMPART_TEST_ENV   ?= $(RAMPART_TEST_CACHE)/env.json
 
-.PHONY: help build test test-setup fixtures peers unit demo fuzz lint bench clean clean-cache
+.PHONY: help build test test-setup fixtures peers kube unit demo fuzz lint bench clean clean-cache
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -30,7 +30,10 @@ fixtures: test-setup ## build the fixture images once per machine; load and push
 peers: ## install the tools vulnerability matching is compared with (scripts/peers.sh)
 	scripts/peers.sh >/dev/null
 
-test: fixtures peers ## set up everything, then run the whole suite; missing fixtures fail
+kube: test-setup ## start etcd, kube-apiserver and kube-controller-manager on loopback (scripts/kube-setup.sh)
+	scripts/kube-setup.sh
+
+test: fixtures peers kube ## set up everything, then run the whole suite; missing fixtures fail
 	RAMPART_REQUIRE_FIXTURES=1 $(GO) test -timeout 30m $(TESTFLAGS) ./...
 
 unit: ## the suite without setup: integration tests skip unless RAMPART_TEST_ENV exists
