@@ -15,11 +15,13 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 [ "$(id -u)" = 0 ] || die "run as root: it installs packages and starts dockerd"
 
-# Debian packages. rpm, libyara-dev and ruby serve other analyzers' tests (rpm databases, the YARA
-# engine); skopeo writes OCI layouts and archives.
+# Debian packages. skopeo writes OCI layouts and archives; the rest serve analyzers' tests against
+# real tools: rpm and db5.3-util (rpm databases), libyara-dev (the YARA engine), ruby, php-cli and
+# composer (gem and composer metadata), graphviz and libxml2-utils (graph export checks).
 packages=(
-	docker.io docker-registry debootstrap skopeo rpm apache2-utils openssl ca-certificates curl jq
-	git make gcc libc6-dev libyara-dev xz-utils
+	docker.io docker-registry debootstrap skopeo apache2-utils openssl ca-certificates curl jq
+	git make gcc libc6-dev xz-utils unzip
+	rpm db5.3-util libyara-dev ruby php-cli composer graphviz libxml2-utils
 )
 command -v npm >/dev/null || packages+=(nodejs npm)
 
