@@ -1,17 +1,23 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/kube"
+	"github.com/rampartsec/rampart/internal/kubetest"
 	"github.com/rampartsec/rampart/internal/posture"
 )
 
@@ -167,5 +173,91 @@ func TestConfigKubeSkipsUnknownKinds(t *testing.T) {
 	}
 	if len(got.Warnings) != 0 {
 		t.Errorf("warnings %q: skipped kinds are not problems", got.Warnings)
+	}
+}
+
+// postureOut is what the tests read of `rampart k8s posture --format json`.
+type postureOut struct {
+	Source   string                  `json:"source"`
+	Gaps     []kube.Gap              `json:"gaps"`
+	Findings []finding.Finding       `json:"findings"`
+	Summary  []posture.Summary       `json:"summary"`
+	Controls []posture.ControlResult `json:"controls"`
+}
+
+func decodePosture(t *testing.T, res runResult) postureOut {
+	t.Helper()
+	if res.code != ExitOK {
+		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	}
+	var out postureOut
+	if err := json.Unmarshal([]byte(res.stdout), &out); err != nil {
+		t.Fatalf("decode: %v\n%s", err, res.stdout)
+	}
+	return out
+}
+
+func TestK8sPostureManifests(t *testing.T) {
+	got := decodePosture(t, runK8s(t, "posture", "--manifests", "../posture/testdata/manifests", "-f", "json"))
+	if got.Source != kube.SourceManifests {
+		t.Errorf("source %q", got.Source)
+	}
+	n := 0
+	for _, f := range got.Findings {
+		if f.ID == "PS003" && f.Resource.Name == "agent" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d PS003 findings on the privileged DaemonSet, want 1", n)
+	}
+}
+
+// TestK8sPostureLive runs the posture checks against the test cluster: as admin, a privileged pod
+// created in a fresh namespace is found at its field; as a user whose lists are all forbidden,
+// nothing passes and the reasons name the missing permissions.
+func TestK8sPostureLive(t *testing.T) {
+	env := kubetest.Load(t)
+	ns := env.Namespace(t, "posture", map[string]string{"pod-security.kubernetes.io/enforce": "privileged"})
+	cs := env.Clientset(t, kubetest.Admin)
+	priv := true
+	_, err := cs.CoreV1().Pods(ns).Create(context.Background(), &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "priv"},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "registry.k8s.io/pause:3.10",
+			SecurityContext: &corev1.SecurityContext{Privileged: &priv}}}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := decodePosture(t, runK8s(t, "posture", "--kubeconfig", env.Kubeconfig, "--context", kubetest.Admin, "-f", "json"))
+	var ids []string
+	for _, f := range got.Findings {
+		if f.Resource != nil && f.Resource.Namespace == ns && f.Resource.Name == "priv" {
+			ids = append(ids, f.ID+" "+f.Location.Field)
+		}
+		if f.ID == "KN002" && f.Resource.Name == ns && !strings.Contains(f.Evidence, "enforce=privileged") {
+			t.Errorf("KN002 evidence %q", f.Evidence)
+		}
+	}
+	if !slices.Contains(ids, "PS003 spec.containers[0].securityContext.privileged") {
+		t.Errorf("findings on %s/priv: %q, want PS003 at its privileged field", ns, ids)
+	}
+	if len(got.Gaps) != 0 {
+		t.Errorf("admin has gaps: %v", got.Gaps)
+	}
+
+	low := decodePosture(t, runK8s(t, "posture", "--kubeconfig", env.Kubeconfig, "--context", kubetest.LowPriv, "-f", "json"))
+	if len(low.Gaps) == 0 {
+		t.Fatal("lowpriv has no gaps: the test user has permissions it should not")
+	}
+	for _, s := range low.Summary {
+		if s.Pass != 0 {
+			t.Errorf("%s %s: %d controls pass with every list forbidden", s.Standard, s.Profile, s.Pass)
+		}
+	}
+	for _, c := range low.Controls {
+		if c.Standard == posture.StandardPSS && !strings.Contains(c.Reason, "missing permission: list pods") {
+			t.Errorf("PSS %s %s: %s %q, want not assessed naming list pods", c.Profile, c.Control, c.Status, c.Reason)
+		}
 	}
 }
