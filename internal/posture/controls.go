@@ -60,8 +60,9 @@ func (c *checker) gap(in input) ([]kube.Gap, bool) {
 func (c *checker) inputs(node map[input]inputState) map[input]inputState {
 	s := c.snap
 	reported := 0
+	owners := indexOwners(s)
 	for _, w := range s.Workloads() {
-		if !w.Owned {
+		if !owners.owned(w.Meta) {
 			reported++
 		}
 	}

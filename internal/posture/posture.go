@@ -138,11 +138,12 @@ func (c *checker) workloads(ctx context.Context) {
 		ns[c.snap.Namespaces[i].Name] = &c.snap.Namespaces[i].ObjectMeta
 	}
 	tmetas := templateMetas(c.snap)
+	owners := indexOwners(c.snap)
 	for _, w := range c.snap.Workloads() {
 		if ctx.Err() != nil {
 			return
 		}
-		if w.Owned {
+		if owners.owned(w.Meta) {
 			continue
 		}
 		res := resource(w.Kind, w.Meta)
@@ -173,6 +174,53 @@ func (c *checker) workloads(ctx context.Context) {
 		c.verdicts = append(c.verdicts, v)
 		c.hygiene(w, res, prefix)
 	}
+}
+
+// ownerIndex holds the controllers of a snapshot by kind, namespace and name, and by UID.
+type ownerIndex map[string]bool
+
+func indexOwners(s *kube.Snapshot) ownerIndex {
+	idx := ownerIndex{}
+	add := func(kind string, m *metav1.ObjectMeta) {
+		idx[kind+"\x00"+m.Namespace+"\x00"+m.Name] = true
+		if m.UID != "" {
+			idx[kind+"\x00uid\x00"+string(m.UID)] = true
+		}
+	}
+	for i := range s.ReplicaSets {
+		add("ReplicaSet", &s.ReplicaSets[i].ObjectMeta)
+	}
+	for i := range s.Jobs {
+		add("Job", &s.Jobs[i].ObjectMeta)
+	}
+	for i := range s.Deployments {
+		add("Deployment", &s.Deployments[i].ObjectMeta)
+	}
+	for i := range s.StatefulSets {
+		add("StatefulSet", &s.StatefulSets[i].ObjectMeta)
+	}
+	for i := range s.DaemonSets {
+		add("DaemonSet", &s.DaemonSets[i].ObjectMeta)
+	}
+	for i := range s.CronJobs {
+		add("CronJob", &s.CronJobs[i].ObjectMeta)
+	}
+	return idx
+}
+
+// owned reports whether a workload's controller is a workload of the snapshot, which then
+// reports for it. Mirror pods (controlled by a Node) and pods whose controller is not in the
+// snapshot are checked themselves.
+func (idx ownerIndex) owned(m *metav1.ObjectMeta) bool {
+	for _, o := range m.OwnerReferences {
+		if o.Controller == nil || !*o.Controller {
+			continue
+		}
+		if idx[o.Kind+"\x00"+m.Namespace+"\x00"+o.Name] || o.UID != "" && idx[o.Kind+"\x00uid\x00"+string(o.UID)] {
+			return true
+		}
+	}
+	return false
 }
 
 // templateMetas maps each controller's metadata to its pod template's metadata (which holds

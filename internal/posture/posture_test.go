@@ -247,3 +247,75 @@ func TestMissingNodeFileIsNotAssessed(t *testing.T) {
 		t.Errorf("1.1.1 (mode 0600): %s %q, want pass", got.Status, got.Reason)
 	}
 }
+
+// TestOwnedWorkloadsReportedThroughOwner: a Deployment's ReplicaSet and pods are reported
+// through the Deployment; a mirror pod (controlled by a Node) and a pod whose ReplicaSet is not in
+// the snapshot are reported themselves.
+func TestOwnedWorkloadsReportedThroughOwner(t *testing.T) {
+	const objs = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: a, uid: d1}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {hostIPC: true, containers: [{name: c, image: x}]}
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: web-1
+  namespace: a
+  uid: r1
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: web, uid: d1, controller: true}]
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {hostIPC: true, containers: [{name: c, image: x}]}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web-1-abc
+  namespace: a
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-1, uid: r1, controller: true}]
+spec: {hostIPC: true, containers: [{name: c, image: x}]}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: kube-apiserver-node1
+  namespace: kube-system
+  ownerReferences: [{apiVersion: v1, kind: Node, name: node1, uid: n1, controller: true}]
+spec: {hostNetwork: true, containers: [{name: c, image: x}]}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: orphan-xyz
+  namespace: a
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: gone, uid: r9, controller: true}]
+spec: {hostPID: true, containers: [{name: c, image: x}]}
+`
+	snap := kube.NewManifestSnapshot("inline")
+	if err := kube.ParseManifest("objs.yaml", []byte(objs), snap); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Check(context.Background(), snap, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range res.Findings {
+		if f.ID == "PS002" {
+			got = append(got, f.Resource.Kind+"/"+f.Resource.Name+" "+f.Location.Field)
+		}
+	}
+	slices.Sort(got)
+	want := []string{"Deployment/web spec.template.spec.hostIPC", "Pod/kube-apiserver-node1 spec.hostNetwork", "Pod/orphan-xyz spec.hostPID"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("PS002 findings mismatch (-want +got):\n%s", diff)
+	}
+}
