@@ -97,6 +97,9 @@ func (r Ref) String() string {
 	return r.Kind + "/" + r.Namespace + "/" + r.Name
 }
 
+// MarshalText writes the ref as its String, so that maps keyed by Ref encode as JSON.
+func (r Ref) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
 // Location is where a manifest object was read: a file and the 1-based line its document starts.
 type Location struct {
 	File string `json:"file"`
