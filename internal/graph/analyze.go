@@ -297,6 +297,9 @@ func (a *analyzer) search(from string, targetNS string) *Search {
 func (a *analyzer) pathRule(r *Rule) []Issue {
 	g := a.g
 	p := r.Path
+	if p.PerEntry {
+		return a.perEntry(r)
+	}
 	groups := map[string]int{}
 	var order []string
 	for id, c := range g.crown {
@@ -338,24 +341,7 @@ func (a *analyzer) pathRule(r *Rule) []Issue {
 		}
 		s := a.search(p.From, ns)
 		edges := s.Path(t)
-		var e Factor
-		switch p.From {
-		case FromInternet:
-			e = Factor{"exposure", exposureInternet, "entry from the Internet"}
-		case FromAuthenticated:
-			e = Factor{"exposure", exposureAuthenticated, "entry as any authenticated user (system:authenticated)"}
-		default:
-			e = Factor{"exposure", exposurePod, "entry from a compromised pod"}
-		}
-		x := Factor{"exploitability", s.Likelihood(t), fmt.Sprintf("likelihood of the %d-hop path (product of the hops' likelihoods)", s.Hops[t])}
-		foot := g.Edges[edges[0]].From
-		for _, ei := range edges {
-			if k := g.Nodes[g.Edges[ei].To].Kind; k == KindWorkload || k == KindServiceAccount {
-				foot = g.Edges[ei].To
-				break
-			}
-		}
-		is := a.issue(r, foot, edges, e, x)
+		is := a.pathIssue(r, edges, s.Likelihood(t))
 		if p.From == FromPod {
 			n := 0
 			back := g.Reachable([]int{t}, true, nil)
@@ -369,6 +355,63 @@ func (a *analyzer) pathRule(r *Rule) []Issue {
 		out = append(out, is)
 	}
 	return out
+}
+
+// perEntry reports, for every workload the Internet can exploit directly, its most likely path
+// to the rule's targets: one issue per way in, so that closing one does not hide the next.
+func (a *analyzer) perEntry(r *Rule) []Issue {
+	g := a.g
+	var targets []int
+	for id, c := range g.crown {
+		if c == r.Path.To {
+			targets = append(targets, id)
+		}
+	}
+	if len(targets) == 0 {
+		return nil
+	}
+	sort.Ints(targets)
+	rev := g.ShortestPathsTo(targets)
+	var out []Issue
+	for _, w := range g.workloads {
+		if !a.exposed(w) || !rev.Reached(w) {
+			continue
+		}
+		edges := a.exposurePath(w)
+		if len(edges) == 0 || !g.Edges[edges[len(edges)-1]].Attack() {
+			continue // exposed, but no known way to exploit it: a dead end
+		}
+		edges = append(edges, rev.Path(w)...)
+		p := 1.0
+		for _, ei := range edges {
+			p *= g.Edges[ei].P
+		}
+		out = append(out, a.pathIssue(r, edges, p))
+	}
+	return out
+}
+
+// pathIssue scores an attack path of a path rule with likelihood p.
+func (a *analyzer) pathIssue(r *Rule, edges []int, p float64) Issue {
+	g := a.g
+	var e Factor
+	switch r.Path.From {
+	case FromInternet:
+		e = Factor{"exposure", exposureInternet, "entry from the Internet"}
+	case FromAuthenticated:
+		e = Factor{"exposure", exposureAuthenticated, "entry as any authenticated user (system:authenticated)"}
+	default:
+		e = Factor{"exposure", exposurePod, "entry from a compromised pod"}
+	}
+	x := Factor{"exploitability", p, fmt.Sprintf("likelihood of the %d-hop path (product of the hops' likelihoods)", len(edges))}
+	foot := g.Edges[edges[0]].From
+	for _, ei := range edges {
+		if k := g.Nodes[g.Edges[ei].To].Kind; k == KindWorkload || k == KindServiceAccount {
+			foot = g.Edges[ei].To
+			break
+		}
+	}
+	return a.issue(r, foot, edges, e, x)
 }
 
 // issue assembles an issue from its path and scores it. foot is the foothold whose reach is

@@ -56,9 +56,13 @@ const (
 )
 
 // PathMatch asks for attack paths from an entry point to a class of crown jewels.
+// By default it reports the best path to each target (secrets and crown jewels: per namespace);
+// PerEntry (from the Internet only) reports the best path through each workload the Internet can
+// exploit directly instead.
 type PathMatch struct {
-	From string `yaml:"from" json:"from"`
-	To   string `yaml:"to" json:"to"`
+	From     string `yaml:"from" json:"from"`
+	To       string `yaml:"to" json:"to"`
+	PerEntry bool   `yaml:"per_entry" json:"per_entry,omitempty"`
 }
 
 // Matches reports whether v is selected.
@@ -133,6 +137,9 @@ func (r *Rule) check() error {
 		case FromInternet, FromAuthenticated, FromPod:
 		default:
 			return fmt.Errorf("path.from %q: want internet, authenticated or pod", p.From)
+		}
+		if p.PerEntry && p.From != FromInternet {
+			return fmt.Errorf("path.per_entry: only from internet")
 		}
 		switch p.To {
 		case CrownClusterAdmin, CrownNode, CrownSecret, CrownNamespace:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,30 +61,34 @@ func TestShopIssues(t *testing.T) {
 		webSA     = "ServiceAccount prod/web-sa"
 	)
 	p := func(hops ...string) string { return strings.Join(hops, " → ") }
-	want := map[string]string{
-		"RG004": p(inet, frontSvc, front, frontSA, admin, adminSA, adminCRB, clusterAd),
-		"RG007": p(inet, webSvc, web, webSA, "Secret payments/card-key"),
-		"RG003": p(web, webSA, "Binding(ClusterRoleBinding) web-secrets", "ClusterRole secret-reader"),
-		"RG011": p(admin, adminSA, adminCRB, clusterAd),
+	want := map[string][]string{
+		"RG004": {p(inet, frontSvc, front, frontSA, admin, adminSA, adminCRB, clusterAd)},
+		// One per way in: web reads the card key itself; the frontend gets there by exec.
+		"RG007": {
+			p(inet, webSvc, web, webSA, "Secret payments/card-key"),
+			p(inet, frontSvc, front, frontSA, web, webSA, "Secret payments/card-key"),
+		},
+		"RG003": {p(web, webSA, "Binding(ClusterRoleBinding) web-secrets", "ClusterRole secret-reader")},
+		"RG011": {p(admin, adminSA, adminCRB, clusterAd)},
 		// Exec into the cluster-admin tool, then into the privileged node agent: 0.7×0.95 beats
 		// creating a pod in prod (0.7×0.9).
-		"RG005": p(inet, frontSvc, front, frontSA, admin, adminSA, "Workload(DaemonSet) kube-system/node-agent", "Node *"),
-		"RG001": p(inet, webSvc, web, "Container prod/web/web", "Image registry.example/shop/web:1@sha256:1111111111111111111111111111111111111111111111111111111111111111", "Package(Debian:12) openssl@3.0.1-1", "Vulnerability CVE-2099-0001"),
-		"RG006": p(inet, webSvc, web, webSA, "Secret prod/db-password"),
-		"RG012": p(admin, adminSA, "Namespace payments"),
-		"RG014": p("Workload(Pod) tools/debug", "Container tools/debug/debug", "Image registry.example/shop/debug:1@sha256:5555555555555555555555555555555555555555555555555555555555555555", "Secret(leaked) aws-access-key-id in root/.aws/credentials"),
-		"RG013": p("Workload(DaemonSet) kube-system/node-agent", "Node *"),
+		"RG005": {p(inet, frontSvc, front, frontSA, admin, adminSA, "Workload(DaemonSet) kube-system/node-agent", "Node *")},
+		"RG001": {p(inet, webSvc, web, "Container prod/web/web", "Image registry.example/shop/web:1@sha256:1111111111111111111111111111111111111111111111111111111111111111", "Package(Debian:12) openssl@3.0.1-1", "Vulnerability CVE-2099-0001")},
+		"RG006": {p(inet, webSvc, web, webSA, "Secret prod/db-password")},
+		"RG012": {p(admin, adminSA, "Namespace payments")},
+		"RG014": {p("Workload(Pod) tools/debug", "Container tools/debug/debug", "Image registry.example/shop/debug:1@sha256:5555555555555555555555555555555555555555555555555555555555555555", "Secret(leaked) aws-access-key-id in root/.aws/credentials")},
+		"RG013": {p("Workload(DaemonSet) kube-system/node-agent", "Node *")},
 	}
 	issues := analyzeShop(t, "payments")
-	got := map[string]string{}
+	got := map[string][]string{}
 	for _, is := range issues {
-		if _, dup := got[is.Rule]; dup {
-			t.Errorf("rule %s fired twice; second path %s", is.Rule, pathString(is.Path))
-		}
-		got[is.Rule] = pathString(is.Path)
+		got[is.Rule] = append(got[is.Rule], pathString(is.Path))
 		if len(is.Evidence) < len(is.Path)-1 {
 			t.Errorf("%s: %d evidence lines for %d hops", is.Rule, len(is.Evidence), len(is.Path)-1)
 		}
+	}
+	for _, paths := range got {
+		slices.Sort(paths)
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("issues mismatch (-want +got):\n%s", diff)
@@ -104,7 +109,7 @@ func TestShopIssues(t *testing.T) {
 	// nobody reaches ranks last.
 	score := map[string]float64{}
 	for _, is := range issues {
-		score[is.Rule] = is.Score
+		score[is.Rule] = max(score[is.Rule], is.Score)
 	}
 	for _, o := range [][2]string{{"RG004", "RG011"}, {"RG007", "RG012"}, {"RG005", "RG013"}, {"RG001", "RG014"}, {"RG014", "RG013"}} {
 		if score[o[0]] <= score[o[1]] {
