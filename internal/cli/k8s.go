@@ -309,14 +309,25 @@ func qualified(resources, groups []string) []string {
 	var out []string
 	for _, r := range resources {
 		for _, g := range groups {
-			if g == "" {
-				out = append(out, r)
-			} else {
-				out = append(out, r+"."+g)
-			}
+			out = append(out, rbac.QualifiedResource(r, g))
 		}
 	}
 	return out
+}
+
+// logNotAssessed warns once per reason, naming the checks it concerns.
+func logNotAssessed(g *globals, na []rbac.NotAssessed) {
+	var reasons []string
+	checks := map[string][]string{}
+	for _, n := range na {
+		if checks[n.Reason] == nil {
+			reasons = append(reasons, n.Reason)
+		}
+		checks[n.Reason] = append(checks[n.Reason], n.Check)
+	}
+	for _, r := range reasons {
+		g.logger.Warn("not assessed", "checks", strings.Join(checks[r], ","), "reason", r)
+	}
 }
 
 // rbacJSON is the JSON form of `rampart k8s rbac`.
@@ -367,9 +378,7 @@ assessed, with the missing permission, and never as a pass.`,
 				return err
 			}
 			rep := rbac.Resolve(snap).Risks(snap, rbac.RiskOptions{IncludeDefaults: includeDefaults})
-			for _, na := range rep.NotAssessed {
-				g.logger.Warn("not assessed", "check", na.Check, "reason", na.Reason)
-			}
+			logNotAssessed(g, rep.NotAssessed)
 			w, done, err := out.writer(g.stdout)
 			if err != nil {
 				return err

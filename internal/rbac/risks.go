@@ -337,11 +337,7 @@ func FormatRule(r *rbacv1.PolicyRule) string {
 	res := make([]string, 0, len(r.Resources))
 	for _, x := range r.Resources {
 		for _, gr := range r.APIGroups {
-			if gr == "" {
-				res = append(res, x)
-			} else {
-				res = append(res, x+"."+gr)
-			}
+			res = append(res, QualifiedResource(x, gr))
 		}
 	}
 	b.WriteString(" " + strings.Join(res, ","))
@@ -349,6 +345,19 @@ func FormatRule(r *rbacv1.PolicyRule) string {
 		b.WriteString(" names " + strings.Join(r.ResourceNames, ","))
 	}
 	return b.String()
+}
+
+// QualifiedResource writes a rule's resource with its group as who-can reads it:
+// "pods/exec", "deployments.apps/scale".
+func QualifiedResource(resource, group string) string {
+	if group == "" {
+		return resource
+	}
+	r, sub, ok := strings.Cut(resource, "/")
+	if !ok {
+		return r + "." + group
+	}
+	return r + "." + group + "/" + sub
 }
 
 // workloadIndex finds the top-level workloads running as a service account.
