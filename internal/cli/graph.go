@@ -12,7 +12,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/rampartsec/rampart/internal/dockerhost"
 	"github.com/rampartsec/rampart/internal/graph"
@@ -34,6 +38,7 @@ type graphInput struct {
 	insecure    bool
 	crownJewels []string
 	dockerHosts []string
+	namespaces  []string
 	vf          vulnFlags
 }
 
@@ -46,6 +51,7 @@ func (f *graphInput) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.noImages, "no-images", false, "do not scan the workloads' images")
 	fl.BoolVar(&f.insecure, "registry-insecure", false, "allow plain HTTP and unverified TLS to the registries the images come from")
 	fl.StringSliceVar(&f.crownJewels, "crown-jewel", nil, "namespaces whose objects are attack-path targets")
+	fl.StringSliceVar(&f.namespaces, "namespace", nil, "only the workloads, services and namespaced objects of these namespaces (RBAC bindings of the whole cluster still count)")
 	fl.StringSliceVar(&f.dockerHosts, "docker-host", nil, "also add the running containers of this Docker engine (unix:///var/run/docker.sock); with neither --manifests nor --kubeconfig, only them")
 	f.vf.register(cmd)
 }
@@ -192,6 +198,9 @@ func (f *graphInput) build(ctx context.Context, g *globals) (*graph.Graph, []str
 		return nil, nil, withCode(ExitUsage, err)
 	case err != nil:
 		return nil, nil, err
+	}
+	if len(f.namespaces) > 0 {
+		scopeSnapshot(snap, f.namespaces)
 	}
 	var warnings []string
 	for _, gap := range snap.Gaps {
@@ -344,6 +353,25 @@ func resolveDigest(ctx context.Context, g *globals, af *artifactFlags, ref strin
 		return ref, nil
 	}
 	return art.Digest, nil
+}
+
+// scopeSnapshot drops the namespaced objects outside namespaces, except RBAC objects: a
+// ClusterRoleBinding or a RoleBinding elsewhere may still grant a kept service account.
+func scopeSnapshot(snap *kube.Snapshot, namespaces []string) {
+	in := func(m *metav1.ObjectMeta) bool { return slices.Contains(namespaces, m.Namespace) }
+	keep := func(n *corev1.Namespace) bool { return slices.Contains(namespaces, n.Name) }
+	snap.Namespaces = slices.DeleteFunc(snap.Namespaces, func(n corev1.Namespace) bool { return !keep(&n) })
+	snap.Pods = slices.DeleteFunc(snap.Pods, func(o corev1.Pod) bool { return !in(&o.ObjectMeta) })
+	snap.Deployments = slices.DeleteFunc(snap.Deployments, func(o appsv1.Deployment) bool { return !in(&o.ObjectMeta) })
+	snap.StatefulSets = slices.DeleteFunc(snap.StatefulSets, func(o appsv1.StatefulSet) bool { return !in(&o.ObjectMeta) })
+	snap.DaemonSets = slices.DeleteFunc(snap.DaemonSets, func(o appsv1.DaemonSet) bool { return !in(&o.ObjectMeta) })
+	snap.ReplicaSets = slices.DeleteFunc(snap.ReplicaSets, func(o appsv1.ReplicaSet) bool { return !in(&o.ObjectMeta) })
+	snap.Jobs = slices.DeleteFunc(snap.Jobs, func(o batchv1.Job) bool { return !in(&o.ObjectMeta) })
+	snap.CronJobs = slices.DeleteFunc(snap.CronJobs, func(o batchv1.CronJob) bool { return !in(&o.ObjectMeta) })
+	snap.Services = slices.DeleteFunc(snap.Services, func(o corev1.Service) bool { return !in(&o.ObjectMeta) })
+	snap.Ingresses = slices.DeleteFunc(snap.Ingresses, func(o networkingv1.Ingress) bool { return !in(&o.ObjectMeta) })
+	snap.Secrets = slices.DeleteFunc(snap.Secrets, func(o kube.SecretMeta) bool { return !in(&o.ObjectMeta) })
+	snap.ServiceAccounts = slices.DeleteFunc(snap.ServiceAccounts, func(o corev1.ServiceAccount) bool { return !in(&o.ObjectMeta) })
 }
 
 // readDockerHost inspects the running containers of one Docker engine.

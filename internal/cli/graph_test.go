@@ -82,6 +82,32 @@ func TestGraphNoImages(t *testing.T) {
 	}
 }
 
+// --namespace keeps one namespace's workloads; cluster-wide RBAC still counts.
+func TestGraphNamespaceScope(t *testing.T) {
+	out, stderr, code := runCLI(t, "graph", "--manifests", graphShop, "--images-from", graphShopImages, "--namespace", "prod", "--format", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res graphJSON
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	rules := map[string]bool{}
+	for _, is := range res.Issues {
+		rules[is.Rule] = true
+		for _, p := range is.Path {
+			if p.Namespace != "" && p.Namespace != "prod" {
+				t.Errorf("%s path leaves prod: %+v", is.Rule, is.Path)
+			}
+		}
+	}
+	// The node agent (kube-system) and the debug pod (tools) are out of scope; the cluster-admin
+	// binding of prod's admin-sa is not.
+	if rules["RG013"] || rules["RG014"] || !rules["RG004"] || !rules["RG011"] {
+		t.Errorf("rules %v: want RG004 and RG011, neither RG013 nor RG014", rules)
+	}
+}
+
 func TestGraphExportsAndQuery(t *testing.T) {
 	dir := t.TempDir()
 	for _, f := range []struct{ format, prefix string }{{"dot", "digraph rampart {"}, {"graphml", "<?xml"}, {"cypher", "// rampart security graph"}, {"table", "SCORE"}} {
