@@ -82,6 +82,15 @@ func skippedKinds(s *kube.Snapshot) string {
 	return strings.Join(k, ",")
 }
 
+// loadRBAC loads the snapshot for a question only complete RBAC data can answer.
+func (src *kubeSource) loadRBAC(ctx context.Context, g *globals) (*kube.Snapshot, error) {
+	snap, err := src.load(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	return snap, requireRBAC(snap)
+}
+
 // requireRBAC refuses to answer RBAC questions from a snapshot missing RBAC objects: a partial
 // answer would look like a complete one.
 func requireRBAC(snap *kube.Snapshot) error {
@@ -154,11 +163,8 @@ ClusterRoleBindings apply).`,
 					return withCode(ExitUsage, err)
 				}
 			}
-			snap, err := src.load(cmd.Context(), g)
+			snap, err := src.loadRBAC(cmd.Context(), g)
 			if err != nil {
-				return err
-			}
-			if err := requireRBAC(snap); err != nil {
 				return err
 			}
 			subjects := rbac.Resolve(snap).WhoCan(a)
@@ -229,11 +235,8 @@ system:authenticated; --group adds the groups a user's authenticator would give.
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			snap, err := src.load(cmd.Context(), g)
+			snap, err := src.loadRBAC(cmd.Context(), g)
 			if err != nil {
-				return err
-			}
-			if err := requireRBAC(snap); err != nil {
 				return err
 			}
 			u := rbac.UserFor(sub, groups...)
