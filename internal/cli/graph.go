@@ -75,6 +75,10 @@ skipped with --no-images. --format graphml, dot and cypher export the whole grap
 			if !slices.Contains(graphFormats, of.format) {
 				return withCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", of.format, strings.Join(graphFormats, ", ")))
 			}
+			rules, err := graph.DefaultRules()
+			if err != nil {
+				return err
+			}
 			gr, warnings, err := in.build(cmd.Context(), g)
 			if err != nil {
 				return err
@@ -91,10 +95,6 @@ skipped with --no-images. --format graphml, dot and cypher export the whole grap
 			case "cypher":
 				err = graph.WriteCypher(w, gr)
 			default:
-				rules, rerr := graph.DefaultRules()
-				if rerr != nil {
-					return rerr
-				}
 				res := &graph.Result{Issues: graph.Analyze(gr, rules), Warnings: warnings}
 				res.Stats = statsOf(gr, res.Issues)
 				if of.format == "json" {
