@@ -440,6 +440,9 @@ func writeRBACTable(w io.Writer, snap *kube.Snapshot, rep *rbac.Report) error {
 	for _, na := range rep.NotAssessed {
 		fmt.Fprintf(tw, "not assessed: %s: %s\n", na.Check, oneLine(na.Reason))
 	}
+	if n := skippedTotal(snap); n > 0 {
+		fmt.Fprintf(tw, "skipped: %d objects of kinds not analysed (%s)\n", n, skippedKinds(snap))
+	}
 	for _, wn := range rep.Warnings {
 		fmt.Fprintf(tw, "warning: %s\n", oneLine(wn))
 	}

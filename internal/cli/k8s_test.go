@@ -129,6 +129,10 @@ func TestK8sRBACManifests(t *testing.T) {
 	if diff := cmp.Diff(wantSkipped, v.Skipped); diff != "" {
 		t.Errorf("skipped (-want +got):\n%s", diff)
 	}
+	res = runK8s(t, "rbac", "--manifests", dir)
+	if want := "skipped: 3 objects of kinds not analysed (apiextensions.k8s.io/v1/CustomResourceDefinition=1,example.com/v1/Widget=1,v1/ConfigMap=1)"; !strings.Contains(res.stdout, want) {
+		t.Errorf("table lacks %q:\n%s", want, res.stdout)
+	}
 	if res := runK8s(t, "rbac", "--manifests", dir, "--fail-on", "critical", "-q"); res.code != ExitGate {
 		t.Errorf("--fail-on critical: exit %d, want %d", res.code, ExitGate)
 	}
