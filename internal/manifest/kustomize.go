@@ -19,6 +19,10 @@ func BuildKustomization(ctx context.Context, dir string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// Kustomize would clone remote bases with git: a scanner fetches nothing.
+	if remote := remoteRef(dir, map[string]bool{}); remote != "" {
+		return nil, fmt.Errorf("%w: %s: remote resource %q is not fetched; vendor it", ErrBuild, dir, remote)
+	}
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 	rm, err := k.Run(filesys.MakeFsOnDisk(), dir)
 	if err != nil {
@@ -31,29 +35,61 @@ func BuildKustomization(ctx context.Context, dir string) ([]byte, error) {
 	return out, nil
 }
 
+// remoteRef returns the first remote resource of the kustomization in dir or of the local
+// kustomizations it builds on, "" when there is none.
+func remoteRef(dir string, seen map[string]bool) string {
+	if seen[dir] {
+		return ""
+	}
+	seen[dir] = true
+	k := readKustomization(dir)
+	for _, r := range append(append(k.Resources, k.Bases...), k.Components...) {
+		if isRemote(r) {
+			return r
+		}
+	}
+	for _, sub := range kustomizationRefs(dir) {
+		if r := remoteRef(sub, seen); r != "" {
+			return r
+		}
+	}
+	return ""
+}
+
+// isRemote reports whether a kustomization entry is a URL or a git repository.
+func isRemote(r string) bool {
+	return strings.Contains(r, "://") || strings.HasPrefix(r, "git@") || strings.HasPrefix(r, "github.com/") ||
+		strings.Contains(r, "?ref=") || strings.HasSuffix(r, ".git")
+}
+
+type kustomizationFile struct {
+	Resources  []string `json:"resources"`
+	Bases      []string `json:"bases"`
+	Components []string `json:"components"`
+}
+
+func readKustomization(dir string) kustomizationFile {
+	var k kustomizationFile
+	for _, n := range kustomizationNames {
+		b, err := readLimited(filepath.Join(dir, n))
+		if err == nil {
+			if yaml.Unmarshal(b, &k) != nil {
+				return kustomizationFile{}
+			}
+			return k
+		}
+	}
+	return k
+}
+
 // kustomizationRefs returns the directories a kustomization in dir builds on: its resources,
 // bases and components that are local directories. Unreadable files give none: the build reports
 // them.
 func kustomizationRefs(dir string) []string {
-	var data []byte
-	for _, n := range kustomizationNames {
-		b, err := readLimited(filepath.Join(dir, n))
-		if err == nil {
-			data = b
-			break
-		}
-	}
-	var k struct {
-		Resources  []string `json:"resources"`
-		Bases      []string `json:"bases"`
-		Components []string `json:"components"`
-	}
-	if yaml.Unmarshal(data, &k) != nil {
-		return nil
-	}
+	k := readKustomization(dir)
 	var out []string
 	for _, r := range append(append(k.Resources, k.Bases...), k.Components...) {
-		if strings.Contains(r, "://") || strings.HasPrefix(r, "git@") {
+		if isRemote(r) {
 			continue
 		}
 		p := filepath.Join(dir, filepath.FromSlash(r))

@@ -180,3 +180,25 @@ func TestLoadMissing(t *testing.T) {
 		t.Fatalf("Load() = %v, want ErrNotFound", err)
 	}
 }
+
+func TestKustomizeRemoteIsNotFetched(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "base")
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// The remote reference is in the base the overlay builds on.
+	files := map[string]string{
+		"kustomization.yaml":      "resources:\n  - base\n",
+		"base/kustomization.yaml": "resources:\n  - https://github.com/example/repo//deploy?ref=v1\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := BuildKustomization(context.Background(), dir)
+	if !errors.Is(err, ErrBuild) || !strings.Contains(err.Error(), "not fetched") {
+		t.Fatalf("BuildKustomization() = %v, want ErrBuild: not fetched", err)
+	}
+}
