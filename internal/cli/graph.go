@@ -59,6 +59,7 @@ func (f *graphInput) register(cmd *cobra.Command) {
 func newGraphCmd(g *globals) *cobra.Command {
 	var in graphInput
 	var of outputFlags
+	var limit int
 	cmd := &cobra.Command{
 		Use:   "graph",
 		Short: "Build the cluster's security graph and rank its attack paths",
@@ -95,8 +96,11 @@ skipped with --no-images. --format graphml, dot and cypher export the whole grap
 			case "cypher":
 				err = graph.WriteCypher(w, gr)
 			default:
-				res := &graph.Result{Issues: graph.Analyze(gr, rules), Warnings: warnings}
-				res.Stats = statsOf(gr, res.Issues)
+				issues := graph.Analyze(gr, rules)
+				res := &graph.Result{Issues: issues, Warnings: warnings, Stats: statsOf(gr, issues)}
+				if limit > 0 && len(res.Issues) > limit {
+					res.Issues = res.Issues[:limit]
+				}
 				if of.format == "json" {
 					err = graph.WriteJSON(w, res)
 				} else {
@@ -111,6 +115,7 @@ skipped with --no-images. --format graphml, dot and cypher export the whole grap
 	}
 	in.register(cmd)
 	of.register(cmd, "table", graphFormats)
+	cmd.Flags().IntVar(&limit, "limit", 0, "print only the N highest-scoring issues (stats still count all); 0 prints all")
 	cmd.AddCommand(newGraphQueryCmd(g))
 	return cmd
 }

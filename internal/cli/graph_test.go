@@ -55,8 +55,22 @@ func TestGraphManifestsJSON(t *testing.T) {
 			t.Errorf("incomplete issue %+v", is)
 		}
 	}
-	if n, _ := res.Stats["issues"].(float64); int(n) != len(res.Issues) {
+	if n, _ := res.Stats["issues"].(float64); int(n) != len(res.Issues) { // no --limit
 		t.Errorf("stats.issues = %v, %d issues", res.Stats["issues"], len(res.Issues))
+	}
+}
+
+func TestGraphLimit(t *testing.T) {
+	out, stderr, code := runCLI(t, "graph", "--manifests", graphShop, "--images-from", graphShopImages, "--limit", "2", "--format", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res graphJSON
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.Stats["issues"].(float64); len(res.Issues) != 2 || n <= 2 {
+		t.Errorf("%d issues printed, stats count %v: want 2 printed of more", len(res.Issues), res.Stats["issues"])
 	}
 }
 
