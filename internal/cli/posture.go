@@ -305,10 +305,7 @@ docs/k8s-posture.md describes every check.`,
 			case formatSARIF:
 				err = report.WriteSARIF(w, rep)
 			default:
-				err = report.WriteTable(w, rep, false)
-				if err == nil {
-					err = writeComplianceTable(w, res, snap.Skipped)
-				}
+				err = writePostureTable(w, snap, res)
 			}
 			if cerr := done(); err == nil {
 				err = cerr
@@ -335,4 +332,39 @@ docs/k8s-posture.md describes every check.`,
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit with code 3 when a finding's severity is at or above this")
 	cmd.Flags().StringVar(&nodeRoot, "node-root", "", "a node's root file system: CIS 1–4 checks of etc/kubernetes/manifests/*.yaml and var/lib/kubelet/config.yaml")
 	return cmd
+}
+
+// writePostureTable writes the findings with the object each is about, then the summary.
+func writePostureTable(w io.Writer, snap *kube.Snapshot, res *posture.Result) error {
+	fmt.Fprintf(w, "Posture of %s %s: %d findings\n\n", snap.Source, printable(snap.Origin), len(res.Findings))
+	if len(res.Findings) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "SEVERITY\tID\tRESOURCE\tCONTAINER\tWHERE\tTITLE")
+		for _, f := range res.Findings {
+			r := finding.Resource{}
+			if f.Resource != nil {
+				r = *f.Resource
+			}
+			obj := r.Kind + "/" + r.Name
+			if r.Namespace != "" {
+				obj = r.Kind + "/" + r.Namespace + "/" + r.Name
+			}
+			where := f.Location.Field
+			if f.Location.Path != "" {
+				where = strings.TrimSpace(fmt.Sprintf("%s:%d %s", f.Location.Path, f.Location.Line, f.Location.Field))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Severity, f.ID, truncateCell(obj, 60), orDash(printable(r.Container)),
+				truncateCell(where, 90), truncateCell(f.Title, 70))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	for _, wn := range res.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", oneLine(wn))
+	}
+	for _, g := range snap.Gaps {
+		fmt.Fprintf(w, "not allowed: %s %s: %s\n", g.Verb, g.Resource, oneLine(g.Reason))
+	}
+	return writeComplianceTable(w, res, snap.Skipped)
 }
