@@ -71,7 +71,8 @@ type VulnFact struct {
 // Exploitability estimates how likely v is to give an attacker code execution, in [0, 1].
 // A Go vulnerability whose symbol is not linked into the binary is not reachable (0); below
 // HIGH, without KEV listing, an EPSS of at least 0.1 or a vulnerable Go symbol known to be
-// linked in, a vulnerability is not counted as a way in.
+// linked in, a vulnerability is not counted as a way in. A linked vulnerable symbol and a
+// published fix each add 0.05; the result is at most 0.99.
 func Exploitability(v VulnFact) float64 {
 	if v.Symbol == "absent" {
 		return 0
@@ -98,10 +99,14 @@ func Exploitability(v VulnFact) float64 {
 	if p < 0.1 {
 		return 0
 	}
-	if v.Symbol == "present" && p < 0.95 {
+	if v.Symbol == "present" {
 		p += 0.05
 	}
-	return p
+	if v.Fixed != "" {
+		// A published fix shows where the flaw is: exploits follow patches.
+		p += 0.05
+	}
+	return min(p, 0.99)
 }
 
 func (v VulnFact) describe() string {
