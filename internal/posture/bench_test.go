@@ -42,7 +42,6 @@ func clusterOf(b *testing.B, n int) *kube.Snapshot {
 	return s
 }
 
-
 // BenchmarkCheck measures a 20,000-workload cluster (5,000 Deployments, their ReplicaSets and
 // 10,000 pods).
 func BenchmarkCheck(b *testing.B) {
