@@ -42,9 +42,19 @@ func TestVerdictsMatchAPIServer(t *testing.T) {
 	pods := loadPods(t)
 	dry := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
 	checked := map[string]map[bool]int{}
-	for _, profile := range []string{ProfileBaseline, ProfileRestricted} {
-		ns := env.Namespace(t, "pss-"+profile, map[string]string{psaapi.EnforceLevelLabel: profile})
-		checked[profile] = map[bool]int{}
+	// Latest, and older policy versions whose checks differ: restricted before runAsUser (1.23)
+	// and before capabilities and seccomp were restricted (1.22, 1.19); baseline sysctls before
+	// 1.27, 1.29 and 1.32 widened the safe set.
+	levels := []struct{ profile, version string }{
+		{ProfileBaseline, "latest"}, {ProfileRestricted, "latest"},
+		{ProfileRestricted, "v1.22"}, {ProfileRestricted, "v1.18"},
+		{ProfileBaseline, "v1.26"}, {ProfileBaseline, "v1.0"},
+	}
+	for _, lv := range levels {
+		profile, version := lv.profile, lv.version
+		ns := env.Namespace(t, "pss-"+profile, map[string]string{psaapi.EnforceLevelLabel: profile, psaapi.EnforceVersionLabel: version})
+		key := profile + ":" + version
+		checked[key] = map[bool]int{}
 		for _, p := range pods {
 			p := p.DeepCopy()
 			p.Namespace = ns
@@ -53,14 +63,14 @@ func TestVerdictsMatchAPIServer(t *testing.T) {
 			if !ok {
 				continue
 			}
-			ours, reasons, aerr := Allowed(profile, "latest", &p.ObjectMeta, &p.Spec)
+			ours, reasons, aerr := Allowed(profile, version, &p.ObjectMeta, &p.Spec)
 			if aerr != nil {
 				t.Fatal(aerr)
 			}
-			checked[profile][server]++
+			checked[key][server]++
 			if ours != server {
 				t.Errorf("%s (%s) at %s: API server admitted=%v (%v), Rampart allowed=%v %v",
-					p.Name, p.Annotations["rampart.test/what"], profile, server, err, ours, reasons)
+					p.Name, p.Annotations["rampart.test/what"], key, server, err, ours, reasons)
 			}
 		}
 	}
@@ -70,7 +80,7 @@ func TestVerdictsMatchAPIServer(t *testing.T) {
 			t.Errorf("%s: %d admitted, %d rejected: fixtures do not exercise both answers", profile, m[true], m[false])
 		}
 	}
-	t.Logf("verdicts agree on %d pods × 2 levels: %v", len(pods), checked)
+	t.Logf("verdicts agree on %d pods × %d levels and versions: %v", len(pods), len(levels), checked)
 }
 
 // TestEphemeralContainersMatchAPIServer adds ephemeral containers to a running restricted pod
