@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -14,6 +15,7 @@ import (
 	"k8s.io/client-go/rest"
 	psaapi "k8s.io/pod-security-admission/api"
 
+	"github.com/rampartsec/rampart/internal/kube"
 	"github.com/rampartsec/rampart/internal/kubetest"
 )
 
@@ -206,5 +208,72 @@ func TestTemplateWarningsMatchAPIServer(t *testing.T) {
 		if ours == warned {
 			t.Errorf("%s: API server warned=%v, Rampart allowed=%v %v", p.Name, warned, ours, reasons)
 		}
+	}
+}
+
+// TestEnforceLabelMatchesAPIServer labels a namespace with running pods enforce=restricted: the
+// API server answers with a warning per existing pod that violates the new level. Rampart's KN003
+// findings on the namespace, read from the live cluster, must name the same pods.
+func TestEnforceLabelMatchesAPIServer(t *testing.T) {
+	env := kubetest.Load(t)
+	ctx := context.Background()
+	ns := env.Namespace(t, "pss-label", nil)
+	cs := env.Clientset(t, kubetest.Admin)
+	want := map[string]bool{}
+	for _, p := range loadPods(t) {
+		switch p.Name {
+		case "restricted-ok", "baseline-ok", "privileged", "run-as-user-0-pod-overridden", "seccomp-container-only":
+		default:
+			continue
+		}
+		p := p.DeepCopy()
+		p.Namespace = ns
+		if _, err := cs.CoreV1().Pods(ns).Create(ctx, p, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		want[p.Name] = false
+	}
+	rc := rest.CopyConfig(env.RESTConfig(t, kubetest.Admin))
+	w := &warnings{}
+	rc.WarningHandler = w
+	wcs, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := wcs.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Labels[psaapi.EnforceLevelLabel] = ProfileRestricted
+	if _, err := wcs.CoreV1().Namespaces().Update(ctx, n, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	server := map[string]bool{}
+	for _, m := range w.take() {
+		name, _, ok := strings.Cut(m, ":")
+		if _, ours := want[name]; ok && ours {
+			server[name] = true
+		}
+	}
+	if len(server) == 0 {
+		t.Fatal("the API server warned about no pod: the fixtures chosen do not violate restricted")
+	}
+	t.Logf("API server: pods violating restricted: %v", server)
+	snap, err := kube.LoadClusterREST(ctx, env.RESTConfig(t, kubetest.Admin), "test", kube.ClusterConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Check(ctx, snap, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, f := range res.Findings {
+		if f.ID == "KN003" && f.Resource.Namespace == ns {
+			got[f.Resource.Name] = true
+		}
+	}
+	if diff := cmp.Diff(server, got); diff != "" {
+		t.Errorf("pods violating the new enforce level (-API server +Rampart):\n%s", diff)
 	}
 }
