@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -247,6 +248,18 @@ func applyFixture(t *testing.T, cs kubernetes.Interface) *kube.Snapshot {
 			time.Sleep(200 * time.Millisecond)
 		}
 	}
+	// Wait for the Deployment's ReplicaSet to have made its pod (Pending: no scheduler), so that
+	// the snapshot holds owned objects that must be reported through their Deployment.
+	for {
+		pods, err := cs.CoreV1().Pods("rbt-alpha").List(ctx, metav1.ListOptions{LabelSelector: "app=bot"})
+		if err == nil && len(pods.Items) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no pod of Deployment rbt-alpha/bot (is kube-controller-manager running?): %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	return fx
 }
 
@@ -411,6 +424,34 @@ func TestLiveMatchesSubjectAccessReview(t *testing.T) {
 		}
 	}
 	t.Logf("who-can compared for %d requests over %d candidate subjects", len(whoAttrs), len(candidates))
+
+	// Risk findings of the fixture's bindings are the same from the cluster and from files. On
+	// the cluster the controller-manager has made ReplicaSets and pods of the Deployments: they
+	// must be reported through their Deployment, as the files (which have no such pods) do.
+	riskKeys := func(s *kube.Snapshot, p *rbac.Policy) []string {
+		var out []string
+		for _, f := range p.Risks(s, rbac.RiskOptions{}).Findings {
+			if !strings.Contains(f.Extra["binding"], "rbt-") || f.Resource.Name == rbac.GroupAuthenticated {
+				continue // system:authenticated holds every workload of the cluster, other tests' too
+			}
+			out = append(out, strings.Join([]string{f.ID, string(f.Severity), f.Resource.Kind, f.Resource.Namespace, f.Resource.Name,
+				f.Extra["binding"], f.Extra["role"], f.Extra["scope"], f.Extra["workloads"]}, " | "))
+		}
+		slices.Sort(out)
+		return out
+	}
+	liveRisks := riskKeys(live, policies["live"])
+	if diff := cmp.Diff(riskKeys(manifests, policies["manifests"]), liveRisks); diff != "" {
+		t.Errorf("risk findings (-manifests +live):\n%s", diff)
+	}
+	for _, want := range []string{
+		"RB001 | CRITICAL | ServiceAccount | rbt-alpha | admin-bot | ClusterRoleBinding/rbt-admin-sa | ClusterRole/cluster-admin | cluster-wide | Deployment/rbt-alpha/bot",
+		"RB005 | HIGH | Group |  | system:serviceaccounts:rbt-beta | RoleBinding/rbt-beta/reader | Role/rbt-beta/reader | namespace rbt-beta | Pod/rbt-beta/runner",
+	} {
+		if !slices.Contains(liveRisks, want) {
+			t.Errorf("live risks lack %q", want)
+		}
+	}
 
 	// The aggregated fixture roles computed from files equal what the controller-manager stored.
 	for _, name := range []string{"rbt-agg", "rbt-agg2", "admin", "edit", "view"} {
