@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -72,7 +73,7 @@ func ofType(pkgs []inventory.Package, typ inventory.Type, keep func(inventory.Pa
 	return out
 }
 
-// dpkgLine is a Debian package as dpkg-query prints it: "name version arch".
+// dpkgLines lists the Debian packages as dpkg-query prints them ("name version arch"), sorted.
 func dpkgLines(pkgs []inventory.Package) []string {
 	var out []string
 	for _, p := range ofType(pkgs, inventory.TypeDpkg, nil) {
@@ -125,7 +126,7 @@ func dpkgQueryImage(t *testing.T, image string) []string {
 		image, "-W", "-f", dpkgQueryFormat).Output()
 	if err != nil {
 		var stderr []byte
-		if ee, ok := err.(*exec.ExitError); ok {
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
 			stderr = ee.Stderr
 		}
 		t.Fatalf("docker run %s dpkg-query: %v\n%s", image, err, stderr)
