@@ -26,6 +26,9 @@ const (
 	AnyNode = "*"
 )
 
+// systemMasters is the group the API server treats as cluster-admin without any binding.
+const systemMasters = "system:masters"
+
 // Crown-jewel classes: what is at stake when a path reaches a node.
 const (
 	CrownClusterAdmin = "cluster-admin"
@@ -723,6 +726,7 @@ func (b *builder) addRBAC() {
 	sort.Strings(namespaces)
 	namespaces = compactStrings(namespaces)
 
+	subjects := map[rbac.Subject]int{}
 	grants := b.in.Policy.Grants()
 	for gi := range grants {
 		gr := &grants[gi]
@@ -767,9 +771,28 @@ func (b *builder) addRBAC() {
 				break
 			}
 		}
+		allows := func(verb, group, res, sub, name string) bool {
+			return rbac.RuleAllows(&gr.Rule, rbac.Attributes{Verb: verb, APIGroup: group, Resource: res, Subresource: sub, Name: name})
+		}
+		// Becoming a service account: impersonating it, or asking for its token.
+		becomeSA := allows("impersonate", "", "serviceaccounts", "", "") || allows("create", "", "serviceaccounts", "token", "")
+		// Becoming cluster-admin: impersonating system:masters or any user (cluster scope only).
+		var escalate string
+		if gr.Namespace == "" && !admin { // an everything-rule is cluster-admin already
+			switch {
+			case allows("impersonate", "", "groups", "", "system:masters"):
+				escalate = "impersonate group system:masters"
+			case allows("impersonate", "", "users", "", ""):
+				escalate = "impersonate any user"
+			}
+		}
 		for _, s := range gr.Subjects {
 			sub := b.subject(s)
+			subjects[s] = sub
 			g.AddEdge(sub, bind, EdgeBoundTo, 1, "subject of "+gr.Binding.String())
+			if escalate != "" {
+				g.AddEdge(sub, g.Node(KindGroup, "", "", systemMasters), EdgeCanEscalate, 1, chain+" ("+escalate+")")
+			}
 			if readAll && gr.Namespace == "" && s.Kind == rbac.KindServiceAccount {
 				if _, ok := g.clusterReaders[sub]; !ok {
 					g.clusterReaders[sub] = grantRef{binding: bind, role: role}
@@ -791,9 +814,17 @@ func (b *builder) addRBAC() {
 				if createPods {
 					g.AddEdge(sub, b.namespace(ns), EdgeCanCreatePodsIn, 1, chain)
 				}
+				if becomeSA {
+					for _, sa := range b.sas[ns] {
+						if sa != sub {
+							g.AddEdge(sub, sa, EdgeCanImpersonate, 1, chain)
+						}
+					}
+				}
 			}
 		}
 	}
+	b.addBindEscalation(subjects)
 	// Implicit groups: every service account is in system:serviceaccounts[:NS] and
 	// system:authenticated, every user in system:authenticated.
 	auth, _ := g.Lookup(KindGroup, "", "", rbac.GroupAuthenticated)
@@ -813,6 +844,39 @@ func (b *builder) addRBAC() {
 				g.AddEdge(id, auth, EdgeMemberOf, 1, "every authenticated user is in "+rbac.GroupAuthenticated)
 			}
 		}
+	}
+}
+
+// addBindEscalation finds the subjects that may bind (or escalate) cluster roles and create or
+// update cluster role bindings: they can bind themselves to cluster-admin. The two rights may
+// come from different rules and bindings, so this asks the resolved policy per subject.
+func (b *builder) addBindEscalation(subjects map[rbac.Subject]int) {
+	const group = "rbac.authorization.k8s.io"
+	pol := b.in.Policy
+	masters := -1
+	// In node order, so that edges (and ties between equally likely paths) do not depend on map order.
+	order := make([]rbac.Subject, 0, len(subjects))
+	for s := range subjects {
+		order = append(order, s)
+	}
+	sort.Slice(order, func(i, j int) bool { return subjects[order[i]] < subjects[order[j]] })
+	for _, s := range order {
+		id := subjects[s]
+		u := rbac.UserFor(s)
+		can := func(verb, res string) bool {
+			return pol.Allows(u, rbac.Attributes{Verb: verb, APIGroup: group, Resource: res})
+		}
+		if !(can("bind", "clusterroles") || can("escalate", "clusterroles")) ||
+			!(can("create", "clusterrolebindings") || can("update", "clusterrolebindings")) {
+			continue
+		}
+		if can("*", "*") {
+			continue // cluster-admin already
+		}
+		if masters < 0 {
+			masters = b.g.Node(KindGroup, "", "", systemMasters)
+		}
+		b.g.AddEdge(id, masters, EdgeCanEscalate, 1, "may bind or escalate cluster roles and create cluster role bindings: it can bind itself to cluster-admin")
 	}
 }
 
@@ -855,6 +919,9 @@ func (b *builder) markCrowns() {
 		switch {
 		case nd.Kind == KindNode:
 			g.crown[id] = CrownNode
+		case nd.Kind == KindGroup && nd.Name == systemMasters:
+			// The API server gives this group every right, whatever the bindings say.
+			g.crown[id] = CrownClusterAdmin
 		case nd.Kind == KindNamespace && jewels[nd.Name]:
 			g.crown[id] = CrownNamespace
 		case jewels[nd.Namespace] && (nd.Kind == KindSecret || nd.Kind == KindWorkload || nd.Kind == KindServiceAccount):

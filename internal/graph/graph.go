@@ -52,6 +52,7 @@ const (
 	EdgeCanExecInto     EdgeKind = "can-exec-into"
 	EdgeCanCreatePodsIn EdgeKind = "can-create-pods-in"
 	EdgeCanImpersonate  EdgeKind = "can-impersonate"
+	EdgeCanEscalate     EdgeKind = "can-escalate"
 	EdgeEscapesToNode   EdgeKind = "escapes-to-node"
 	EdgePulledFrom      EdgeKind = "pulled-from"
 	EdgeScheduledOn     EdgeKind = "scheduled-on"
