@@ -12,6 +12,8 @@ import (
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/kube"
 	"github.com/rampartsec/rampart/internal/rbac"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -284,5 +286,33 @@ func TestParseSubjectAndResource(t *testing.T) {
 	}
 	if _, _, _, err := rbac.ParseResource("widgets"); err == nil {
 		t.Error("ParseResource(widgets) accepted an unknown plain resource")
+	}
+}
+
+// TestRisksWorkloadOwners: a pod is reported through its controller only when that controller is
+// in the snapshot; an orphan (its ReplicaSet not listed) is reported itself.
+func TestRisksWorkloadOwners(t *testing.T) {
+	yes := true
+	owned := func(kind, name string) []metav1.OwnerReference {
+		return []metav1.OwnerReference{{Kind: kind, Name: name, Controller: &yes}}
+	}
+	spec := corev1.PodSpec{ServiceAccountName: "web"}
+	s := &kube.Snapshot{
+		Deployments: []appsv1.Deployment{{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"}, Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{Spec: spec}}}},
+		ReplicaSets: []appsv1.ReplicaSet{{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web-1", OwnerReferences: owned("Deployment", "web")}, Spec: appsv1.ReplicaSetSpec{Template: corev1.PodTemplateSpec{Spec: spec}}}},
+		Pods: []corev1.Pod{
+			{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web-1-a", OwnerReferences: owned("ReplicaSet", "web-1")}, Spec: spec},
+			{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "old-b", OwnerReferences: owned("ReplicaSet", "old")}, Spec: spec},
+		},
+		Roles: []rbacv1.Role{{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "r"}, Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"list"}}}}},
+		RoleBindings: []rbacv1.RoleBinding{{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "b"}, RoleRef: rbacv1.RoleRef{Kind: "Role", Name: "r"},
+			Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "web"}}}},
+	}
+	fs := rbac.Resolve(s).Risks(s, rbac.RiskOptions{}).Findings
+	if len(fs) != 1 {
+		t.Fatalf("%d findings, want 1", len(fs))
+	}
+	if got, want := fs[0].Extra["workloads"], "Deployment/shop/web, Pod/shop/old-b"; got != want {
+		t.Errorf("workloads %q, want %q", got, want)
 	}
 }

@@ -369,8 +369,13 @@ type workloadIndex struct {
 
 func indexWorkloads(snap *kube.Snapshot) *workloadIndex {
 	wi := &workloadIndex{bySA: map[string][]kube.Ref{}, byNS: map[string][]kube.Ref{}}
-	for _, w := range snap.Workloads() {
-		if w.Owned {
+	ws := snap.Workloads()
+	present := make(map[kube.Ref]bool, len(ws))
+	for _, w := range ws {
+		present[w.Ref()] = true
+	}
+	for _, w := range ws {
+		if owner, ok := controllerOf(w); ok && present[owner] {
 			continue // reported through its controller
 		}
 		r := w.Ref()
@@ -379,6 +384,16 @@ func indexWorkloads(snap *kube.Snapshot) *workloadIndex {
 		wi.all = append(wi.all, r)
 	}
 	return wi
+}
+
+// controllerOf returns the workload's controlling owner.
+func controllerOf(w kube.Workload) (kube.Ref, bool) {
+	for _, o := range w.Meta.OwnerReferences {
+		if o.Controller != nil && *o.Controller {
+			return kube.Ref{Kind: o.Kind, Namespace: w.Meta.Namespace, Name: o.Name}, true
+		}
+	}
+	return kube.Ref{}, false
 }
 
 // holding returns the workloads whose service account is s or is in group s, within ns when set.
