@@ -234,11 +234,15 @@ func (a *Artifact) fill(img v1.Image) error {
 	for i, l := range layers {
 		// The config is the authority on diffIDs: it is what the image digest covers.
 		lay := Layer{Index: i, DiffID: cfg.RootFS.DiffIDs[i].String(), layer: l}
-		if d, err := l.Digest(); err == nil {
-			lay.Digest = d.String()
-		}
-		if s, err := l.Size(); err == nil {
-			lay.Size = s
+		// A docker-save archive (and so the daemon's export) stores layers uncompressed: asking
+		// go-containerregistry for their digest or size would gzip each whole layer to compute them.
+		if !storedUncompressed(a.Ref.Source) {
+			if d, err := l.Digest(); err == nil {
+				lay.Digest = d.String()
+			}
+			if s, err := l.Size(); err == nil {
+				lay.Size = s
+			}
 		}
 		if i < len(createdBy) {
 			lay.CreatedBy = createdBy[i]
@@ -378,3 +382,6 @@ func openLayout(dir, tag string, plat *v1.Platform) (v1.Image, error) {
 	}
 	return img, nil
 }
+
+// storedUncompressed reports whether the source keeps layers as plain tars.
+func storedUncompressed(s Source) bool { return s == SourceDockerArchive || s == SourceDaemon }
