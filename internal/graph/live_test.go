@@ -32,6 +32,7 @@ type liveReport struct {
 		Digest string `json:"digest"`
 	} `json:"artifact"`
 	Findings []liveFinding `json:"findings"`
+	raw      []byte
 }
 
 type liveFinding struct {
@@ -63,7 +64,7 @@ func scanImage(t *testing.T, ref, db string) *liveReport {
 	if res.Code != 0 {
 		t.Fatalf("scan %s: %s", ref, res)
 	}
-	var r liveReport
+	r := liveReport{raw: res.Stdout}
 	if err := json.Unmarshal(res.Stdout, &r); err != nil {
 		t.Fatal(err)
 	}
@@ -118,6 +119,9 @@ func (is *liveIssue) hops() string {
 // known dead ends, runs `rampart graph` against it with real images from the registry, and checks
 // the paths found, the dead ends missed, the score order and that one image digest is one node.
 func TestLiveCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real API server and registry")
+	}
 	env := testenv.Load(t)
 	kenv := kubetest.Load(t)
 	ctx := context.Background()
@@ -203,11 +207,12 @@ func TestLiveCluster(t *testing.T) {
 	_, err = cs.CoreV1().Secrets(jewel).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "vault"}, StringData: map[string]string{"k": "v"}}, metav1.CreateOptions{})
 	mk(err)
 
-	run := func(format string) string {
-		res := testenv.Run(t, nil, "--quiet", "graph", "--kubeconfig", kenv.Kubeconfig, "--context", kubetest.Admin,
+	run := func(format string, extra ...string) string {
+		args := append([]string{"--quiet", "graph", "--kubeconfig", kenv.Kubeconfig, "--context", kubetest.Admin,
 			"--registry-insecure", "--db-dir", db, "--crown-jewel", jewel, "--format", format,
 			// Only this test's namespaces: other tests' workloads name images nobody can pull.
-			"--namespace", web+","+jewel)
+			"--namespace", web + "," + jewel}, extra...)
+		res := testenv.Run(t, nil, args...)
 		if res.Code != 0 {
 			t.Fatalf("rampart graph: %s", res)
 		}
@@ -318,5 +323,24 @@ func TestLiveCluster(t *testing.T) {
 	}
 	if !exposed || !routed {
 		t.Errorf("api exposed %v, routed %v: want both", exposed, routed)
+	}
+
+	// The same reports given with --images-from (the pinned reference found by digest) give the
+	// same issues as scanning the registry.
+	scans := filepath.Join(t.TempDir(), "scans.json")
+	mk(os.WriteFile(scans, append(append(app.raw, '\n'), base.raw...), 0o644))
+	var pre struct {
+		Issues []liveIssue `json:"issues"`
+	}
+	mk(json.Unmarshal([]byte(run("json", "--images-from", scans)), &pre))
+	summary := func(issues []liveIssue) []string {
+		var s []string
+		for i := range issues {
+			s = append(s, fmt.Sprintf("%s %v %s", issues[i].Rule, issues[i].Score, issues[i].hops()))
+		}
+		return s
+	}
+	if a, b := strings.Join(summary(out.Issues), "\n"), strings.Join(summary(pre.Issues), "\n"); a != b {
+		t.Errorf("--images-from gives other issues:\nscanned:\n%s\npre-scanned:\n%s", a, b)
 	}
 }
