@@ -133,8 +133,9 @@ type Workload struct {
 	Meta *metav1.ObjectMeta
 	// PodSpec points into the Snapshot: it is the pod's spec or the template's.
 	PodSpec *corev1.PodSpec
-	// Owned is true for a pod or ReplicaSet that a controller in the snapshot created
-	// (it has a controller ownerReference); checks may report only the owner.
+	// Owned is true when the object has a controller ownerReference (a ReplicaSet's pod, a
+	// Deployment's ReplicaSet). The controller may be missing from the snapshot (not listed,
+	// not in the manifests): check before reporting only the owner.
 	Owned bool
 }
 
