@@ -26,9 +26,32 @@ install_peer gitleaks github.com/zricethezav/gitleaks/v8@latest
 env_file=${RAMPART_TEST_ENV:-/var/cache/rampart-test/env.json}
 img=${1:-}
 img2=${2:-}
+# The reference image: the fixtures' Debian root filesystem plus their npm app and Go binaries,
+# without jar files (Trivy cannot scan jars offline: it insists on downloading its Java DB), and a
+# sibling that shares its base layer, for the layer-cache ratio. Built once per fixture set.
+bench_images() {
+	local fx rootfs ctx out
+	fx=$(jq -r .fixtures.dir "$env_file")
+	rootfs=$(jq -r .fixtures.rootfs "$env_file")
+	ctx=$(jq -r .fixtures.context "$env_file")
+	out=$fx/bench
+	if [ ! -s "$out/app.tar" ] || [ ! -s "$out/sibling.tar" ]; then
+		echo "building the benchmark images from $rootfs (once)…" >&2
+		mkdir -p "$out/ctx"
+		tar -C "$rootfs" --numeric-owner --exclude='*.jar' -cf - . | docker import - rampart-bench/base:1 >/dev/null
+		cp -r "$ctx/app" "$ctx/bin" "$out/ctx/"
+		printf 'FROM rampart-bench/base:1\nCOPY app /srv/app\nCOPY bin /usr/local/bin\n' >"$out/ctx/Dockerfile"
+		DOCKER_BUILDKIT=0 docker build -q --network none -t rampart-bench/app:1 "$out/ctx" >/dev/null
+		printf 'FROM rampart-bench/base:1\nCOPY bin /usr/local/bin\n' >"$out/ctx/Dockerfile.sibling"
+		DOCKER_BUILDKIT=0 docker build -q --network none -t rampart-bench/sibling:1 -f "$out/ctx/Dockerfile.sibling" "$out/ctx" >/dev/null
+		docker save -o "$out/app.tar" rampart-bench/app:1
+		docker save -o "$out/sibling.tar" rampart-bench/sibling:1
+	fi
+	img=$out/app.tar
+	img2=$out/sibling.tar
+}
 if [ -z "$img" ] && [ -f "$env_file" ]; then
-	img=$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); print(e.get("app_archive",""))' "$env_file")
-	img2=$(python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); print(e.get("sibling_archive",""))' "$env_file")
+	bench_images
 fi
 [ -n "$img" ] && [ -f "$img" ] || { echo "bench: no image archive (run scripts/fixtures.sh or pass IMAGE.tar)" >&2; exit 2; }
 
