@@ -72,14 +72,14 @@ func ParseSubject(s string) (Subject, error) {
 	switch {
 	case strings.HasPrefix(s, saUserPrefix):
 		ns, name, ok := strings.Cut(strings.TrimPrefix(s, saUserPrefix), ":")
-		if !ok || ns == "" || name == "" {
+		if !ok || !objectName(ns) || !objectName(name) {
 			return Subject{}, fmt.Errorf("service account %q: want system:serviceaccount:NAMESPACE:NAME", s)
 		}
 		return ServiceAccount(ns, name), nil
 	case strings.HasPrefix(s, "serviceaccount:"), strings.HasPrefix(s, "sa:"):
 		_, rest, _ := strings.Cut(s, ":")
 		ns, name, ok := strings.Cut(rest, "/")
-		if !ok || ns == "" || name == "" {
+		if !ok || !objectName(ns) || !objectName(name) {
 			return Subject{}, fmt.Errorf("service account %q: want serviceaccount:NAMESPACE/NAME", s)
 		}
 		return ServiceAccount(ns, name), nil
@@ -96,6 +96,10 @@ func ParseSubject(s string) (Subject, error) {
 	}
 	return Subject{}, fmt.Errorf("subject %q: want user:NAME, group:NAME or system:serviceaccount:NAMESPACE:NAME", s)
 }
+
+// objectName reports whether s can be a namespace or service account name: not empty, and
+// without the separators of the subject syntax (Kubernetes names never hold them).
+func objectName(s string) bool { return s != "" && !strings.ContainsAny(s, ":/") }
 
 // User is an authenticated identity as the authorizer sees it: a name and groups.
 type User struct {
