@@ -3,6 +3,7 @@ package manifest
 import (
 	"context"
 	"fmt"
+	"os"
 	"path"
 	"sort"
 	"strings"
@@ -10,10 +11,9 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/cli/values"
 	"helm.sh/helm/v3/pkg/engine"
-	"helm.sh/helm/v3/pkg/getter"
 	"helm.sh/helm/v3/pkg/strvals"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // RenderChart renders the chart in dir as `helm template` would, with opts' values, and returns
@@ -44,9 +44,7 @@ func RenderChart(ctx context.Context, dir string, opts Options) ([]Document, err
 			return nil, fmt.Errorf("%w: --set-string %q: %w", ErrRender, kv, err)
 		}
 	}
-	vo := values.Options{ValueFiles: opts.ValuesFiles, Values: opts.Set, StringValues: opts.SetString}
-	// No getters: values files are local paths, never URLs.
-	vals, err := vo.MergeValues(getter.Providers{})
+	vals, err := mergeValues(opts)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: values: %w", ErrRender, dir, err)
 	}
@@ -94,4 +92,51 @@ func or(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// mergeValues does what `helm template -f … --set … --set-string …` does with its values: files
+// merged in order (later keys win, maps merged deeply), then --set, then --set-string. It is
+// written here rather than taken from helm's cli/values package, which links Helm's registry and
+// kubectl clients into the binary (tens of megabytes of start-up memory for every command).
+func mergeValues(opts Options) (map[string]any, error) {
+	base := map[string]any{}
+	for _, f := range opts.ValuesFiles {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		cur := map[string]any{}
+		if err := sigsyaml.Unmarshal(b, &cur); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		base = mergeMaps(base, cur)
+	}
+	for _, kv := range opts.Set {
+		if err := strvals.ParseInto(kv, base); err != nil {
+			return nil, fmt.Errorf("--set %q: %w", kv, err)
+		}
+	}
+	for _, kv := range opts.SetString {
+		if err := strvals.ParseIntoString(kv, base); err != nil {
+			return nil, fmt.Errorf("--set-string %q: %w", kv, err)
+		}
+	}
+	return base, nil
+}
+
+func mergeMaps(a, b map[string]any) map[string]any {
+	out := make(map[string]any, len(a))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		if bv, ok := v.(map[string]any); ok {
+			if av, ok := out[k].(map[string]any); ok {
+				out[k] = mergeMaps(av, bv)
+				continue
+			}
+		}
+		out[k] = v
+	}
+	return out
 }
