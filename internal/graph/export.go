@@ -57,6 +57,9 @@ func WriteTable(w io.Writer, res *Result) error {
 	if len(res.Issues) == 0 {
 		fmt.Fprintln(bw, "\nno issues")
 	}
+	if len(res.Warnings) > 0 {
+		fmt.Fprintf(bw, "\n%d warning(s): what could not be read is not in the graph, and issues depending on it are not reported\n", len(res.Warnings))
+	}
 	for _, wn := range res.Warnings {
 		fmt.Fprintf(bw, "warning: %s\n", clean(wn))
 	}

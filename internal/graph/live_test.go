@@ -325,6 +325,17 @@ func TestLiveCluster(t *testing.T) {
 		t.Errorf("api exposed %v, routed %v: want both", exposed, routed)
 	}
 
+	// A user who may list nothing gets a graph of what it could read and says what it could not.
+	res := testenv.Run(t, nil, "--quiet", "graph", "--kubeconfig", kenv.Kubeconfig, "--context", kubetest.LowPriv, "--no-images", "--format", "json")
+	var low struct {
+		Warnings []string `json:"warnings"`
+	}
+	if res.Code != 0 || json.Unmarshal(res.Stdout, &low) != nil || !slices.ContainsFunc(low.Warnings, func(w string) bool {
+		return strings.HasPrefix(w, "not read: list clusterrolebindings")
+	}) {
+		t.Errorf("lowpriv: want exit 0 and a warning for clusterrolebindings; got %s\n%s", res, res.Stdout)
+	}
+
 	// The same reports given with --images-from (the pinned reference found by digest) give the
 	// same issues as scanning the registry.
 	scans := filepath.Join(t.TempDir(), "scans.json")
