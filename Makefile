@@ -36,7 +36,7 @@ kube: test-setup ## start etcd, kube-apiserver and kube-controller-manager on lo
 test: fixtures peers kube ## set up everything, then run the whole suite; missing fixtures fail
 	RAMPART_REQUIRE_FIXTURES=1 $(GO) test -timeout 30m $(TESTFLAGS) ./...
 
-unit: ## the suite without setup: integration tests skip unless RAMPART_TEST_ENV exists
+unit: ## quick: go test -short, no setup; integration tests and binary runs skip
 	$(GO) test -short $(TESTFLAGS) ./...
 
 demo: build ## build a small Debian image with debootstrap and scan it

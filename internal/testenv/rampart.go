@@ -23,9 +23,12 @@ var binary struct {
 
 // Rampart returns the path of a rampart binary built from this checkout's ./cmd/rampart. It is
 // built once per test process, into a temporary directory that [Cleanup] removes. A build error
-// fails the test. Safe for concurrent use.
+// fails the test; under -short the test is skipped instead of building. Safe for concurrent use.
 func Rampart(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the rampart binary: skipped with -short")
+	}
 	binary.once.Do(func() { binary.dir, binary.path, binary.err = buildRampart() })
 	if binary.err != nil {
 		t.Fatalf("build rampart: %v", binary.err)

@@ -10,7 +10,8 @@
 //	res := testenv.Run(t, nil, "image", "-f", "json", "docker-archive:"+env.Fixtures.App.DockerArchive)
 //
 // `make test` sets both variables, so there a missing environment is a failure; a plain
-// `go test ./...` elsewhere skips these tests with a message.
+// `go test ./...` elsewhere skips these tests with a message, and `go test -short` skips them
+// (and everything that runs the binary) always.
 package testenv
 
 import (
@@ -103,9 +104,13 @@ var loaded struct {
 
 // Load returns the test environment. When there is none it skips the test, or fails it when
 // $RAMPART_REQUIRE_FIXTURES is "1". A file that exists but cannot be parsed always fails the
-// test. The file is read once per process; the returned Env is shared and must not be modified.
+// test. Under -short it always skips: integration tests are slow. The file is read once per
+// process; the returned Env is shared and must not be modified.
 func Load(t testing.TB) *Env {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: skipped with -short")
+	}
 	loaded.once.Do(func() { loaded.env, loaded.why, loaded.err = read() })
 	if loaded.err != nil {
 		t.Fatalf("test environment: %v", loaded.err)

@@ -57,9 +57,6 @@ func TestRead(t *testing.T) {
 }
 
 func TestRampartBuildsAndRuns(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	res := Run(t, nil, "version")
 	if res.Code != 0 || !strings.HasPrefix(string(res.Stdout), "rampart ") {
 		t.Fatalf("%v\nstdout: %s", res, res.Stdout)
