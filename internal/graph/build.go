@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 
@@ -724,7 +725,7 @@ func (b *builder) addRBAC() {
 		}
 	}
 	sort.Strings(namespaces)
-	namespaces = compactStrings(namespaces)
+	namespaces = slices.Compact(namespaces)
 
 	subjects := map[rbac.Subject]int{}
 	grants := b.in.Policy.Grants()
@@ -948,14 +949,4 @@ func ruleString(r *rbacv1.PolicyRule) string {
 		groups = " (apiGroups " + strings.Join(r.APIGroups, ",") + ")"
 	}
 	return strings.Join(r.Verbs, ",") + " " + res + groups
-}
-
-func compactStrings(s []string) []string {
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
 }

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"math"
-	"sort"
 
 	"github.com/rampartsec/rampart/internal/finding"
 )
@@ -186,19 +185,6 @@ func (g *Graph) Lookup(kind Kind, typ, namespace, name string) (int, bool) {
 	return id, ok
 }
 
-// Find returns the IDs of the nodes of kind (any kind when empty) named name, in namespace
-// when it is not empty, in ID order.
-func (g *Graph) Find(kind Kind, namespace, name string) []int {
-	var out []int
-	for i := range g.Nodes {
-		n := &g.Nodes[i]
-		if (kind == "" || n.Kind == kind) && n.Name == name && (namespace == "" || n.Namespace == namespace) {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
 // SetAttr records a fact on a node.
 func (g *Graph) SetAttr(id int, key, value string) {
 	n := &g.Nodes[id]
@@ -254,13 +240,4 @@ func (g *Graph) Stats() Stats {
 		}
 	}
 	return s
-}
-
-func sortedKeys[K ~string, V any](m map[K]V) []K {
-	out := make([]K, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
 }
