@@ -85,6 +85,7 @@ func (n *Node) Ref() Ref {
 	return Ref{Kind: n.Kind, Type: n.Type, Name: n.Name, Namespace: n.Namespace}
 }
 
+// String writes r as `Kind(Type) namespace/name`.
 func (r Ref) String() string {
 	s := string(r.Kind)
 	if r.Type != "" {
