@@ -376,7 +376,14 @@ func (b *builder) addWorkloads() {
 						pod := g.Node(KindPod, "", w.Meta.Namespace, w.Meta.Name)
 						g.AddEdge(id, pod, EdgeRuns, 0, "owned by "+owner.Kind+"/"+owner.Name)
 						if n := w.PodSpec.NodeName; n != "" {
-							g.AddEdge(pod, g.Node(KindNode, "", "", n), EdgeScheduledOn, 0, "spec.nodeName")
+							node := g.Node(KindNode, "", "", n)
+							g.AddEdge(pod, node, EdgeScheduledOn, 0, "spec.nodeName")
+							// A workload that escapes to "its node" escapes to every node its pods run on.
+							if anyNode, ok := g.Lookup(KindNode, "", "", AnyNode); ok && g.edge(id, anyNode, EdgeEscapesToNode) >= 0 {
+								esc := g.edge(id, anyNode, EdgeEscapesToNode)
+								e := g.Edges[esc]
+								g.AddEdge(id, node, EdgeEscapesToNode, e.P, e.Evidence+"; pod "+w.Meta.Name+" runs there")
+							}
 						}
 					}
 					continue

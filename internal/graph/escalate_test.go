@@ -1,9 +1,11 @@
 package graph
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -83,5 +85,46 @@ func TestRBACEscalation(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("who reaches cluster-admin (-want +got):\n%s", diff)
+	}
+}
+
+// A privileged controller escapes to the nodes its pods are scheduled on, as well as to "its
+// node" for replicas not yet scheduled; an unprivileged one to none.
+func TestEscapeToScheduledNodes(t *testing.T) {
+	yes := true
+	owner := func(kind, name string) []metav1.OwnerReference {
+		return []metav1.OwnerReference{{Kind: kind, Name: name, Controller: &yes}}
+	}
+	spec := func(priv bool, node string) corev1.PodSpec {
+		c := corev1.Container{Name: "c", Image: "img"}
+		if priv {
+			c.SecurityContext = &corev1.SecurityContext{Privileged: &yes}
+		}
+		return corev1.PodSpec{NodeName: node, Containers: []corev1.Container{c}}
+	}
+	snap := &kube.Snapshot{
+		DaemonSets: []appsv1.DaemonSet{
+			{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "agent"}, Spec: appsv1.DaemonSetSpec{Template: corev1.PodTemplateSpec{Spec: spec(true, "")}}},
+			{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "plain"}, Spec: appsv1.DaemonSetSpec{Template: corev1.PodTemplateSpec{Spec: spec(false, "")}}},
+		},
+		Pods: []corev1.Pod{
+			{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "agent-a", OwnerReferences: owner("DaemonSet", "agent")}, Spec: spec(true, "node-a")},
+			{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "agent-b", OwnerReferences: owner("DaemonSet", "agent")}, Spec: spec(true, "node-b")},
+			{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "plain-a", OwnerReferences: owner("DaemonSet", "plain")}, Spec: spec(false, "node-a")},
+		},
+	}
+	g, err := Build(Input{Snapshot: snap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range g.Edges {
+		if e.Kind == EdgeEscapesToNode {
+			got = append(got, g.Nodes[e.From].Name+" → "+g.Nodes[e.To].Name)
+		}
+	}
+	slices.Sort(got)
+	if diff := cmp.Diff([]string{"agent → *", "agent → node-a", "agent → node-b"}, got); diff != "" {
+		t.Errorf("escape edges (-want +got):\n%s", diff)
 	}
 }
