@@ -47,7 +47,8 @@ const (
 )
 
 // Analyze runs the rules over g and returns the issues, highest score first. Issues whose path
-// is the same as a higher-scoring one's are dropped.
+// is the same as a higher-scoring one's are dropped; paths that differ only in which node their
+// final escape lands on (node a, node b, or "its node") count as the same.
 func Analyze(g *Graph, rules []Rule) []Issue {
 	a := &analyzer{g: g, reach: map[int]int{}, searches: map[string]*Search{}}
 	a.exposure()
@@ -73,7 +74,7 @@ func Analyze(g *Graph, rules []Rule) []Issue {
 	seen := map[string]bool{}
 	out := issues[:0]
 	for _, is := range issues {
-		k := fmt.Sprint(is.edges)
+		k := a.pathKey(is.edges)
 		if len(is.edges) > 0 && seen[k] {
 			continue
 		}
@@ -81,6 +82,19 @@ func Analyze(g *Graph, rules []Rule) []Issue {
 		out = append(out, is)
 	}
 	return out
+}
+
+// pathKey identifies a path for deduplication: its edges, except that a final escape to a node
+// is identified by where it starts.
+func (a *analyzer) pathKey(edges []int) string {
+	if len(edges) == 0 {
+		return ""
+	}
+	last := a.g.Edges[edges[len(edges)-1]]
+	if last.Kind != EdgeEscapesToNode {
+		return fmt.Sprint(edges)
+	}
+	return fmt.Sprint(edges[:len(edges)-1], last.From, last.Kind)
 }
 
 func pathString(p []Ref) string {
