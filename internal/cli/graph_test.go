@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -186,5 +187,47 @@ func TestGraphUsageErrors(t *testing.T) {
 				t.Errorf("exit %d, want %d; stderr: %s", code, tt.code, stderr)
 			}
 		})
+	}
+}
+
+// --docker-host reads the real engine's running containers: one sharing the host's PID namespace
+// with the engine's socket mounted can take over the host.
+func TestGraphDockerHost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real Docker engine")
+	}
+	docker, err := exec.LookPath("docker")
+	if err != nil || exec.Command(docker, "image", "inspect", "rampart-test/debian:12").Run() != nil {
+		t.Skip("no Docker engine with the fixture base image")
+	}
+	name := "rampart-graph-cli"
+	_ = exec.Command(docker, "rm", "-f", name).Run()
+	if out, err := exec.Command(docker, "run", "-d", "--name", name, "--network", "none", "--pid", "host",
+		"-v", "/var/run/docker.sock:/var/run/docker.sock", "rampart-test/debian:12", "sleep", "600").CombinedOutput(); err != nil {
+		t.Fatalf("docker run: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command(docker, "rm", "-f", name).Run() })
+	out, stderr, code := runCLI(t, "graph", "--docker-host", "unix:///var/run/docker.sock", "--no-images", "--format", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var res graphJSON
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, is := range res.Issues {
+		if is.Rule == "RG013" && strings.HasSuffix(is.Path[0].Name, "/"+name) && is.Path[len(is.Path)-1].Kind == "Node" {
+			found = true
+			if ev := strings.Join(is.Evidence, " "); !strings.Contains(ev, "PidMode: host") || !strings.Contains(ev, "docker.sock") {
+				t.Errorf("evidence %q", ev)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no RG013 for container %s in %+v", name, res.Issues)
+	}
+	if _, _, code := runCLI(t, "graph", "--docker-host", "tcp://127.0.0.1:2375", "--no-images"); code != ExitUsage {
+		t.Errorf("tcp docker host: exit %d, want %d", code, ExitUsage)
 	}
 }
