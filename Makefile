@@ -6,6 +6,8 @@ export PATH := /usr/local/go/bin:$(PATH)
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X github.com/rampartsec/rampart/internal/cli.version=$(VERSION)
+# The YARA engine (malware scanning) needs cgo and libyara-dev; builds without it say so at scan time.
+TAGS     ?= $(shell test -e /usr/include/yara.h && echo yara)
 FUZZTIME ?= 10s
 # Extra flags for `go test`, e.g. TESTFLAGS='-run TestSourcesAgree -v'.
 TESTFLAGS ?=
@@ -19,7 +21,7 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 build: ## build bin/rampart, versioned from git describe
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/rampart ./cmd/rampart
+	$(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o bin/rampart ./cmd/rampart
 
 test-setup: ## install packages; start dockerd and the test registries (idempotent)
 	scripts/test-setup.sh
@@ -34,7 +36,7 @@ kube: test-setup ## start etcd, kube-apiserver and kube-controller-manager on lo
 	scripts/kube-setup.sh
 
 test: fixtures peers kube ## set up everything, then run the whole suite; missing fixtures fail
-	RAMPART_REQUIRE_FIXTURES=1 $(GO) test -timeout 30m $(TESTFLAGS) ./...
+	RAMPART_REQUIRE_FIXTURES=1 $(GO) test -tags yara -timeout 30m $(TESTFLAGS) ./...
 
 unit: ## quick: go test -short, no setup; integration tests and binary runs skip
 	$(GO) test -short $(TESTFLAGS) ./...

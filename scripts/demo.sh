@@ -35,10 +35,10 @@ if [ ! -s "$demo/image.tar" ]; then
 fi
 docker image inspect "$DEMO_IMAGE" >/dev/null 2>&1 || docker load -q -i "$demo/image.tar" >/dev/null
 
-# --- DEMO_DB: import the offline vulnerability database here ---------------------------------
-# (to be added: `rampart db import …` of the bundled OSV data, so the scan below reports
-# vulnerabilities as well as packages.)
-# ----------------------------------------------------------------------------------------------
+# The bundled offline vulnerability data (data/vulndb: OSV exports and the CISA KEV catalog) into
+# the default database location; a second run replaces it atomically.
+log "importing the bundled vulnerability data (data/vulndb)"
+"$rampart" db import -q "$here/../data/vulndb"
 
 log "scanning $DEMO_IMAGE from the Docker engine"
 "$rampart" image "docker://$DEMO_IMAGE"

@@ -2,12 +2,14 @@ package analysis
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 
@@ -49,9 +51,11 @@ type DirAnalyzer interface {
 
 // walkLayer reads one layer tar stream to its end, running the analyzers on the entries they want.
 // When wantDiffID is set the stream's sha256 must equal it.
-func (a *Analyzer) walkLayer(ctx context.Context, r io.Reader, wantDiffID string, onBytes func(int64)) (*LayerResult, error) {
-	h := sha256.New()
-	cr := &countingReader{r: io.TeeReader(r, h), on: onBytes}
+func (a *Analyzer) walkLayer(ctx context.Context, r io.Reader, wantDiffID string, onBytes func(int64)) (_ *LayerResult, err error) {
+	hs := startHashing()
+	defer func() { hs.stop(err) }()
+	// The bufio reader makes the tee see large reads, so the hashing goroutine gets big chunks.
+	cr := &countingReader{r: bufio.NewReaderSize(io.TeeReader(r, hs.w), 1<<20), on: onBytes}
 	tr := tar.NewReader(cr)
 	lr := &LayerResult{DiffID: wantDiffID, Files: map[string]*inventory.Result{}}
 	for {
@@ -97,8 +101,12 @@ func (a *Analyzer) walkLayer(ctx context.Context, r io.Reader, wantDiffID string
 	if _, err := io.Copy(io.Discard, cr); err != nil {
 		return nil, fmt.Errorf("%w: read after end of archive: %w", ErrCorruptLayer, err)
 	}
+	sum, err := hs.sum()
+	if err != nil {
+		return nil, fmt.Errorf("%w: hash: %w", ErrCorruptLayer, err)
+	}
 	if wantDiffID != "" {
-		got := "sha256:" + hex.EncodeToString(h.Sum(nil))
+		got := "sha256:" + hex.EncodeToString(sum)
 		if strings.HasPrefix(wantDiffID, "sha256:") && got != wantDiffID {
 			return nil, fmt.Errorf("%w: content hashes to %s, config says %s", ErrCorruptLayer, got, wantDiffID)
 		}
@@ -216,4 +224,47 @@ func (c *countingReader) Read(p []byte) (int, error) {
 		c.on(int64(n))
 	}
 	return n, err
+}
+
+// hashing computes a stream's sha256 on its own goroutine, so that on two cores verifying a
+// layer's diffID overlaps with parsing it instead of adding to it.
+type hashing struct {
+	w    *io.PipeWriter
+	h    hash.Hash
+	done chan error
+}
+
+func startHashing() *hashing {
+	pr, pw := io.Pipe()
+	hs := &hashing{w: pw, h: sha256.New(), done: make(chan error, 1)}
+	go func() {
+		_, err := io.CopyBuffer(hs.h, pr, make([]byte, 1<<20))
+		pr.CloseWithError(err)
+		hs.done <- err
+	}()
+	return hs
+}
+
+// sum ends the stream and returns its digest.
+func (hs *hashing) sum() ([]byte, error) {
+	hs.w.Close()
+	err := <-hs.done
+	hs.done = nil
+	if err != nil {
+		return nil, err
+	}
+	return hs.h.Sum(nil), nil
+}
+
+// stop ends the hashing goroutine if sum was not reached (an error path).
+func (hs *hashing) stop(err error) {
+	if hs.done == nil {
+		return
+	}
+	if err == nil {
+		err = io.ErrClosedPipe
+	}
+	hs.w.CloseWithError(err)
+	<-hs.done
+	hs.done = nil
 }
