@@ -22,6 +22,7 @@ packages=(
 	docker.io docker-registry debootstrap skopeo apache2-utils openssl ca-certificates curl jq
 	git make gcc libc6-dev xz-utils unzip
 	rpm db5.3-util libyara-dev ruby php-cli composer graphviz libxml2-utils
+	libcommons-lang3-java libjackson2-core-java
 )
 command -v npm >/dev/null || packages+=(nodejs npm)
 

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"github.com/rampartsec/rampart/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,7 +83,7 @@ func TestDockerHostLive(t *testing.T) {
 	}
 	docker, err := exec.LookPath("docker")
 	if err != nil {
-		t.Skip("docker is not installed")
+		testenv.Missing(t, "docker is not installed")
 	}
 	if err := exec.Command(docker, "info").Run(); err != nil {
 		t.Skip("the Docker engine is not running")

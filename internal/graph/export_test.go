@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"github.com/rampartsec/rampart/internal/testenv"
 	"io"
 	"os"
 	"os/exec"
@@ -115,7 +116,7 @@ func TestGraphMLParses(t *testing.T) {
 func TestDOTGraphviz(t *testing.T) {
 	dot, err := exec.LookPath("dot")
 	if err != nil {
-		t.Skip("graphviz (dot) is not installed")
+		testenv.Missing(t, "graphviz (dot) is not installed")
 	}
 	g := loadShop(t)
 	g.Node(KindSecret, "", "ns", "quote\"back\\slash\nnewline")

@@ -2,6 +2,7 @@ package sbom
 
 import (
 	"context"
+	"github.com/rampartsec/rampart/internal/testenv"
 	"io"
 	"os"
 	"os/exec"
@@ -54,7 +55,7 @@ func copyFile(t *testing.T, root, p string) {
 func realScan(t *testing.T) (root string, r *report.Report) {
 	t.Helper()
 	if _, err := os.Stat("/var/lib/dpkg/status"); err != nil {
-		t.Skip("no dpkg database on this machine")
+		testenv.Missing(t, "no dpkg database on this machine")
 	}
 	root = t.TempDir()
 	copyFile(t, root, "/var/lib/dpkg/status")
@@ -92,7 +93,7 @@ func realScan(t *testing.T) (root string, r *report.Report) {
 // own reading of the same database, and the Python packages' owners against dpkg -S.
 func TestRealScan(t *testing.T) {
 	if _, err := exec.LookPath("dpkg-query"); err != nil {
-		t.Skip("dpkg-query not installed")
+		testenv.Missing(t, "dpkg-query not installed")
 	}
 	root, r := realScan(t)
 	if len(r.Packages) == 0 {

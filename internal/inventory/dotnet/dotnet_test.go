@@ -3,6 +3,7 @@ package dotnet
 import (
 	"bytes"
 	"context"
+	"github.com/rampartsec/rampart/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +22,7 @@ func jqPackages(t *testing.T, file string) []string {
 	t.Helper()
 	jq, err := exec.LookPath("jq")
 	if err != nil {
-		t.Skip("jq not installed")
+		testenv.Missing(t, "jq not installed")
 	}
 	out, err := exec.Command(jq, "-r", `.libraries | to_entries[] | select(.value.type == "package" or .value.type == "runtimepack") | .key | sub("/"; "@") | sub("^runtimepack[.]"; "")`, file).Output()
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"github.com/rampartsec/rampart/internal/testenv"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -245,10 +247,10 @@ func TestParseCanceled(t *testing.T) {
 func TestHostStatus(t *testing.T) {
 	const status = "/var/lib/dpkg/status"
 	if _, err := exec.LookPath("dpkg-query"); err != nil {
-		t.Skip("dpkg-query not installed")
+		testenv.Missing(t, "dpkg-query not installed")
 	}
 	if _, err := os.Stat(status); err != nil {
-		t.Skipf("no dpkg database: %v", err)
+		testenv.Missing(t, fmt.Sprintf("no dpkg database: %v", err))
 	}
 	// An apt run between reading the file and asking dpkg-query would make them disagree: take a
 	// snapshot that is the same before and after the query.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
+	"github.com/rampartsec/rampart/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -219,7 +220,7 @@ func TestPclntabScan(t *testing.T) {
 	stripped := probe(t, variants[1])
 	objcopy, err := exec.LookPath("objcopy")
 	if err != nil {
-		t.Skip("objcopy not installed")
+		testenv.Missing(t, "objcopy not installed")
 	}
 	renamed := filepath.Join(t.TempDir(), "renamed")
 	if out, err := exec.Command(objcopy, "--rename-section", ".gopclntab=.rodata.hidden", stripped, renamed).CombinedOutput(); err != nil {
@@ -251,7 +252,7 @@ func TestNoPclntab(t *testing.T) {
 	stripped := probe(t, variants[1])
 	objcopy, err := exec.LookPath("objcopy")
 	if err != nil {
-		t.Skip("objcopy not installed")
+		testenv.Missing(t, "objcopy not installed")
 	}
 	removed := filepath.Join(t.TempDir(), "removed")
 	if out, err := exec.Command(objcopy, "--remove-section", ".gopclntab", stripped, removed).CombinedOutput(); err != nil {

@@ -6,6 +6,8 @@ import (
 	"compress/flate"
 	"context"
 	"errors"
+	"fmt"
+	"github.com/rampartsec/rampart/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,7 +55,7 @@ func needTools(t *testing.T, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
+			testenv.Missing(t, fmt.Sprintf("%s not installed", tool))
 		}
 	}
 }
@@ -63,7 +65,7 @@ func debianJar(t *testing.T, name string) string {
 	t.Helper()
 	p := filepath.Join("/usr/share/java", name)
 	if _, err := os.Stat(p); err != nil {
-		t.Skipf("%s not installed (apt-get install libcommons-lang3-java libjackson2-core-java)", p)
+		testenv.Missing(t, fmt.Sprintf("%s not installed (apt-get install libcommons-lang3-java libjackson2-core-java)", p))
 	}
 	resolved, err := filepath.EvalSymlinks(p)
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"github.com/rampartsec/rampart/internal/testenv"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -69,7 +71,7 @@ func realFixture(t *testing.T) string {
 		t.Skip("installs packages from the npm registry")
 	}
 	if _, err := exec.LookPath("npm"); err != nil {
-		t.Skip("npm not installed")
+		testenv.Missing(t, "npm not installed")
 	}
 	cache, err := os.UserCacheDir()
 	if err != nil {
@@ -261,7 +263,7 @@ func TestRealLockFiles(t *testing.T) {
 		t.Run(g.dir, func(t *testing.T) {
 			file := filepath.Join(root, g.dir, g.file)
 			if _, err := os.Stat(file); err != nil {
-				t.Skipf("%s not generated (tool unavailable): %v", g.file, err)
+				testenv.Missing(t, fmt.Sprintf("%s not generated (tool unavailable): %v", g.file, err))
 			}
 			// Analyze the lock file alone: node_modules has its own test.
 			pkgs := analyzeTree(t, filepath.Dir(file))

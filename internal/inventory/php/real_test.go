@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/rampartsec/rampart/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,7 +37,7 @@ func composerFixture(t *testing.T) string {
 	}
 	composer, err := exec.LookPath("composer")
 	if err != nil {
-		t.Skip("composer not installed (Debian package composer)")
+		testenv.Missing(t, "composer not installed (Debian package composer)")
 	}
 	cache, err := os.UserCacheDir()
 	if err != nil {

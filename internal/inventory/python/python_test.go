@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"github.com/rampartsec/rampart/internal/testenv"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -133,7 +134,7 @@ func importlibMetadata(t *testing.T, dirs ...string) []string {
 	t.Helper()
 	py, err := exec.LookPath("python3")
 	if err != nil {
-		t.Skip("python3 not installed")
+		testenv.Missing(t, "python3 not installed")
 	}
 	const script = `import importlib.metadata as m, sys
 for d in m.distributions(path=sys.argv[1:]):

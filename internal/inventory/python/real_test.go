@@ -3,6 +3,8 @@ package python
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"github.com/rampartsec/rampart/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,7 +29,7 @@ func debFixture(t *testing.T, pkgs []string) (string, map[string]string) {
 	}
 	for _, tool := range []string{"apt-get", "dpkg-deb"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
+			testenv.Missing(t, fmt.Sprintf("%s not installed", tool))
 		}
 	}
 	cache, err := os.UserCacheDir()

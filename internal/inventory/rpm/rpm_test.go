@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/rampartsec/rampart/internal/testenv"
 	"hash/adler32"
 	"maps"
 	"os"
@@ -144,7 +145,7 @@ func checkSpecFacts(t *testing.T, pkgs []inventory.Package) {
 func TestGenerated(t *testing.T) {
 	for _, tool := range []string{"rpm", "rpmbuild", "db5.3_load"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed (apt-get install rpm db5.3-util)", tool)
+			testenv.Missing(t, fmt.Sprintf("%s not installed (apt-get install rpm db5.3-util)", tool))
 		}
 	}
 	dir := t.TempDir()

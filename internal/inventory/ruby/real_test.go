@@ -3,6 +3,8 @@ package ruby
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"github.com/rampartsec/rampart/internal/testenv"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -26,7 +28,7 @@ func extractedDebs(t *testing.T, pkgs []string) string {
 	}
 	for _, tool := range []string{"apt-get", "dpkg-deb"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
+			testenv.Missing(t, fmt.Sprintf("%s not installed", tool))
 		}
 	}
 	cache, err := os.UserCacheDir()
@@ -82,7 +84,7 @@ func rubyLoad(t *testing.T, files []string) []string {
 	t.Helper()
 	rb, err := exec.LookPath("ruby")
 	if err != nil {
-		t.Skip("ruby not installed")
+		testenv.Missing(t, "ruby not installed")
 	}
 	const script = `ARGV.each do |f|
   s = Gem::Specification.load(f) or abort("cannot load #{f}")

@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"context"
 	"errors"
+	"github.com/rampartsec/rampart/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,7 +36,7 @@ func rustBinary(t *testing.T) string {
 	t.Helper()
 	rustc, err := exec.LookPath("rustc")
 	if err != nil {
-		t.Skip("rustc not installed")
+		testenv.Missing(t, "rustc not installed")
 	}
 	dir := t.TempDir()
 	src := filepath.Join(dir, "main.rs")
@@ -54,7 +55,7 @@ func withSection(t *testing.T, bin string, payload []byte) string {
 	t.Helper()
 	objcopy, err := exec.LookPath("objcopy")
 	if err != nil {
-		t.Skip("objcopy not installed")
+		testenv.Missing(t, "objcopy not installed")
 	}
 	dir := t.TempDir()
 	sec := filepath.Join(dir, "dep-v0")
@@ -100,7 +101,7 @@ func jqTruth(t *testing.T, file string) []string {
 	t.Helper()
 	jq, err := exec.LookPath("jq")
 	if err != nil {
-		t.Skip("jq not installed")
+		testenv.Missing(t, "jq not installed")
 	}
 	const prog = `([.packages[] | select(.root) | .dependencies // [] | .[]]) as $direct
 	| .packages | to_entries[] | .key as $i | .value
