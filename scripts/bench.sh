@@ -84,6 +84,21 @@ measure syft-sbom env SYFT_CHECK_FOR_APP_UPDATE=false syft "docker-archive:$img"
 measure rampart-vuln "$work/rampart" image --no-cache -q --db-dir "$work/db" --offline --scanners vuln --format json "docker-archive:$img"
 measure osv-scanner env OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY="$work/osvdb" osv-scanner scan image --archive "$img" --offline --format json
 measure rampart-db-import "$work/rampart" db import --db-dir "$work/db2" data/vulndb
+# Secret scanning: the image with and without secrets, Trivy's secret scanner, and a directory
+# (the fixtures' Debian root filesystem plus the npm app) against gitleaks' dir mode.
+measure rampart-pkg-only "$work/rampart" image --no-cache -q --scanners pkg --format json "docker-archive:$img"
+measure rampart-pkg-secret "$work/rampart" image --no-cache -q --scanners pkg,secret --format json "docker-archive:$img"
+measure trivy-secret env TRIVY_CACHE_DIR="$work/trivy" trivy image --input "$img" --scanners secret --format json --skip-db-update --offline-scan --cache-backend memory --quiet
+secdir=
+if [ -f "$env_file" ]; then
+	secdir=$work/secdir
+	mkdir -p "$secdir"
+	cp -a "$(jq -r .fixtures.rootfs "$env_file")/." "$secdir/rootfs"
+	cp -a "$(jq -r .fixtures.context "$env_file")/app" "$secdir/app"
+	echo "secret corpus directory: $(du -sh "$secdir" | cut -f1)"
+	measure rampart-fs-secret "$work/rampart" fs --no-cache -q --scanners secret --format json "$secdir"
+	measure gitleaks-dir gitleaks dir "$secdir" --no-banner --exit-code 0 --report-path "$work/gitleaks.json"
+fi
 if [ -n "$img2" ] && [ -f "$img2" ]; then
 	rm -rf "$work/cache"
 	measure rampart-cold-first "$work/rampart" sbom -q --cache-dir "$work/cache" "docker-archive:$img" --format json
@@ -99,5 +114,8 @@ echo "  sbom rss    rampart/trivy       = $(mratio rampart-sbom trivy-sbom)   (g
 echo "  sbom time   rampart/syft        = $(ratio rampart-sbom syft-sbom)"
 echo "  vuln time   rampart/osv-scanner = $(ratio rampart-vuln osv-scanner)   (goal <= 0.3)"
 echo "  vuln rss    rampart/osv-scanner = $(mratio rampart-vuln osv-scanner)   (goal <= 0.5)"
+echo "  secret cost (pkg+secret)/pkg    = $(ratio rampart-pkg-secret rampart-pkg-only)   (goal <= 1.25)"
+echo "  secret time rampart/trivy       = $(ratio rampart-pkg-secret trivy-secret)   (goal <= 0.25)"
+[ -n "$secdir" ] && echo "  dir secrets rampart/gitleaks    = $(ratio rampart-fs-secret gitleaks-dir)   (goal <= 0.2, i.e. 5x the throughput)"
 [ -n "${wall[rampart-warm-sibling]:-}" ] && echo "  layer cache sibling/first       = $(ratio rampart-warm-sibling rampart-cold-first)   (goal <= 0.3)"
 exit 0
