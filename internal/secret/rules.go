@@ -28,6 +28,9 @@ type Rule struct {
 	Validate    string   `yaml:"validate"`
 	Allow       []string `yaml:"allow"`
 	Remediation string   `yaml:"remediation"`
+	// Lines widens the text the regex runs on to this many lines before and after the keyword's
+	// line, for secrets whose record spans lines. Default 0: the keyword's line only.
+	Lines int `yaml:"lines"`
 	// Fallback rules yield to any other rule matching on the same line.
 	Fallback bool `yaml:"fallback"`
 	// KeyDeny, when the regex has a group named "key", drops matches whose key name matches it
@@ -51,6 +54,9 @@ type Config struct {
 	Disable []string `yaml:"disable"`
 	// AllowPaths are RE2 patterns of file paths never scanned (in addition to the defaults).
 	AllowPaths []string `yaml:"allow-paths"`
+	// NoDefaultAllowPaths scans the paths skipped by default too (documentation, language
+	// runtimes' standard libraries, package databases, media).
+	NoDefaultAllowPaths bool `yaml:"no-default-allow-paths"`
 }
 
 // ErrConfig is wrapped by errors about an invalid rules file.

@@ -38,7 +38,11 @@ func New(user *Config) (*Scanner, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Scanner{rules: rs, allowPaths: append(defaultAllowPaths(), ap...)}
+	allow := ap
+	if user == nil || !user.NoDefaultAllowPaths {
+		allow = append(defaultAllowPaths(), ap...)
+	}
+	s := &Scanner{rules: rs, allowPaths: allow}
 	idx := map[string]int{}
 	var kws []string
 	for ri, r := range rs {
@@ -105,10 +109,10 @@ func (s *Scanner) Scan(path string, content []byte) []Match {
 		if len(r.paths) > 0 && !anyMatch(r.paths, path) {
 			continue
 		}
-		// The window starts two lines before the hit, for records whose keyword is not on their
-		// first line (.netrc's "password" after "machine").
-		ws := windowStart(content, h.lineStart, 2)
-		we := windowEnd(content, h.lineStart, 3, 4096)
+		// Most rules match within the keyword's line; a rule with `lines: N` sees N lines before
+		// and after it too (.netrc's "password" comes lines after "machine").
+		ws := windowStart(content, h.lineStart, r.Lines)
+		we := windowEnd(content, h.lineStart, r.Lines, 4096)
 		for _, loc := range r.re.FindAllSubmatchIndex(content[ws:we], -1) {
 			st, en := loc[2*r.group]+ws, loc[2*r.group+1]+ws
 			if st < 0 || en <= st || done[[2]int{h.rule, st}] {
@@ -260,6 +264,11 @@ func defaultAllowPaths() []*regexp.Regexp {
 	pats := []string{
 		`^usr/share/(?:doc|man|info|locale|i18n|zoneinfo|mime|icons|fonts|pixmaps|X11|terminfo|perl5?|vim|bash-completion|lintian)/`,
 		`^usr/include/`,
+		// Language runtimes' own trees, as the distribution ships them: the standard libraries of
+		// Python, Ruby, Java and Perl are full of the words "token", "secret" and "password".
+		`^usr/lib/(?:python[23][^/]*|ruby|jvm|[a-z0-9_]+-linux-gnu[a-z]*)/`,
+		`^usr/share/(?:rubygems-integration|ca-certificates|common-licenses|python3|gcc|maven-repo|java)/`,
+		`^etc/ssl/certs/`,
 		`^var/lib/(?:dpkg|apt|rpm)/`, `^var/cache/(?:apt|debconf)/`, `^var/log/`,
 		`^lib/apk/db/`, `^usr/lib/sysimage/rpm/`,
 		`(?i)\.(?:png|jpe?g|gif|bmp|ico|webp|svgz|woff2?|ttf|otf|eot|mp3|mp4|ogg|wav|pdf|pyc|class|mo|xz|bz2|zst|so(?:\.\d+)*|a|o)$`,

@@ -282,3 +282,27 @@ func TestRedact(t *testing.T) {
 		t.Errorf("Redact changed a string without secrets")
 	}
 }
+
+func TestDefaultAllowPaths(t *testing.T) {
+	s := newScanner(t)
+	for p, want := range map[string]bool{
+		"usr/lib/python3.11/secrets.py":           true,
+		"usr/lib/ruby/3.1.0/net/http.rb":          true,
+		"usr/share/doc/openssl/README":            true,
+		"srv/app/config/settings.py":              false,
+		"usr/local/lib/python3.11/site.py":        false,
+		"root/.docker/config.json":                false,
+		"usr/lib/x86_64-linux-gnu/perl/5.36/C.pm": true,
+	} {
+		if got := s.Skip(p); got != want {
+			t.Errorf("Skip(%s) = %v, want %v", p, got, want)
+		}
+	}
+	all, err := New(&Config{NoDefaultAllowPaths: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all.Skip("usr/lib/python3.11/secrets.py") {
+		t.Error("no-default-allow-paths still skips the defaults")
+	}
+}
