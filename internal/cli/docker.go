@@ -98,16 +98,7 @@ The engine is reached on the unix socket named by --host, else $DOCKER_HOST, els
 			if failOn == "" {
 				return nil
 			}
-			n := 0
-			for _, f := range rep.Findings {
-				if f.Severity.Rank() >= gate.Rank() {
-					n++
-				}
-			}
-			if n > 0 {
-				return withCode(ExitGate, fmt.Errorf("%d findings at or above %s", n, gate))
-			}
-			return nil
+			return gateError(rep.Findings, gate)
 		},
 	}
 	out.register(cmd, "table", dockerFormats)

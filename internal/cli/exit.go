@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/rampartsec/rampart/internal/analysis"
+	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/image"
 )
 
@@ -58,4 +60,19 @@ func codeFor(err error) int {
 		return ExitInvalid
 	}
 	return ExitError
+}
+
+// gateError is the --fail-on gate every command shares: ExitGate when any finding is at or above
+// threshold, nil otherwise.
+func gateError(findings []finding.Finding, threshold finding.Severity) error {
+	n := 0
+	for _, f := range findings {
+		if f.Severity.Rank() >= threshold.Rank() {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return withCode(ExitGate, fmt.Errorf("%d findings at or above %s", n, threshold))
 }

@@ -410,16 +410,7 @@ assessed, with the missing permission, and never as a pass.`,
 			if failOn == "" {
 				return nil
 			}
-			n := 0
-			for _, f := range rep.Findings {
-				if f.Severity.Rank() >= gate.Rank() {
-					n++
-				}
-			}
-			if n > 0 {
-				return withCode(ExitGate, fmt.Errorf("%d findings at or above %s", n, gate))
-			}
-			return nil
+			return gateError(rep.Findings, gate)
 		},
 	}
 	out.register(cmd, "table", formats)

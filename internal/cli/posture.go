@@ -316,16 +316,7 @@ docs/k8s-posture.md describes every check.`,
 			if failOn == "" {
 				return nil
 			}
-			n := 0
-			for _, f := range res.Findings {
-				if f.Severity.Rank() >= gate.Rank() {
-					n++
-				}
-			}
-			if n > 0 {
-				return withCode(ExitGate, fmt.Errorf("%d findings at or above %s", n, gate))
-			}
-			return nil
+			return gateError(res.Findings, gate)
 		},
 	}
 	out.register(cmd, "table", formats)

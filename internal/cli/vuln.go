@@ -197,14 +197,5 @@ func (s *vulnSettings) gateErr(rep *report.Report) error {
 	if !s.gate {
 		return nil
 	}
-	n := 0
-	for _, f := range rep.Findings {
-		if f.Severity.Rank() >= s.failOn.Rank() {
-			n++
-		}
-	}
-	if n == 0 {
-		return nil
-	}
-	return withCode(ExitGate, fmt.Errorf("%d findings at or above %s", n, s.failOn))
+	return gateError(rep.Findings, s.failOn)
 }
