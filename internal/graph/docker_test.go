@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"encoding/json"
-	"github.com/rampartsec/rampart/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rampartsec/rampart/internal/dockerhost"
+	"github.com/rampartsec/rampart/internal/testenv"
 )
 
 func container(name, image string, hc *dockerhost.HostConfig, mounts ...dockerhost.Mount) *dockerhost.Container {

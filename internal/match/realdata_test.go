@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/rampartsec/rampart/internal/testenv"
 	"io"
 	"log/slog"
 	"os"
@@ -25,6 +24,7 @@ import (
 	"github.com/rampartsec/rampart/internal/inventory/gobinary"
 	"github.com/rampartsec/rampart/internal/match"
 	"github.com/rampartsec/rampart/internal/osv"
+	"github.com/rampartsec/rampart/internal/testenv"
 	"github.com/rampartsec/rampart/internal/version"
 	"github.com/rampartsec/rampart/internal/vulndb"
 )

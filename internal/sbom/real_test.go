@@ -2,7 +2,6 @@ package sbom
 
 import (
 	"context"
-	"github.com/rampartsec/rampart/internal/testenv"
 	"io"
 	"os"
 	"os/exec"
@@ -23,6 +22,7 @@ import (
 	"github.com/rampartsec/rampart/internal/inventory/osrelease"
 	"github.com/rampartsec/rampart/internal/inventory/python"
 	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/testenv"
 )
 
 // copyFile copies a file of this machine to the same path under root.

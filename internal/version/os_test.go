@@ -3,12 +3,13 @@ package version
 import (
 	"context"
 	"fmt"
-	"github.com/rampartsec/rampart/internal/testenv"
 	"math/rand/v2"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rampartsec/rampart/internal/testenv"
 )
 
 func TestCompareDebian(t *testing.T) {

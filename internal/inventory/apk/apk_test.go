@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/tools/txtar"
 
+	"github.com/rampartsec/rampart/internal/golden"
 	"github.com/rampartsec/rampart/internal/inventory"
 )
 
@@ -56,19 +56,8 @@ func TestAnalyzeGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	golden := filepath.Join("testdata", "alpine320.golden")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("results mismatch (-want +got):\n%s", diff)
-	}
+	goldenFile := filepath.Join("testdata", "alpine320.golden")
+	golden.Check(t, goldenFile, got, *update)
 }
 
 // TestAnalyzeFacts checks, apart from the golden file, facts read off the fixture by hand.

@@ -3,7 +3,6 @@ package dotnet
 import (
 	"bytes"
 	"context"
-	"github.com/rampartsec/rampart/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/testenv"
 )
 
 // jqPackages is the independent truth: the "package" and "runtimepack" libraries jq finds,

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/rampartsec/rampart/internal/testenv"
 	"hash/adler32"
 	"maps"
 	"os"
@@ -21,7 +20,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/rampartsec/rampart/internal/golden"
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files and, where rpm is installed, the committed databases")
@@ -78,19 +79,8 @@ func TestCommittedGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	golden := filepath.Join("testdata", "rpmdb.golden")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("results mismatch (-want +got):\n%s", diff)
-	}
+	goldenFile := filepath.Join("testdata", "rpmdb.golden")
+	golden.Check(t, goldenFile, got, *update)
 }
 
 // TestCommittedBackends reads the same three headers from each backend: the results must agree,

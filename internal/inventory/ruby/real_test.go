@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"github.com/rampartsec/rampart/internal/testenv"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -14,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/rampartsec/rampart/internal/testenv"
 )
 
 // realDebs are Debian packages that ship gemspecs under rubygems-integration.

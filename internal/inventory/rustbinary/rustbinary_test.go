@@ -5,7 +5,6 @@ import (
 	"compress/zlib"
 	"context"
 	"errors"
-	"github.com/rampartsec/rampart/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/testenv"
 )
 
 func compress(t testing.TB, b []byte) []byte {
