@@ -284,7 +284,7 @@ func (f *graphInput) scanImages(ctx context.Context, g *globals, snap *kube.Snap
 	}
 	var ff fileScanFlags
 	ff.secretMaxSize = 10 << 20
-	plan, err := ff.plan([]string{scanSecret})
+	plan, err := ff.plan([]string{scanSecret}, "")
 	if err != nil {
 		return nil, nil, err
 	}

@@ -165,7 +165,7 @@ func newScanCmd(g *globals, spec scanCmdSpec) *cobra.Command {
 			if _, err := af.ref(args[0]); err != nil {
 				return err
 			}
-			plan, err := ff.plan(scanners)
+			plan, err := ff.plan(scanners, vf.dbDir)
 			if err != nil {
 				return err
 			}

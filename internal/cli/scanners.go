@@ -15,6 +15,7 @@ import (
 	"github.com/rampartsec/rampart/internal/malware"
 	"github.com/rampartsec/rampart/internal/report"
 	"github.com/rampartsec/rampart/internal/secret"
+	"github.com/rampartsec/rampart/internal/vulndb"
 )
 
 // scanPlan is what a scan looks for beyond the package inventory: extra layer analyzers, and
@@ -45,7 +46,7 @@ func (f *fileScanFlags) register(cmd *cobra.Command) {
 
 // plan builds the scan plan for the chosen scanners. Errors are usage or input errors about the
 // scanners' own configuration files.
-func (f *fileScanFlags) plan(scanners []string) (*scanPlan, error) {
+func (f *fileScanFlags) plan(scanners []string, dbDir string) (*scanPlan, error) {
 	p := &scanPlan{}
 	if slices.Contains(scanners, scanSecret) {
 		var user *secret.Config
@@ -80,6 +81,17 @@ func (f *fileScanFlags) plan(scanners []string) (*scanPlan, error) {
 	}
 	if slices.Contains(scanners, scanMalware) {
 		hashes := map[string]malware.HashEntry{}
+		// Hash lists imported with `rampart db import` live in the vulnerability database.
+		if db, err := vulndb.Open(dbDir); err == nil {
+			known, err := db.MalwareHashes()
+			db.Close()
+			if err != nil {
+				return nil, withCode(ExitDatabase, err)
+			}
+			for h, e := range known {
+				hashes[h] = malware.HashEntry{Name: e.Name, Source: e.Source}
+			}
+		}
 		for _, path := range f.malwareHashes {
 			fh, err := os.Open(path)
 			if err != nil {

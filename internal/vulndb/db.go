@@ -43,7 +43,9 @@ var (
 	bucketAliases  = []byte("aliases")
 	bucketKEV      = []byte("kev")
 	bucketEPSS     = []byte("epss")
-	bucketMeta     = []byte("meta")
+	// bucketMalware maps a known-malicious file's SHA-256 (hex) to "name\x00source".
+	bucketMalware = []byte("malware")
+	bucketMeta    = []byte("meta")
 
 	keySchema = []byte("schema")
 	keyStatus = []byte("status")
@@ -75,7 +77,7 @@ type EPSS struct {
 // SourceMeta describes one imported source.
 type SourceMeta struct {
 	Name string `json:"name"`
-	// Kind is "osv", "kev", "epss", or "mixed" for a directory holding several kinds.
+	// Kind is "osv", "kev", "epss", "malware" (a hash list), or "mixed" for a directory holding several kinds.
 	Kind         string `json:"kind"`
 	URL          string `json:"url,omitempty"`
 	Path         string `json:"path,omitempty"`
@@ -93,6 +95,8 @@ type SourceMeta struct {
 	Invalid   int `json:"invalid,omitempty"`
 	KEV       int `json:"kev,omitempty"`
 	EPSS      int `json:"epss,omitempty"`
+	// Malware counts the known-malicious file hashes a hash-list source added.
+	Malware int `json:"malware,omitempty"`
 	// EPSSModel is the EPSS CSV's model_version, when the source is an EPSS file.
 	EPSSModel string `json:"epss_model,omitempty"`
 }
@@ -431,4 +435,34 @@ func splitIDs(v []byte) []string {
 		return nil
 	}
 	return strings.Split(string(v), "\n")
+}
+
+// MalwareHash is a known-malicious file imported from a hash list.
+type MalwareHash struct {
+	Name   string // family or signature name, "listed" when the list gives none
+	Source string // the list it came from
+}
+
+// MalwareHashes returns every imported known-malicious SHA-256 (lower-case hex). A database
+// imported before hash lists existed, or without any, returns an empty map.
+func (d *DB) MalwareHashes() (map[string]MalwareHash, error) {
+	if err := d.check(); err != nil {
+		return nil, err
+	}
+	out := map[string]MalwareHash{}
+	err := d.bolt.View(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucketMalware)
+		if bk == nil {
+			return nil
+		}
+		return bk.ForEach(func(k, v []byte) error {
+			name, src, _ := strings.Cut(string(v), "\x00")
+			out[string(k)] = MalwareHash{Name: name, Source: src}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: malware hashes: %w", ErrCorrupt, err)
+	}
+	return out, nil
 }

@@ -18,6 +18,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -29,6 +30,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/rampartsec/rampart/internal/malware"
 	"github.com/rampartsec/rampart/internal/osv"
 )
 
@@ -228,7 +230,7 @@ func newBuilder(db *bolt.DB, opts ImportOptions) (*builder, error) {
 		b.log = slog.Default()
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketRecords, bucketPackages, bucketAliases, bucketKEV, bucketEPSS, bucketMeta} {
+		for _, name := range [][]byte{bucketRecords, bucketPackages, bucketAliases, bucketKEV, bucketEPSS, bucketMeta, bucketMalware} {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return err
 			}
@@ -271,6 +273,8 @@ func (b *builder) addSource(ctx context.Context, path string, o Origin) error {
 		return nil
 	}
 	switch {
+	case sm.Malware > 0 && sm.Records+sm.KEV+sm.EPSS == 0:
+		sm.Kind = "malware"
 	case sm.EPSSModel != "" || (sm.EPSS > 0 && sm.Records+sm.KEV == 0):
 		sm.Kind = "epss"
 	case sm.KEV > 0 && sm.Records+sm.EPSS == 0:
@@ -315,6 +319,8 @@ func (b *builder) addFile(ctx context.Context, path string, sm *SourceMeta) erro
 		return b.addEPSS(ctx, path, zr, sm)
 	case isEPSS(head):
 		return b.addEPSS(ctx, path, io.NewSectionReader(f, 0, size), sm)
+	case isHashList(head):
+		return b.addHashList(path, io.NewSectionReader(f, 0, size), sm)
 	case len(bytes.TrimLeft(head, " \t\r\n\ufeff")) > 0 && bytes.TrimLeft(head, " \t\r\n\ufeff")[0] == '{':
 		read := func(int) (string, []byte, error) {
 			raw, err := readLimited(io.NewSectionReader(f, 0, size), maxRecordSize)
@@ -325,7 +331,56 @@ func (b *builder) addFile(ctx context.Context, path string, sm *SourceMeta) erro
 		}
 		return b.run(ctx, 1, read, sm)
 	}
-	return fmt.Errorf("%w: %s: not a zip, OSV or KEV JSON, or EPSS CSV", ErrInvalidSource, path)
+	return fmt.Errorf("%w: %s: not a zip, OSV or KEV JSON, EPSS CSV, or SHA-256 hash list", ErrInvalidSource, path)
+}
+
+// isHashList recognises a list of known-malicious SHA-256 hashes (sha256sum output, or a
+// MalwareBazaar-style CSV whose header is a comment) by its first line that is not a comment.
+func isHashList(head []byte) bool {
+	for _, line := range bytes.Split(head, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		return sha256Hex.Match(line)
+	}
+	return false
+}
+
+var sha256Hex = regexp.MustCompile(`(?i)(?:^|[\s",])[0-9a-f]{64}(?:$|[\s",])`)
+
+// addHashList stores a hash list's entries in the malware bucket.
+func (b *builder) addHashList(path string, r io.Reader, sm *SourceMeta) error {
+	hashes, skipped, err := malware.ParseHashList(r, filepath.Base(path))
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrInvalidSource, path, err)
+	}
+	if len(hashes) == 0 {
+		return fmt.Errorf("%w: %s: no SHA-256 hashes", ErrInvalidSource, path)
+	}
+	if skipped > 0 {
+		b.log.Warn("hash list lines without a hash skipped", "path", path, "lines", skipped)
+	}
+	keys := make([]string, 0, len(hashes))
+	for h := range hashes {
+		keys = append(keys, h)
+	}
+	slices.Sort(keys)
+	err = b.db.Update(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucketMalware)
+		for _, h := range keys {
+			e := hashes[h]
+			if err := bk.Put([]byte(h), []byte(e.Name+"\x00"+e.Source)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("import: store hashes of %s: %w", path, err)
+	}
+	sm.Malware += len(hashes)
+	return nil
 }
 
 func isEPSS(head []byte) bool {
