@@ -137,7 +137,7 @@ func markMalwareAdvisories(rep *report.Report) {
 		}
 		if strings.HasPrefix(f.ID, "MAL-") || slices.ContainsFunc(f.Aliases, func(a string) bool { return strings.HasPrefix(a, "MAL-") }) {
 			f.Kind = finding.KindMalware
-			if f.Severity == finding.SeverityUnknown {
+			if f.Severity.Rank() == 0 { // unknown or unset
 				f.Severity = finding.SeverityCritical
 			}
 		}
