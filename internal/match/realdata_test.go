@@ -499,3 +499,73 @@ func BenchmarkMatchDpkg(b *testing.B) {
 	b.ReportMetric(float64(len(inv.Packages))*float64(b.N)/b.Elapsed().Seconds(), "pkgs/s")
 	b.ReportMetric(float64(n), "findings")
 }
+
+// BenchmarkMatch5000 matches 5,000 packages against the bundled data: this machine's dpkg
+// packages plus language packages named by the bundled advisories (Go, npm, PyPI), at the versions
+// the advisories say were introduced or fixed, so that every one of them is looked up and ranged.
+func BenchmarkMatch5000(b *testing.B) {
+	inv := &inventory.Inventory{OS: inventory.OS{Family: "debian", Version: "12"}}
+	if f, err := os.Open("/var/lib/dpkg/status"); err == nil {
+		pkgs, _ := dpkg.Parse(context.Background(), f)
+		f.Close()
+		for _, p := range pkgs {
+			p.Ecosystem = "Debian:12"
+			inv.Packages = append(inv.Packages, p)
+		}
+	}
+	types := map[string]inventory.Type{"Go": inventory.TypeGo, "npm": inventory.TypeNpm, "PyPI": inventory.TypePython}
+	seen := map[string]bool{}
+	for _, eco := range []string{"Go", "npm", "PyPI"} {
+		zr, err := zip.OpenReader(filepath.Join(bundled, eco+"-all.zip"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, zf := range zr.File {
+			if len(inv.Packages) >= 5000 {
+				break
+			}
+			rc, err := zf.Open()
+			if err != nil {
+				b.Fatal(err)
+			}
+			raw, _ := io.ReadAll(rc)
+			rc.Close()
+			v, err := osv.Parse(raw)
+			if err != nil {
+				continue
+			}
+			// Every introduced and fixed version: some are vulnerable, some just fixed.
+			for _, a := range v.Affected {
+				for _, r := range a.Ranges {
+					for _, e := range r.Events {
+						ver := e.Introduced + e.Fixed
+						if ver == "" || ver == "0" {
+							continue
+						}
+						if key := eco + a.Package.Name + ver; !seen[key] {
+							seen[key] = true
+							inv.Packages = append(inv.Packages, inventory.Package{Type: types[eco], Ecosystem: eco, Name: a.Package.Name, Version: ver})
+						}
+					}
+				}
+			}
+		}
+		zr.Close()
+	}
+	if len(inv.Packages) < 5000 {
+		b.Fatalf("only %d packages", len(inv.Packages))
+	}
+	inv.Packages = inv.Packages[:5000]
+	m := realMatcher(realDatabase(b))
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		fs, _, err := m.Match(context.Background(), inv)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(fs)
+	}
+	b.ReportMetric(float64(len(inv.Packages))*float64(b.N)/b.Elapsed().Seconds(), "pkgs/s")
+	b.ReportMetric(float64(n), "findings")
+}
