@@ -34,7 +34,7 @@ var knownScanners = []string{scanPkg, scanVuln, scanSecret, scanMalware, scanMis
 var availableScanners = []string{scanPkg, scanVuln, scanSecret, scanMalware, scanMisconfig}
 
 // defaultScanners run when --scanners is not given.
-var defaultScanners = []string{scanVuln, scanPkg}
+var defaultScanners = []string{scanVuln, scanPkg, scanSecret}
 
 // artifactFlags are the flags that say how to open an artifact.
 type artifactFlags struct {
