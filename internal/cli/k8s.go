@@ -107,17 +107,22 @@ func requireRBAC(snap *kube.Snapshot) error {
 
 func newK8sCmd(g *globals) *cobra.Command {
 	src := &kubeSource{}
+	var audit k8sAuditFlags
 	cmd := &cobra.Command{
 		Use:   "k8s",
-		Short: "Kubernetes posture: RBAC effective permissions and risky grants",
+		Short: "Audit a Kubernetes cluster: posture (PSS, CIS, NSA), exposure and risky RBAC grants",
 		Long: `Audit a Kubernetes cluster, or the manifests it is built from.
 
 Objects are read from the cluster of --kubeconfig/--context (default: $KUBECONFIG or
 ~/.kube/config and its current context), or with --manifests from a directory of YAML/JSON
-manifests or a cluster dump. Secret values are never read. docs/k8s.md has the details.`,
+manifests or a cluster dump. Secret values are never read. docs/k8s.md has the details.
+
+Without a subcommand, the whole audit: the findings of ` + "`posture`" + ` and ` + "`rbac`" + ` in one report, with the
+posture summaries per standard and the checks that could not be assessed.`,
 		Args: usageArgs(0),
-		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+		RunE: func(cmd *cobra.Command, args []string) error { return runK8sAudit(cmd, g, src, &audit) },
 	}
+	audit.register(cmd)
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&src.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG, else ~/.kube/config)")
 	pf.StringVar(&src.context, "context", "", "kubeconfig context (default the current one)")

@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/kube"
+	"github.com/rampartsec/rampart/internal/posture"
+	"github.com/rampartsec/rampart/internal/rbac"
+	"github.com/rampartsec/rampart/internal/report"
+)
+
+// k8sAuditJSON is `rampart k8s --format json`: posture and RBAC findings of one snapshot, with
+// the posture summaries per standard and the RBAC checks that could not be assessed.
+type k8sAuditJSON struct {
+	SchemaVersion int                     `json:"schema_version"`
+	Tool          report.Tool             `json:"tool"`
+	CreatedAt     time.Time               `json:"created_at"`
+	Source        string                  `json:"source"`
+	Origin        string                  `json:"origin"`
+	ServerVersion string                  `json:"server_version,omitempty"`
+	Skipped       map[string]int          `json:"skipped"`
+	Gaps          []kube.Gap              `json:"gaps"`
+	Findings      []finding.Finding       `json:"findings"`
+	Summary       []posture.Summary       `json:"summary"`
+	Controls      []posture.ControlResult `json:"controls"`
+	NotAssessed   []rbac.NotAssessed      `json:"not_assessed"`
+	Warnings      []string                `json:"warnings"`
+}
+
+// k8sAuditFlags are the flags of the bare `rampart k8s`, the whole audit.
+type k8sAuditFlags struct {
+	out             outputFlags
+	failOn          string
+	nodeRoot        string
+	includeDefaults bool
+}
+
+func (f *k8sAuditFlags) register(cmd *cobra.Command) {
+	f.out.register(cmd, "table", []string{"table", "json", formatSARIF})
+	fl := cmd.Flags()
+	fl.StringVar(&f.failOn, "fail-on", "", "exit with code 3 when a finding's severity is at or above this")
+	fl.StringVar(&f.nodeRoot, "node-root", "", "a node's root file system: CIS 1–4 checks of its static pods and kubelet config")
+	fl.BoolVar(&f.includeDefaults, "include-defaults", false, "also report the API server's bootstrap bindings (system:* roles)")
+}
+
+// runK8sAudit loads the cluster (or manifests) once and reports posture and RBAC findings together.
+func runK8sAudit(cmd *cobra.Command, g *globals, src *kubeSource, f *k8sAuditFlags) error {
+	if err := checkFormat(f.out.format, "table", "json", formatSARIF); err != nil {
+		return err
+	}
+	var gate finding.Severity
+	if f.failOn != "" {
+		sev, err := finding.ParseSeverity(f.failOn)
+		if err != nil {
+			return withCode(ExitUsage, fmt.Errorf("--fail-on: %w", err))
+		}
+		gate = sev
+	}
+	snap, err := src.load(cmd.Context(), g)
+	if err != nil {
+		return err
+	}
+	pres, err := posture.Check(cmd.Context(), snap, posture.Options{NodeRoot: f.nodeRoot})
+	if err != nil {
+		return err
+	}
+	rrep := rbac.Resolve(snap).Risks(snap, rbac.RiskOptions{IncludeDefaults: f.includeDefaults})
+	logNotAssessed(g, rrep.NotAssessed)
+	findings := append(append([]finding.Finding{}, pres.Findings...), rrep.Findings...)
+	warnings := append(append([]string{}, pres.Warnings...), rrep.Warnings...)
+	for _, gp := range snap.Gaps {
+		g.logger.Warn("not allowed", "verb", gp.Verb, "resource", gp.Resource)
+		warnings = append(warnings, "not allowed to "+gp.Verb+" "+gp.Resource+": "+gp.Reason)
+	}
+	w, done, err := f.out.writer(g.stdout)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	tool := report.Tool{Name: "rampart", Version: Version()}
+	switch f.out.format {
+	case "json":
+		j := k8sAuditJSON{SchemaVersion: report.SchemaVersion, Tool: tool, CreatedAt: now, Source: snap.Source, Origin: snap.Origin,
+			ServerVersion: snap.ServerVersion, Skipped: snap.Skipped, Gaps: snap.Gaps, Findings: findings,
+			Summary: pres.Summary, Controls: pres.Controls, NotAssessed: rrep.NotAssessed, Warnings: warnings}
+		if j.Skipped == nil {
+			j.Skipped = map[string]int{}
+		}
+		if j.Gaps == nil {
+			j.Gaps = []kube.Gap{}
+		}
+		if j.NotAssessed == nil {
+			j.NotAssessed = []rbac.NotAssessed{}
+		}
+		err = writeJSON(w, j)
+	case formatSARIF:
+		sw := warnings
+		for _, na := range rrep.NotAssessed {
+			sw = append(sw, "not assessed: "+na.Check+": "+na.Reason)
+		}
+		err = report.WriteSARIF(w, &report.Report{SchemaVersion: report.SchemaVersion, Tool: tool, CreatedAt: now,
+			Artifact: report.Artifact{Name: snap.Origin, Source: "k8s-" + snap.Source}, Findings: findings, Warnings: sw})
+	default:
+		err = writeK8sAuditTable(w, snap, pres, &rrep)
+	}
+	if cerr := done(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if f.failOn == "" {
+		return nil
+	}
+	return gateError(findings, gate)
+}
+
+func writeK8sAuditTable(w io.Writer, snap *kube.Snapshot, pres *posture.Result, rrep *rbac.Report) error {
+	if err := writePostureTable(w, snap, pres); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	return writeRBACTable(w, snap, rrep)
+}
