@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rampartsec/rampart/internal/dockerhost"
-	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/report"
 )
 
@@ -42,13 +41,9 @@ The engine is reached on the unix socket named by --host, else $DOCKER_HOST, els
 /var/run/docker.sock. Run it as root (or a docker group member) on the Docker host itself.`,
 		Args: usageArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var gate finding.Severity
-			if failOn != "" {
-				sev, err := finding.ParseSeverity(failOn)
-				if err != nil {
-					return withCode(ExitUsage, fmt.Errorf("--fail-on: %w", err))
-				}
-				gate = sev
+			gate, err := parseGate(failOn)
+			if err != nil {
+				return err
 			}
 			if !slices.Contains(dockerFormats, out.format) {
 				return withCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", out.format, strings.Join(dockerFormats, ", ")))

@@ -76,3 +76,15 @@ func gateError(findings []finding.Finding, threshold finding.Severity) error {
 	}
 	return withCode(ExitGate, fmt.Errorf("%d findings at or above %s", n, threshold))
 }
+
+// parseGate reads a --fail-on value; empty means no gate (the zero Severity).
+func parseGate(failOn string) (finding.Severity, error) {
+	if failOn == "" {
+		return "", nil
+	}
+	sev, err := finding.ParseSeverity(failOn)
+	if err != nil {
+		return "", withCode(ExitUsage, fmt.Errorf("--fail-on: %w", err))
+	}
+	return sev, nil
+}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/kube"
 	"github.com/rampartsec/rampart/internal/rbac"
 	"github.com/rampartsec/rampart/internal/report"
@@ -373,13 +372,9 @@ assessed, with the missing permission, and never as a pass.`,
 			if err := checkFormat(out.format, formats...); err != nil {
 				return err
 			}
-			var gate finding.Severity
-			if failOn != "" {
-				sev, err := finding.ParseSeverity(failOn)
-				if err != nil {
-					return withCode(ExitUsage, fmt.Errorf("--fail-on: %w", err))
-				}
-				gate = sev
+			gate, err := parseGate(failOn)
+			if err != nil {
+				return err
 			}
 			snap, err := src.load(cmd.Context(), g)
 			if err != nil {

@@ -53,13 +53,9 @@ func runK8sAudit(cmd *cobra.Command, g *globals, src *kubeSource, f *k8sAuditFla
 	if err := checkFormat(f.out.format, "table", "json", formatSARIF); err != nil {
 		return err
 	}
-	var gate finding.Severity
-	if f.failOn != "" {
-		sev, err := finding.ParseSeverity(f.failOn)
-		if err != nil {
-			return withCode(ExitUsage, fmt.Errorf("--fail-on: %w", err))
-		}
-		gate = sev
+	gate, err := parseGate(f.failOn)
+	if err != nil {
+		return err
 	}
 	snap, err := src.load(cmd.Context(), g)
 	if err != nil {

@@ -254,13 +254,9 @@ docs/k8s-posture.md describes every check.`,
 			if err := checkFormat(out.format, formats...); err != nil {
 				return err
 			}
-			var gate finding.Severity
-			if failOn != "" {
-				sev, err := finding.ParseSeverity(failOn)
-				if err != nil {
-					return withCode(ExitUsage, fmt.Errorf("--fail-on: %w", err))
-				}
-				gate = sev
+			gate, err := parseGate(failOn)
+			if err != nil {
+				return err
 			}
 			snap, err := src.load(cmd.Context(), g)
 			if err != nil {
