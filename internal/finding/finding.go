@@ -108,10 +108,14 @@ type Finding struct {
 	Title    string   `json:"title,omitempty"`
 	Severity Severity `json:"severity"`
 
-	Package      *Package  `json:"package,omitempty"`
-	Resource     *Resource `json:"resource,omitempty"`
-	Location     Location  `json:"location"`
-	FixedVersion *string   `json:"fixed_version"`
+	Package  *Package  `json:"package,omitempty"`
+	Resource *Resource `json:"resource,omitempty"`
+	Location Location  `json:"location"`
+	// Field names the object field a Kubernetes finding is about
+	// ("spec.template.spec.containers[0].securityContext.privileged"): the same as Location.Field,
+	// repeated at the top level where the Kubernetes output contract puts it.
+	Field        string  `json:"field,omitempty"`
+	FixedVersion *string `json:"fixed_version"`
 
 	CVSS []CVSS   `json:"cvss,omitempty"`
 	KEV  bool     `json:"kev"`

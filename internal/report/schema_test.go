@@ -97,6 +97,7 @@ func fullReport() *Report {
 			Package:      &finding.Package{Ecosystem: "PyPI", Name: "pyyaml", Version: "5.3.1", PURL: "pkg:pypi/pyyaml@5.3.1", Source: "pyyaml"},
 			Resource:     &finding.Resource{Kind: "Pod", Namespace: "shop", Name: "api-7d9f", Container: "api"},
 			Location:     finding.Location{Layer: l1, Path: "app/config.yaml", Line: 12, Field: "spec.containers[0].image"},
+			Field:        "spec.containers[0].image",
 			FixedVersion: ptr("5.4"),
 			CVSS:         []finding.CVSS{{Version: "3.1", Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", Score: 9.8}},
 			KEV:          true, EPSS: ptr(0.0123),
