@@ -152,7 +152,8 @@ func matchVulns(ctx context.Context, g *globals, db *vulndb.DB, offline bool, re
 			if offline {
 				w = strings.Replace(w, "run `rampart db update`", "import newer data with `rampart db import`", 1)
 			}
-			g.logger.Warn(w)
+			// Said once, in the report (the table prints its warnings; JSON carries them).
+			g.logger.Debug(w)
 			rep.Warnings = append(rep.Warnings, w)
 		}
 	}
