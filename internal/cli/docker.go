@@ -84,14 +84,9 @@ The engine is reached on the unix socket named by --host, else $DOCKER_HOST, els
 			default:
 				err = writeDockerTable(w, rep)
 			}
-			if cerr := done(); err == nil {
-				err = cerr
-			}
+			err = closeOutput(done, err)
 			if err != nil {
 				return fmt.Errorf("write report: %w", err)
-			}
-			if failOn == "" {
-				return nil
 			}
 			return gateError(rep.Findings, gate)
 		},

@@ -63,8 +63,11 @@ func codeFor(err error) int {
 }
 
 // gateError is the --fail-on gate every command shares: ExitGate when any finding is at or above
-// threshold, nil otherwise.
+// threshold, nil otherwise; an empty threshold (no --fail-on) never gates.
 func gateError(findings []finding.Finding, threshold finding.Severity) error {
+	if threshold == "" {
+		return nil
+	}
 	n := 0
 	for _, f := range findings {
 		if f.Severity.Rank() >= threshold.Rank() {

@@ -107,9 +107,7 @@ skipped with --no-images. --format graphml, dot and cypher export the whole grap
 					err = graph.WriteTable(w, res)
 				}
 			}
-			if cerr := done(); err == nil {
-				err = cerr
-			}
+			err = closeOutput(done, err)
 			return err
 		},
 	}
@@ -171,9 +169,7 @@ cluster-admin, node, secret, crown-jewel.`,
 				return err
 			}
 			err = graph.WriteAnswers(w, of.format, answers)
-			if cerr := done(); err == nil {
-				err = cerr
-			}
+			err = closeOutput(done, err)
 			return err
 		},
 	}

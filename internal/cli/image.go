@@ -84,6 +84,13 @@ func (f *outputFlags) register(cmd *cobra.Command, def string, formats []string)
 	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(formats, cobra.ShellCompDirectiveNoFileComp))
 }
 
+// closeOutput finishes an output opened by [outputFlags.writer]: it returns the write error
+// when there is one, else the error of closing the file.
+func closeOutput(done func() error, err error) error {
+	err = closeOutput(done, err)
+	return err
+}
+
 // writer returns where the report goes and a function that finishes writing it.
 func (f *outputFlags) writer(stdout io.Writer) (io.Writer, func() error, error) {
 	if f.output == "" || f.output == "-" {
@@ -320,8 +327,6 @@ func writeReport(g *globals, of *outputFlags, rep *report.Report, listPackages b
 	default:
 		err = sbom.Encode(w, of.format, rep)
 	}
-	if cerr := done(); err == nil {
-		err = cerr
-	}
+	err = closeOutput(done, err)
 	return err
 }

@@ -191,9 +191,7 @@ ClusterRoleBindings apply).`,
 				}
 				err = tw.Flush()
 			}
-			if cerr := done(); err == nil {
-				err = cerr
-			}
+			err = closeOutput(done, err)
 			return err
 		},
 	}
@@ -288,9 +286,7 @@ system:authenticated; --group adds the groups a user's authenticator would give.
 				}
 				err = tw.Flush()
 			}
-			if cerr := done(); err == nil {
-				err = cerr
-			}
+			err = closeOutput(done, err)
 			return err
 		},
 	}
@@ -401,14 +397,9 @@ assessed, with the missing permission, and never as a pass.`,
 			default:
 				err = writeRBACTable(w, snap, &rep)
 			}
-			if cerr := done(); err == nil {
-				err = cerr
-			}
+			err = closeOutput(done, err)
 			if err != nil {
 				return fmt.Errorf("write report: %w", err)
-			}
-			if failOn == "" {
-				return nil
 			}
 			return gateError(rep.Findings, gate)
 		},

@@ -104,14 +104,9 @@ func runK8sAudit(cmd *cobra.Command, g *globals, src *kubeSource, f *k8sAuditFla
 	default:
 		err = writeK8sAuditTable(w, snap, pres, &rrep)
 	}
-	if cerr := done(); err == nil {
-		err = cerr
-	}
+	err = closeOutput(done, err)
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
-	}
-	if f.failOn == "" {
-		return nil
 	}
 	return gateError(findings, gate)
 }

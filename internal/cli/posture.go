@@ -169,9 +169,7 @@ func writeConfigReport(g *globals, of *outputFlags, rep *report.Report, kr *kube
 			err = writeComplianceTable(w, kr.posture, kr.skipped)
 		}
 	}
-	if cerr := done(); err == nil {
-		err = cerr
-	}
+	err = closeOutput(done, err)
 	return err
 }
 
@@ -303,14 +301,9 @@ docs/k8s-posture.md describes every check.`,
 			default:
 				err = writePostureTable(w, snap, res)
 			}
-			if cerr := done(); err == nil {
-				err = cerr
-			}
+			err = closeOutput(done, err)
 			if err != nil {
 				return fmt.Errorf("write report: %w", err)
-			}
-			if failOn == "" {
-				return nil
 			}
 			return gateError(res.Findings, gate)
 		},
