@@ -87,7 +87,9 @@ func (f *outputFlags) register(cmd *cobra.Command, def string, formats []string)
 // closeOutput finishes an output opened by [outputFlags.writer]: it returns the write error
 // when there is one, else the error of closing the file.
 func closeOutput(done func() error, err error) error {
-	err = closeOutput(done, err)
+	if cerr := done(); err == nil {
+		err = cerr
+	}
 	return err
 }
 
