@@ -1,12 +1,10 @@
 package npm
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/inventory/inventorytest"
 	"github.com/rampartsec/rampart/internal/testenv"
 )
 
@@ -171,40 +170,7 @@ func sortedKeys(set map[string]bool) []string {
 
 // analyzeTree runs the analyzer over every file of root it wants, as the directory walker does.
 func analyzeTree(t *testing.T, root string) []inventory.Package {
-	t.Helper()
-	var pkgs []inventory.Package
-	a := Analyzer{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		rel = filepath.ToSlash(rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if !a.Required(rel, info) {
-			return nil
-		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		res, err := a.Analyze(context.Background(), &inventory.File{Path: rel, Info: info, Content: f, Size: info.Size()})
-		if err != nil {
-			t.Errorf("Analyze(%s): %v", rel, err)
-		}
-		if res != nil {
-			pkgs = append(pkgs, res.Packages...)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pkgs
+	return inventorytest.AnalyzeTree(t, Analyzer{}, root)
 }
 
 func nameVersions(pkgs []inventory.Package, keep func(inventory.Package) bool) []string {

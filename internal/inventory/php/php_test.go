@@ -13,6 +13,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/golden"
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/inventory/inventorytest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -41,36 +42,7 @@ func TestRequired(t *testing.T) {
 
 // analyzeTree runs the analyzer over every file of root it wants, as the directory walker does.
 func analyzeTree(t *testing.T, root string) []inventory.Package {
-	t.Helper()
-	var pkgs []inventory.Package
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		rel = filepath.ToSlash(rel)
-		if !(Analyzer{}).Required(rel, nil) {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		res, err := Analyzer{}.Analyze(context.Background(), &inventory.File{Path: rel, Content: bytes.NewReader(b), Size: int64(len(b))})
-		if err != nil {
-			t.Errorf("Analyze(%s): %v", rel, err)
-		}
-		if res != nil {
-			pkgs = append(pkgs, res.Packages...)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv := inventory.Inventory{Packages: pkgs}
-	inv.Sort()
-	return inv.Packages
+	return inventorytest.AnalyzeTree(t, Analyzer{}, root)
 }
 
 func TestGolden(t *testing.T) {

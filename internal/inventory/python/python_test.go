@@ -2,7 +2,6 @@ package python
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/golden"
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/inventory/inventorytest"
 	"github.com/rampartsec/rampart/internal/testenv"
 )
 
@@ -74,38 +74,7 @@ func TestParseErrors(t *testing.T) {
 
 // analyzeTree runs the analyzer over every file of root it wants, as the directory walker does.
 func analyzeTree(t *testing.T, root string) []inventory.Package {
-	t.Helper()
-	var pkgs []inventory.Package
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		rel = filepath.ToSlash(rel)
-		info, err := d.Info()
-		if err != nil || !(Analyzer{}).Required(rel, info) {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		f := &inventory.File{Path: rel, Info: info, Content: bytes.NewReader(b), Size: int64(len(b))}
-		res, err := Analyzer{}.Analyze(context.Background(), f)
-		if err != nil {
-			t.Errorf("Analyze(%s): %v", rel, err)
-		}
-		if res != nil {
-			pkgs = append(pkgs, res.Packages...)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv := inventory.Inventory{Packages: pkgs}
-	inv.Sort()
-	return inv.Packages
+	return inventorytest.AnalyzeTree(t, Analyzer{}, root)
 }
 
 func TestGolden(t *testing.T) {

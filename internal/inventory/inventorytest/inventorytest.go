@@ -1,0 +1,52 @@
+// Package inventorytest helps catalogers' tests run an analyzer over a directory tree.
+package inventorytest
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rampartsec/rampart/internal/inventory"
+)
+
+// AnalyzeTree runs a over every regular file of root it wants, as the directory walker does, and
+// returns the packages it found, sorted. An Analyze error fails the test and the walk goes on.
+func AnalyzeTree(t testing.TB, a inventory.Analyzer, root string) []inventory.Package {
+	t.Helper()
+	var pkgs []inventory.Package
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		info, err := d.Info()
+		if err != nil || !a.Required(rel, info) {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		res, err := a.Analyze(context.Background(), &inventory.File{Path: rel, Info: info, Content: f, Size: info.Size()})
+		if err != nil {
+			t.Errorf("Analyze(%s): %v", rel, err)
+		}
+		if res != nil {
+			pkgs = append(pkgs, res.Packages...)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := inventory.Inventory{Packages: pkgs}
+	inv.Sort()
+	return inv.Packages
+}
