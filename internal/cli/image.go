@@ -207,7 +207,6 @@ func newScanCmd(g *globals, spec scanCmdSpec) *cobra.Command {
 				if err := matchVulns(cmd.Context(), g, db, vf.offline, rep); err != nil {
 					return err
 				}
-				markMalwareAdvisories(rep)
 			}
 			settings.filter(g, rep, time.Now())
 			if err := writeReport(g, &of, rep, slices.Contains(scanners, scanPkg)); err != nil {

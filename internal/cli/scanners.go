@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/inventory"
 	"github.com/rampartsec/rampart/internal/malware"
@@ -126,22 +125,6 @@ func (f *fileScanFlags) plan(scanners []string, dbDir string) (*scanPlan, error)
 		p.analyzers = append(p.analyzers, malware.NewAnalyzer(s, 0))
 	}
 	return p, nil
-}
-
-// markMalwareAdvisories turns OSV "MAL-" records (malicious packages) into malware findings.
-func markMalwareAdvisories(rep *report.Report) {
-	for i := range rep.Findings {
-		f := &rep.Findings[i]
-		if f.Kind != finding.KindVulnerability {
-			continue
-		}
-		if strings.HasPrefix(f.ID, "MAL-") || slices.ContainsFunc(f.Aliases, func(a string) bool { return strings.HasPrefix(a, "MAL-") }) {
-			f.Kind = finding.KindMalware
-			if f.Severity.Rank() == 0 { // unknown or unset
-				f.Severity = finding.SeverityCritical
-			}
-		}
-	}
 }
 
 // redactor masks secrets in strings that reports print verbatim; built once, on first use.

@@ -344,3 +344,32 @@ func TestWarningsCollapse(t *testing.T) {
 		t.Errorf("warnings = %q, want one starting %q", warnings, want)
 	}
 }
+
+// TestMaliciousPackages checks that OSV "MAL-" records (by id or alias) come out as malware
+// findings, critical when the record rates nothing, while other records stay vulnerabilities.
+func TestMaliciousPackages(t *testing.T) {
+	rec := func(id string, aliases ...string) *osv.Vulnerability {
+		return &osv.Vulnerability{ID: id, Aliases: aliases, Affected: []osv.Affected{{
+			Package: osv.Package{Ecosystem: "npm", Name: "evil-pkg"},
+			Ranges:  []osv.Range{{Type: osv.RangeSemver, Events: []osv.Event{{Introduced: "0"}}}},
+		}}}
+	}
+	src := &memSource{recs: []*osv.Vulnerability{rec("MAL-2024-1234"), rec("GHSA-aaaa-bbbb-cccc", "MAL-2023-9"), rec("GHSA-dddd-eeee-ffff")}}
+	inv := &inventory.Inventory{Packages: []inventory.Package{{Type: inventory.TypeNpm, Name: "evil-pkg", Version: "1.0.0", Ecosystem: "npm"}}}
+	got, _, err := New(src, Options{}).Match(context.Background(), inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]string{}
+	for _, f := range got {
+		kinds[f.ID] = string(f.Kind) + "/" + string(f.Severity)
+	}
+	want := map[string]string{
+		"MAL-2024-1234":       "malware/CRITICAL",
+		"GHSA-aaaa-bbbb-cccc": "malware/CRITICAL",
+		"GHSA-dddd-eeee-ffff": "vulnerability/UNKNOWN",
+	}
+	if diff := cmp.Diff(want, kinds); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

@@ -117,6 +117,13 @@ func (m *Matcher) toFinding(q *query, group []hit) (finding.Finding, []string) {
 	if source != "" {
 		f.Extra["severity_source"] = source
 	}
+	// OSV "MAL-" records are malicious packages, not vulnerabilities: any version is malware.
+	if strings.HasPrefix(id, "MAL-") || slices.ContainsFunc(aliases, func(a string) bool { return strings.HasPrefix(a, "MAL-") }) {
+		f.Kind = finding.KindMalware
+		if f.Severity.Rank() == 0 {
+			f.Severity = finding.SeverityCritical
+		}
+	}
 	var records []string
 	seenRef := map[string]bool{}
 	for _, h := range group {
