@@ -237,21 +237,7 @@ func imageMisconfig(p *scanPlan) error {
 		for _, l := range art.Layers {
 			img.Layers = append(img.Layers, l.DiffID)
 		}
-		rep.Findings = dropSecretDuplicates(imageconfig.Check(img, rep.Findings, secrets))
+		rep.Findings = imageconfig.Check(img, rep.Findings, secrets)
 	})
 	return nil
-}
-
-// dropSecretDuplicates removes misconfig findings about a config field (a secret in env:NAME) that
-// the secret scanner already reported: one secret, one finding.
-func dropSecretDuplicates(fs []finding.Finding) []finding.Finding {
-	secretFields := map[string]bool{}
-	for _, f := range fs {
-		if f.Kind == finding.KindSecret && f.Location.Field != "" {
-			secretFields[f.Location.Field] = true
-		}
-	}
-	return slices.DeleteFunc(fs, func(f finding.Finding) bool {
-		return f.Kind == finding.KindMisconfig && f.Location.Field != "" && secretFields[f.Location.Field]
-	})
 }

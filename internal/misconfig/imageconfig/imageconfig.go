@@ -198,7 +198,7 @@ func Check(img Image, found []finding.Finding, secrets *secret.Scanner) []findin
 		}
 	}
 	if img.Config != nil {
-		out = append(out, configChecks(img.Config.Config, secrets)...)
+		out = append(out, configChecks(img.Config.Config, found, secrets)...)
 	}
 	return out
 }
@@ -290,7 +290,8 @@ func minimal(img Image) (string, bool) {
 	return "", false
 }
 
-func configChecks(c v1.Config, secrets *secret.Scanner) []finding.Finding {
+// configChecks checks the image configuration; found are the findings the scan already has.
+func configChecks(c v1.Config, found []finding.Finding, secrets *secret.Scanner) []finding.Finding {
 	var out []finding.Finding
 	user, _, _ := strings.Cut(c.User, ":")
 	switch user {
@@ -311,8 +312,18 @@ func configChecks(c v1.Config, secrets *secret.Scanner) []finding.Finding {
 	case h.Test[0] == "NONE":
 		out = append(out, NoHealthcheck.Finding(finding.Location{Field: "config.Healthcheck"}, "Healthcheck is NONE"))
 	}
+	// A variable the secret scanner already reported (a finding in found) is one secret, one finding.
+	reported := map[string]bool{}
+	for _, f := range found {
+		if f.Kind == finding.KindSecret && f.Location.Field != "" {
+			reported[f.Location.Field] = true
+		}
+	}
 	for _, e := range c.Env {
 		k, v, _ := strings.Cut(e, "=")
+		if reported["env:"+k] {
+			continue
+		}
 		if ev, ok := misconfig.SecretVariable(secrets, k, v); ok {
 			out = append(out, SecretEnv.Finding(finding.Location{Field: "env:" + k}, ev))
 		}

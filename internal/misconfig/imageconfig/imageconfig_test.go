@@ -283,3 +283,23 @@ func TestCheckDefinitions(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretEnvNotReportedTwice: a variable the secret scanner already reported gets no IC004;
+// one it did not report still does.
+func TestSecretEnvNotReportedTwice(t *testing.T) {
+	s, err := secret.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reported := finding.Finding{Kind: finding.KindSecret, ID: "github-token", Location: finding.Location{Field: "env:GH_TOKEN"}}
+	cfg := &v1.ConfigFile{Config: v1.Config{User: "app", Healthcheck: &v1.HealthConfig{Test: []string{"CMD", "true"}},
+		Env: []string{"GH_TOKEN=ghp_" + strings.Repeat("aB3", 12), "DB_PASSWORD=Zx9!qWm2#Lp7$Rt4"}}}
+	var got []string
+	for _, f := range Check(Image{Config: cfg}, []finding.Finding{reported}, s) {
+		got = append(got, f.ID+"@"+f.Location.Field)
+	}
+	want := []string{"github-token@env:GH_TOKEN", SecretEnv.ID + "@env:DB_PASSWORD"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
