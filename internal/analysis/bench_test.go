@@ -1,0 +1,166 @@
+package analysis_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rampartsec/rampart/internal/analysis"
+	"github.com/rampartsec/rampart/internal/image"
+	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/inventory/apk"
+	"github.com/rampartsec/rampart/internal/inventory/dotnet"
+	"github.com/rampartsec/rampart/internal/inventory/dpkg"
+	"github.com/rampartsec/rampart/internal/inventory/gobinary"
+	"github.com/rampartsec/rampart/internal/inventory/java"
+	"github.com/rampartsec/rampart/internal/inventory/npm"
+	"github.com/rampartsec/rampart/internal/inventory/osrelease"
+	"github.com/rampartsec/rampart/internal/inventory/php"
+	"github.com/rampartsec/rampart/internal/inventory/python"
+	"github.com/rampartsec/rampart/internal/inventory/rpm"
+	"github.com/rampartsec/rampart/internal/inventory/ruby"
+	"github.com/rampartsec/rampart/internal/inventory/rustbinary"
+	"github.com/rampartsec/rampart/internal/testenv"
+)
+
+// packageAnalyzers mirrors the CLI's list (internal/cli/analyzers.go): what `rampart sbom` runs.
+func packageAnalyzers() []inventory.Analyzer {
+	return []inventory.Analyzer{
+		osrelease.Analyzer{}, dpkg.Analyzer{}, apk.Analyzer{}, rpm.Analyzer{}, npm.Analyzer{},
+		python.Analyzer{}, ruby.Analyzer{}, php.Analyzer{}, gobinary.Analyzer{}, dotnet.Analyzer{},
+		java.Analyzer{}, rustbinary.Analyzer{},
+	}
+}
+
+// benchArchive is the docker-save archive scripts/fixtures.sh lays out for benchmarks.
+func benchArchive(tb testing.TB) string {
+	tb.Helper()
+	env := testenv.Load(tb)
+	p := filepath.Join(env.Fixtures.Dir, "bench", "app.tar")
+	if _, err := os.Stat(p); err != nil {
+		testenv.Missing(tb, "no benchmark archive: "+err.Error())
+	}
+	return p
+}
+
+// byteCounter is a Progress that only adds up the bytes it is told about.
+type byteCounter struct{ n atomic.Int64 }
+
+func (*byteCounter) LayerStart(string, int64, bool) {}
+func (c *byteCounter) LayerBytes(_ string, n int64) { c.n.Add(n) }
+func (*byteCounter) LayerDone(string)               {}
+
+// heapPeak samples the heap the runtime holds from the OS (in use, unused in spans and free but
+// not yet returned: MemStats' HeapSys-HeapReleased) every millisecond, without stopping the world.
+type heapPeak struct {
+	stop chan struct{}
+	wg   sync.WaitGroup
+	max  uint64
+}
+
+func startHeapPeak() *heapPeak {
+	hp := &heapPeak{stop: make(chan struct{})}
+	samples := []metrics.Sample{
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/unused:bytes"},
+		{Name: "/memory/classes/heap/free:bytes"},
+	}
+	hp.wg.Go(func() {
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(samples)
+			var sum uint64
+			for _, s := range samples {
+				sum += s.Value.Uint64()
+			}
+			hp.max = max(hp.max, sum)
+			select {
+			case <-hp.stop:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return hp
+}
+
+func (hp *heapPeak) end() uint64 {
+	close(hp.stop)
+	hp.wg.Wait()
+	return hp.max
+}
+
+// BenchmarkAnalyzeArchive inventories the benchmark app image from its docker-save archive as
+// `rampart sbom docker-archive:…` does with --no-cache: every layer read, hashed and walked.
+// peak-heap-MiB is the largest heap held during one scan, started from a collected heap.
+func BenchmarkAnalyzeArchive(b *testing.B) {
+	p := benchArchive(b)
+	ctx := context.Background()
+	ref, err := image.ParseRef("docker-archive:"+p, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var total int64
+	var peak, rss uint64
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		runtime.GC()
+		debug.FreeOSMemory()
+		resetPeakRSS()
+		hp := startHeapPeak()
+		b.StartTimer()
+		art, err := image.Open(ctx, ref)
+		if err != nil {
+			b.Fatal(err)
+		}
+		prog := &byteCounter{}
+		res, err := analysis.New(packageAnalyzers(), analysis.Config{Progress: prog}).Analyze(ctx, art)
+		if err != nil {
+			b.Fatal(err)
+		}
+		art.Close()
+		b.StopTimer()
+		peak = max(peak, hp.end())
+		rss = max(rss, peakRSS())
+		if len(res.Inventory.Packages) == 0 {
+			b.Fatal("no packages found")
+		}
+		total = prog.n.Load()
+		b.StartTimer()
+	}
+	b.SetBytes(total)
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+	if rss > 0 {
+		b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
+	}
+}
+
+// resetPeakRSS resets the kernel's resident-set high-water mark of this process (Linux 4.0+), so
+// peakRSS measures one scan. Where that is not allowed peakRSS is the process's lifetime peak.
+func resetPeakRSS() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS returns VmHWM from /proc/self/status, or 0 where there is none.
+func peakRSS() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
