@@ -20,8 +20,8 @@ export RAMPART_TEST_ENV   ?= $(RAMPART_TEST_CACHE)/env.json
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-build: ## build bin/rampart, versioned from git describe
-	$(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o bin/rampart ./cmd/rampart
+build: ## build bin/rampart and its companion bin/rampart-kube (config, k8s, graph), versioned from git describe
+	$(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o bin/ ./cmd/rampart ./cmd/rampart-kube
 
 test-setup: ## install packages; start dockerd and the test registries (idempotent)
 	scripts/test-setup.sh

@@ -30,7 +30,7 @@ type dbFlags struct {
 
 var dbFormats = []string{"text", "json"}
 
-func newDBCmd(g *globals) *cobra.Command {
+func newDBCmd(g *Globals) *cobra.Command {
 	f := &dbFlags{}
 	cmd := &cobra.Command{
 		Use:   "db",
@@ -50,7 +50,7 @@ the database they opened.`,
 				}
 			}
 			if !slices.Contains(dbFormats, f.format) {
-				return withCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", f.format, strings.Join(dbFormats, ", ")))
+				return WithCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", f.format, strings.Join(dbFormats, ", ")))
 			}
 			return nil
 		},
@@ -62,7 +62,7 @@ the database they opened.`,
 	return cmd
 }
 
-func newDBImportCmd(g *globals, f *dbFlags) *cobra.Command {
+func newDBImportCmd(g *Globals, f *dbFlags) *cobra.Command {
 	var add bool
 	cmd := &cobra.Command{
 		Use:   "import PATH...",
@@ -77,12 +77,12 @@ the import and leaves the old database as it was.`,
 		Example: "  rampart db import data/vulndb\n  rampart db import Go-all.zip PyPI-all.zip known_exploited_vulnerabilities.json\n  rampart db import --add epss_scores-current.csv.gz",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return withCode(ExitUsage, errors.New("db import: need at least one PATH"))
+				return WithCode(ExitUsage, errors.New("db import: need at least one PATH"))
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts := vulndb.ImportOptions{Logger: g.logger}
+			opts := vulndb.ImportOptions{Logger: g.Logger}
 			paths := args
 			if add {
 				prev, origins, err := currentSources(f.dir)
@@ -131,7 +131,7 @@ func currentSources(dir string) ([]string, map[string]vulndb.Origin, error) {
 			continue
 		}
 		if _, err := os.Stat(s.Path); err != nil {
-			return nil, nil, withCode(ExitNotFound, fmt.Errorf("db import --add: source %s of the current database: %w", s.Name, err))
+			return nil, nil, WithCode(ExitNotFound, fmt.Errorf("db import --add: source %s of the current database: %w", s.Name, err))
 		}
 		paths = append(paths, s.Path)
 		origins[s.Path] = vulndb.Origin{Name: s.Name, URL: s.URL, ETag: s.ETag, LastModified: s.LastModified}
@@ -155,7 +155,7 @@ type updateFlags struct {
 	timeout     time.Duration
 }
 
-func newDBUpdateCmd(g *globals, f *dbFlags) *cobra.Command {
+func newDBUpdateCmd(g *Globals, f *dbFlags) *cobra.Command {
 	uf := &updateFlags{}
 	cmd := &cobra.Command{
 		Use:   "update",
@@ -172,14 +172,14 @@ Downloads are conditional (ETag, Last-Modified): an unchanged source is not down
 --offline nothing is downloaded and the database is rebuilt from the files downloaded before.
 Any failure leaves the previous database in place.`,
 		Example: "  rampart db update\n  rampart db update --no-defaults --source Go=https://mirror.example/osv/Go/all.zip\n  rampart db update --offline",
-		Args:    usageArgs(0),
+		Args:    UsageArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sources, err := uf.resolve()
 			if err != nil {
 				return err
 			}
-			opts := vulndb.UpdateOptions{Offline: uf.offline, Timeout: uf.timeout, Logger: g.logger}
-			p := newDownloadProgress(g.stderr, g.quiet)
+			opts := vulndb.UpdateOptions{Offline: uf.offline, Timeout: uf.timeout, Logger: g.Logger}
+			p := newDownloadProgress(g.Stderr, g.Quiet)
 			if p != nil {
 				opts.Progress = p.update
 				defer p.finish()
@@ -236,7 +236,7 @@ func (uf *updateFlags) resolve() ([]vulndb.Source, error) {
 		name, url, ok := strings.Cut(l, "=")
 		name, url = strings.TrimSpace(name), strings.TrimSpace(url)
 		if !ok || name == "" {
-			return nil, withCode(ExitUsage, fmt.Errorf("source %q: want NAME=URL", l))
+			return nil, WithCode(ExitUsage, fmt.Errorf("source %q: want NAME=URL", l))
 		}
 		i := slices.IndexFunc(out, func(s vulndb.Source) bool { return s.Name == name })
 		switch {
@@ -250,7 +250,7 @@ func (uf *updateFlags) resolve() ([]vulndb.Source, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, withCode(ExitUsage, errors.New("no sources to update from"))
+		return nil, WithCode(ExitUsage, errors.New("no sources to update from"))
 	}
 	return out, nil
 }
@@ -260,7 +260,7 @@ func readSourcesFile(path string) ([]string, error) {
 	fh, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, withCode(ExitNotFound, fmt.Errorf("sources file: %w", err))
+			return nil, WithCode(ExitNotFound, fmt.Errorf("sources file: %w", err))
 		}
 		return nil, fmt.Errorf("sources file: %w", err)
 	}
@@ -280,12 +280,12 @@ func readSourcesFile(path string) ([]string, error) {
 	return out, nil
 }
 
-func newDBStatusCmd(g *globals, f *dbFlags) *cobra.Command {
+func newDBStatusCmd(g *Globals, f *dbFlags) *cobra.Command {
 	var maxAge time.Duration
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the database's sources, record counts and age",
-		Args:  usageArgs(0),
+		Args:  UsageArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := vulndb.Open(f.dir)
 			if err != nil {
@@ -298,12 +298,12 @@ func newDBStatusCmd(g *globals, f *dbFlags) *cobra.Command {
 			}
 			warning := vulndb.CheckAge(st, maxAge)
 			if f.format == "json" {
-				return writeJSON(g.stdout, struct {
+				return WriteJSON(g.Stdout, struct {
 					vulndb.Status
 					AgeWarning string `json:"age_warning,omitempty"`
 				}{st, warning})
 			}
-			return writeStatusText(g.stdout, st, warning, time.Now())
+			return writeStatusText(g.Stdout, st, warning, time.Now())
 		},
 	}
 	cmd.Flags().DurationVar(&maxAge, "max-age", vulndb.DefaultMaxAge, "warn when the data is older than this (0: never)")
@@ -314,39 +314,39 @@ func newDBStatusCmd(g *globals, f *dbFlags) *cobra.Command {
 func dbError(err error) error {
 	switch {
 	case errors.Is(err, vulndb.ErrUnreachable):
-		return withCode(ExitUnreachable, err)
+		return WithCode(ExitUnreachable, err)
 	case errors.Is(err, fs.ErrNotExist):
-		return withCode(ExitNotFound, err)
+		return WithCode(ExitNotFound, err)
 	case errors.Is(err, vulndb.ErrInvalidSource), errors.Is(err, vulndb.ErrChecksum):
-		return withCode(ExitInvalid, err)
+		return WithCode(ExitInvalid, err)
 	case errors.Is(err, vulndb.ErrNoDatabase):
-		return withCode(ExitDatabase, fmt.Errorf("%w; run `rampart db update` or `rampart db import data/vulndb`", err))
+		return WithCode(ExitDatabase, fmt.Errorf("%w; run `rampart db update` or `rampart db import data/vulndb`", err))
 	case errors.Is(err, vulndb.ErrNotDownloaded):
-		return withCode(ExitDatabase, err)
+		return WithCode(ExitDatabase, err)
 	case errors.Is(err, vulndb.ErrCorrupt), errors.Is(err, vulndb.ErrSchema):
-		return withCode(ExitDatabase, fmt.Errorf("%w; rebuild it with `rampart db update` or `rampart db import`", err))
+		return WithCode(ExitDatabase, fmt.Errorf("%w; rebuild it with `rampart db update` or `rampart db import`", err))
 	}
-	if codeFor(err) != ExitError {
+	if CodeFor(err) != ExitError {
 		return err // context cancellation, deadlines
 	}
-	return withCode(ExitDatabase, err)
+	return WithCode(ExitDatabase, err)
 }
 
-func writeJSON(w io.Writer, v any) error {
+func WriteJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
 
 // printDBResult reports an import or update.
-func printDBResult(g *globals, f *dbFlags, st vulndb.Stats, up *vulndb.UpdateStats) error {
+func printDBResult(g *Globals, f *dbFlags, st vulndb.Stats, up *vulndb.UpdateStats) error {
 	if f.format == "json" {
 		if up != nil {
-			return writeJSON(g.stdout, up)
+			return WriteJSON(g.Stdout, up)
 		}
-		return writeJSON(g.stdout, st)
+		return WriteJSON(g.Stdout, st)
 	}
-	w := g.stdout
+	w := g.Stdout
 	if up != nil {
 		if len(up.Downloaded) > 0 {
 			fmt.Fprintf(w, "downloaded: %s\n", strings.Join(up.Downloaded, ", "))

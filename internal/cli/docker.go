@@ -17,11 +17,11 @@ import (
 	"github.com/rampartsec/rampart/internal/report"
 )
 
-var dockerFormats = []string{"table", "json", formatSARIF}
+var dockerFormats = []string{"table", "json", FormatSARIF}
 
-func newDockerCmd(g *globals) *cobra.Command {
+func newDockerCmd(g *Globals) *cobra.Command {
 	var (
-		out     outputFlags
+		out     OutputFlags
 		host    string
 		root    string
 		all     bool
@@ -39,14 +39,14 @@ reported as misconfig findings. docs/cis-docker.md lists every control and what 
 
 The engine is reached on the unix socket named by --host, else $DOCKER_HOST, else
 /var/run/docker.sock. Run it as root (or a docker group member) on the Docker host itself.`,
-		Args: usageArgs(0),
+		Args: UsageArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			gate, err := parseGate(failOn)
+			gate, err := ParseGate(failOn)
 			if err != nil {
 				return err
 			}
-			if !slices.Contains(dockerFormats, out.format) {
-				return withCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", out.format, strings.Join(dockerFormats, ", ")))
+			if !slices.Contains(dockerFormats, out.Format) {
+				return WithCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", out.Format, strings.Join(dockerFormats, ", ")))
 			}
 			ctx := cmd.Context()
 			if timeout > 0 {
@@ -54,25 +54,25 @@ The engine is reached on the unix socket named by --host, else $DOCKER_HOST, els
 				ctx, cancel = context.WithTimeout(ctx, timeout)
 				defer cancel()
 			}
-			rep, err := dockerhost.Audit(ctx, dockerhost.Config{Host: host, Root: root, All: all, Logger: g.logger})
+			rep, err := dockerhost.Audit(ctx, dockerhost.Config{Host: host, Root: root, All: all, Logger: g.Logger})
 			switch {
 			case errors.Is(err, dockerhost.ErrBadHost):
-				return withCode(ExitUsage, err)
+				return WithCode(ExitUsage, err)
 			case errors.Is(err, dockerhost.ErrUnauthorized):
-				return withCode(ExitUnauthorized, err)
+				return WithCode(ExitUnauthorized, err)
 			case errors.Is(err, dockerhost.ErrUnreachable):
-				return withCode(ExitUnreachable, err)
+				return WithCode(ExitUnreachable, err)
 			case err != nil:
 				return err
 			}
-			w, done, err := out.writer(g.stdout)
+			w, done, err := out.Writer(g.Stdout)
 			if err != nil {
 				return err
 			}
-			switch out.format {
+			switch out.Format {
 			case "json":
 				err = writeDockerJSON(w, rep)
-			case formatSARIF:
+			case FormatSARIF:
 				err = report.WriteSARIF(w, &report.Report{
 					SchemaVersion: report.SchemaVersion,
 					Tool:          report.Tool{Name: "rampart", Version: Version()},
@@ -84,14 +84,14 @@ The engine is reached on the unix socket named by --host, else $DOCKER_HOST, els
 			default:
 				err = writeDockerTable(w, rep)
 			}
-			err = closeOutput(done, err)
+			err = CloseOutput(done, err)
 			if err != nil {
 				return fmt.Errorf("write report: %w", err)
 			}
-			return gateError(rep.Findings, gate)
+			return GateError(rep.Findings, gate)
 		},
 	}
-	out.register(cmd, "table", dockerFormats)
+	out.Register(cmd, "table", dockerFormats)
 	fl := cmd.Flags()
 	fl.StringVarP(&host, "host", "H", "", "docker engine socket (unix:///path or /path; default $DOCKER_HOST, else /var/run/docker.sock)")
 	fl.StringVar(&root, "root", "/", "where the host's filesystem is mounted (/etc, /proc and unit files are read under it)")
@@ -144,16 +144,16 @@ func writeDockerTable(w io.Writer, rep *dockerhost.Report) error {
 		if r.Status != dockerhost.StatusFail {
 			sev = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Control, r.Status, sev, truncateCell(r.Resource, 48), truncateCell(r.Evidence, 100))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Control, r.Status, sev, TruncateCell(r.Resource, 48), TruncateCell(r.Evidence, 100))
 	}
 	for _, wn := range rep.Warnings {
-		fmt.Fprintf(tw, "warning: %s\n", oneLine(wn))
+		fmt.Fprintf(tw, "warning: %s\n", OneLine(wn))
 	}
 	return tw.Flush()
 }
 
-func truncateCell(s string, n int) string {
-	s = oneLine(s)
+func TruncateCell(s string, n int) string {
+	s = OneLine(s)
 	if r := []rune(s); len(r) > n {
 		return string(r[:n-1]) + "…"
 	}

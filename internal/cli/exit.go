@@ -35,15 +35,15 @@ func (e *exitError) Unwrap() error { return e.err }
 // ExitCode returns the process exit code for the error.
 func (e *exitError) ExitCode() int { return e.code }
 
-func withCode(code int, err error) error {
+func WithCode(code int, err error) error {
 	if err == nil {
 		return nil
 	}
 	return &exitError{code: code, err: err}
 }
 
-// codeFor maps an error to an exit code.
-func codeFor(err error) int {
+// CodeFor maps an error to an exit code.
+func CodeFor(err error) int {
 	var ee interface{ ExitCode() int }
 	switch {
 	case err == nil:
@@ -62,9 +62,9 @@ func codeFor(err error) int {
 	return ExitError
 }
 
-// gateError is the --fail-on gate every command shares: ExitGate when any finding is at or above
+// GateError is the --fail-on gate every command shares: ExitGate when any finding is at or above
 // threshold, nil otherwise; an empty threshold (no --fail-on) never gates.
-func gateError(findings []finding.Finding, threshold finding.Severity) error {
+func GateError(findings []finding.Finding, threshold finding.Severity) error {
 	if threshold == "" {
 		return nil
 	}
@@ -77,17 +77,17 @@ func gateError(findings []finding.Finding, threshold finding.Severity) error {
 	if n == 0 {
 		return nil
 	}
-	return withCode(ExitGate, fmt.Errorf("%d findings at or above %s", n, threshold))
+	return WithCode(ExitGate, fmt.Errorf("%d findings at or above %s", n, threshold))
 }
 
-// parseGate reads a --fail-on value; empty means no gate (the zero Severity).
-func parseGate(failOn string) (finding.Severity, error) {
+// ParseGate reads a --fail-on value; empty means no gate (the zero Severity).
+func ParseGate(failOn string) (finding.Severity, error) {
 	if failOn == "" {
 		return "", nil
 	}
 	sev, err := finding.ParseSeverity(failOn)
 	if err != nil {
-		return "", withCode(ExitUsage, fmt.Errorf("--fail-on: %w", err))
+		return "", WithCode(ExitUsage, fmt.Errorf("--fail-on: %w", err))
 	}
 	return sev, nil
 }

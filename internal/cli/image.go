@@ -22,92 +22,92 @@ import (
 const (
 	scanPkg       = "pkg"
 	scanVuln      = "vuln"
-	scanSecret    = "secret"
+	ScanSecret    = "secret"
 	scanMalware   = "malware"
 	scanMisconfig = "misconfig"
 )
 
-var knownScanners = []string{scanPkg, scanVuln, scanSecret, scanMalware, scanMisconfig}
+var knownScanners = []string{scanPkg, scanVuln, ScanSecret, scanMalware, scanMisconfig}
 
 // availableScanners are those this build implements; asking for another is a usage error, not a
 // silent "nothing found".
-var availableScanners = []string{scanPkg, scanVuln, scanSecret, scanMalware, scanMisconfig}
+var availableScanners = []string{scanPkg, scanVuln, ScanSecret, scanMalware, scanMisconfig}
 
 // defaultScanners run when --scanners is not given.
-var defaultScanners = []string{scanVuln, scanPkg, scanSecret}
+var defaultScanners = []string{scanVuln, scanPkg, ScanSecret}
 
-// artifactFlags are the flags that say how to open an artifact.
-type artifactFlags struct {
-	source   string
-	platform string
-	insecure bool
-	caCert   string
-	timeout  time.Duration
+// ArtifactFlags are the flags that say how to open an artifact.
+type ArtifactFlags struct {
+	Source   string
+	Platform string
+	Insecure bool
+	CACert   string
+	Timeout  time.Duration
 }
 
-func (f *artifactFlags) register(cmd *cobra.Command) {
+func (f *ArtifactFlags) Register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.source, "source", "", `where a plain image name is looked up: "registry" or "daemon" (default: registry)`)
-	fl.StringVar(&f.platform, "platform", image.HostPlatform(), "platform to select from a multi-platform image (os/arch[/variant])")
-	fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP and unverified TLS to the registry")
-	fl.StringVar(&f.caCert, "ca-cert", "", "PEM file with extra CA certificates to trust for the registry")
-	fl.DurationVar(&f.timeout, "timeout", 10*time.Minute, "give up on the whole scan after this long")
+	fl.StringVar(&f.Source, "source", "", `where a plain image name is looked up: "registry" or "daemon" (default: registry)`)
+	fl.StringVar(&f.Platform, "platform", image.HostPlatform(), "platform to select from a multi-platform image (os/arch[/variant])")
+	fl.BoolVar(&f.Insecure, "insecure", false, "allow plain HTTP and unverified TLS to the registry")
+	fl.StringVar(&f.CACert, "ca-cert", "", "PEM file with extra CA certificates to trust for the registry")
+	fl.DurationVar(&f.Timeout, "timeout", 10*time.Minute, "give up on the whole scan after this long")
 }
 
-func (f *artifactFlags) ref(arg string) (image.Ref, error) {
+func (f *ArtifactFlags) Ref(arg string) (image.Ref, error) {
 	var forced image.Source
-	switch f.source {
+	switch f.Source {
 	case "":
 	case "daemon", "docker":
 		forced = image.SourceDaemon
 	case "registry", "remote":
 		forced = image.SourceRegistry
 	default:
-		return image.Ref{}, withCode(ExitUsage, fmt.Errorf("--source %q: want registry or daemon", f.source))
+		return image.Ref{}, WithCode(ExitUsage, fmt.Errorf("--source %q: want registry or daemon", f.Source))
 	}
 	r, err := image.ParseRef(arg, forced)
 	if err != nil {
-		return image.Ref{}, withCode(ExitUsage, err)
+		return image.Ref{}, WithCode(ExitUsage, err)
 	}
 	return r, nil
 }
 
-// outputFlags are the contract other tools script against: --format and -o.
-type outputFlags struct {
-	format string
-	output string
+// OutputFlags are the contract other tools script against: --format and -o.
+type OutputFlags struct {
+	Format string
+	Output string
 }
 
-func (f *outputFlags) register(cmd *cobra.Command, def string, formats []string) {
-	cmd.Flags().StringVarP(&f.format, "format", "f", def, "output format: "+strings.Join(formats, ", "))
-	cmd.Flags().StringVarP(&f.output, "output", "o", "", "write the report to this file instead of stdout")
+func (f *OutputFlags) Register(cmd *cobra.Command, def string, formats []string) {
+	cmd.Flags().StringVarP(&f.Format, "format", "f", def, "output format: "+strings.Join(formats, ", "))
+	cmd.Flags().StringVarP(&f.Output, "output", "o", "", "write the report to this file instead of stdout")
 	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(formats, cobra.ShellCompDirectiveNoFileComp))
 }
 
-// closeOutput finishes an output opened by [outputFlags.writer]: it returns the write error
+// CloseOutput finishes an output opened by [outputFlags.writer]: it returns the write error
 // when there is one, else the error of closing the file.
-func closeOutput(done func() error, err error) error {
+func CloseOutput(done func() error, err error) error {
 	if cerr := done(); err == nil {
 		err = cerr
 	}
 	return err
 }
 
-// writer returns where the report goes and a function that finishes writing it.
-func (f *outputFlags) writer(stdout io.Writer) (io.Writer, func() error, error) {
-	if f.output == "" || f.output == "-" {
+// Writer returns where the report goes and a function that finishes writing it.
+func (f *OutputFlags) Writer(stdout io.Writer) (io.Writer, func() error, error) {
+	if f.Output == "" || f.Output == "-" {
 		return stdout, func() error { return nil }, nil
 	}
-	file, err := os.Create(f.output)
+	file, err := os.Create(f.Output)
 	if err != nil {
 		return nil, nil, fmt.Errorf("output: %w", err)
 	}
 	return file, file.Close, nil
 }
 
-var imageFormats = []string{"table", "json", formatSARIF, sbom.FormatCycloneDXJSON, sbom.FormatSPDXJSON}
+var imageFormats = []string{"table", "json", FormatSARIF, sbom.FormatCycloneDXJSON, sbom.FormatSPDXJSON}
 
-const formatSARIF = "sarif"
+const FormatSARIF = "sarif"
 
 // scanCmdSpec distinguishes `rampart image` from `rampart fs`, which share one implementation.
 type scanCmdSpec struct {
@@ -117,7 +117,7 @@ type scanCmdSpec struct {
 	refPrefix string
 }
 
-func newImageCmd(g *globals) *cobra.Command {
+func newImageCmd(g *Globals) *cobra.Command {
 	return newScanCmd(g, scanCmdSpec{
 		use:   "image REF",
 		short: "Scan a container image",
@@ -130,51 +130,51 @@ dir:PATH, or a path to an existing archive or directory.`,
 	})
 }
 
-func newFSCmd(g *globals) *cobra.Command {
+func newFSCmd(g *Globals) *cobra.Command {
 	return newScanCmd(g, scanCmdSpec{
 		use:   "fs DIR",
 		short: "Scan a directory: packages, vulnerabilities and secrets",
 		long: `Scan a directory (a project checkout or a root filesystem) the way ` + "`rampart image`" + ` scans an
 image: the same analyzers, scanners, flags and output formats. Symbolic links are not followed.`,
-		defaults:  []string{scanVuln, scanPkg, scanSecret},
+		defaults:  []string{scanVuln, scanPkg, ScanSecret},
 		refPrefix: "dir:",
 	})
 }
 
-func newScanCmd(g *globals, spec scanCmdSpec) *cobra.Command {
-	var af artifactFlags
-	var of outputFlags
+func newScanCmd(g *Globals, spec scanCmdSpec) *cobra.Command {
+	var af ArtifactFlags
+	var of OutputFlags
 	var scanners []string
-	var vf vulnFlags
-	var ff fileScanFlags
+	var vf VulnFlags
+	var ff FileScanFlags
 	cmd := &cobra.Command{
 		Use:   spec.use,
 		Short: spec.short,
 		Long:  spec.long,
-		Args:  usageArgs(1),
+		Args:  UsageArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if spec.refPrefix != "" && !strings.HasPrefix(args[0], spec.refPrefix) {
 				args[0] = spec.refPrefix + args[0]
 			}
 			for _, s := range scanners {
 				if !slices.Contains(knownScanners, s) {
-					return withCode(ExitUsage, fmt.Errorf("--scanners: unknown scanner %q (known: %s)", s, strings.Join(knownScanners, ", ")))
+					return WithCode(ExitUsage, fmt.Errorf("--scanners: unknown scanner %q (known: %s)", s, strings.Join(knownScanners, ", ")))
 				}
 				if !slices.Contains(availableScanners, s) {
-					return withCode(ExitUsage, fmt.Errorf("--scanners: scanner %q is not available in this build (available: %s)", s, strings.Join(availableScanners, ", ")))
+					return WithCode(ExitUsage, fmt.Errorf("--scanners: scanner %q is not available in this build (available: %s)", s, strings.Join(availableScanners, ", ")))
 				}
 			}
-			if !slices.Contains(imageFormats, of.format) {
-				return withCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", of.format, strings.Join(imageFormats, ", ")))
+			if !slices.Contains(imageFormats, of.Format) {
+				return WithCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", of.Format, strings.Join(imageFormats, ", ")))
 			}
-			settings, err := vf.load()
+			settings, err := vf.Load()
 			if err != nil {
 				return err
 			}
-			if _, err := af.ref(args[0]); err != nil {
+			if _, err := af.Ref(args[0]); err != nil {
 				return err
 			}
-			plan, err := ff.plan(scanners, vf.dbDir)
+			plan, err := ff.Plan(scanners, vf.dbDir)
 			if err != nil {
 				return err
 			}
@@ -184,9 +184,9 @@ func newScanCmd(g *globals, spec scanCmdSpec) *cobra.Command {
 			var db *vulndb.DB
 			var skipped string
 			if slices.Contains(scanners, scanVuln) {
-				db, err = openVulnDB(&vf)
+				db, err = OpenVulnDB(&vf)
 				if err != nil {
-					if cmd.Flags().Changed("scanners") || settings.gate || codeFor(err) != ExitDatabase {
+					if cmd.Flags().Changed("scanners") || settings.gate || CodeFor(err) != ExitDatabase {
 						return err
 					}
 					skipped = "vulnerability scan skipped: " + err.Error()
@@ -194,78 +194,78 @@ func newScanCmd(g *globals, spec scanCmdSpec) *cobra.Command {
 					defer db.Close()
 				}
 			}
-			rep, err := scanArtifact(cmd.Context(), g, &af, args[0], plan)
+			rep, err := ScanArtifact(cmd.Context(), g, &af, args[0], plan)
 			if err != nil {
 				return err
 			}
 			if skipped != "" {
 				// Said only once the artifact was read, so that a failed scan has one error line.
-				g.logger.Warn(skipped)
+				g.Logger.Warn(skipped)
 				rep.Warnings = append(rep.Warnings, skipped)
 			}
 			if db != nil {
-				if err := matchVulns(cmd.Context(), g, db, vf.offline, rep); err != nil {
+				if err := MatchVulns(cmd.Context(), g, db, vf.Offline, rep); err != nil {
 					return err
 				}
 			}
-			settings.filter(g, rep, time.Now())
-			if err := writeReport(g, &of, rep, slices.Contains(scanners, scanPkg)); err != nil {
+			settings.Filter(g, rep, time.Now())
+			if err := WriteReport(g, &of, rep, slices.Contains(scanners, scanPkg)); err != nil {
 				return err
 			}
-			return settings.gateErr(rep)
+			return settings.GateErr(rep)
 		},
 	}
-	af.register(cmd)
-	of.register(cmd, "table", imageFormats)
-	vf.register(cmd)
-	ff.register(cmd)
+	af.Register(cmd)
+	of.Register(cmd, "table", imageFormats)
+	vf.Register(cmd)
+	ff.Register(cmd)
 	cmd.Flags().StringSliceVar(&scanners, "scanners", spec.defaults, "what to look for: "+strings.Join(knownScanners, ","))
 	return cmd
 }
 
 var sbomFormats = []string{sbom.FormatCycloneDXJSON, sbom.FormatSPDXJSON, "json", "table"}
 
-func newSBOMCmd(g *globals) *cobra.Command {
-	var af artifactFlags
-	var of outputFlags
+func newSBOMCmd(g *Globals) *cobra.Command {
+	var af ArtifactFlags
+	var of OutputFlags
 	cmd := &cobra.Command{
 		Use:   "sbom REF",
 		Short: "Write a CycloneDX 1.6 or SPDX 2.3 SBOM of an image or directory",
 		Long:  "Write a software bill of materials for REF (same reference syntax as `rampart image`).",
-		Args:  usageArgs(1),
+		Args:  UsageArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(sbomFormats, of.format) {
-				return withCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", of.format, strings.Join(sbomFormats, ", ")))
+			if !slices.Contains(sbomFormats, of.Format) {
+				return WithCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", of.Format, strings.Join(sbomFormats, ", ")))
 			}
-			rep, err := scanArtifact(cmd.Context(), g, &af, args[0], &scanPlan{})
+			rep, err := ScanArtifact(cmd.Context(), g, &af, args[0], &ScanPlan{})
 			if err != nil {
 				return err
 			}
-			return writeReport(g, &of, rep, true)
+			return WriteReport(g, &of, rep, true)
 		},
 	}
-	af.register(cmd)
-	of.register(cmd, sbom.FormatCycloneDXJSON, sbomFormats)
+	af.Register(cmd)
+	of.Register(cmd, sbom.FormatCycloneDXJSON, sbomFormats)
 	return cmd
 }
 
-// scanArtifact opens the artifact, inventories it and runs the plan's extra analyzers and config checks.
-func scanArtifact(ctx context.Context, g *globals, af *artifactFlags, arg string, plan *scanPlan) (*report.Report, error) {
-	ref, err := af.ref(arg)
+// ScanArtifact opens the artifact, inventories it and runs the plan's extra analyzers and config checks.
+func ScanArtifact(ctx context.Context, g *Globals, af *ArtifactFlags, arg string, plan *ScanPlan) (*report.Report, error) {
+	ref, err := af.Ref(arg)
 	if err != nil {
 		return nil, err
 	}
-	if af.timeout > 0 {
+	if af.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, af.timeout)
+		ctx, cancel = context.WithTimeout(ctx, af.Timeout)
 		defer cancel()
 	}
-	opts := []image.Option{image.WithInsecure(af.insecure), image.WithLogger(g.logger)}
-	if af.platform != "" {
-		opts = append(opts, image.WithPlatform(af.platform))
+	opts := []image.Option{image.WithInsecure(af.Insecure), image.WithLogger(g.Logger)}
+	if af.Platform != "" {
+		opts = append(opts, image.WithPlatform(af.Platform))
 	}
-	if af.caCert != "" {
-		opts = append(opts, image.WithCACert(af.caCert))
+	if af.CACert != "" {
+		opts = append(opts, image.WithCACert(af.CACert))
 	}
 	art, err := image.Open(ctx, ref, opts...)
 	if err != nil {
@@ -273,16 +273,16 @@ func scanArtifact(ctx context.Context, g *globals, af *artifactFlags, arg string
 	}
 	defer art.Close()
 
-	cfg := analysis.Config{Logger: g.logger}
-	if !g.noCache {
-		c, err := analysis.OpenCache(g.cacheDir)
+	cfg := analysis.Config{Logger: g.Logger}
+	if !g.NoCache {
+		c, err := analysis.OpenCache(g.CacheDir)
 		if err != nil {
-			g.logger.Warn("layer cache disabled", "err", err)
+			g.Logger.Warn("layer cache disabled", "err", err)
 		} else {
 			cfg.Cache = c
 		}
 	}
-	prog := newProgress(g.stderr, len(art.Layers), g.quiet)
+	prog := newProgress(g.Stderr, len(art.Layers), g.Quiet)
 	if prog != nil {
 		cfg.Progress = prog
 	}
@@ -313,21 +313,21 @@ func scanArtifact(ctx context.Context, g *globals, af *artifactFlags, arg string
 	return rep, nil
 }
 
-func writeReport(g *globals, of *outputFlags, rep *report.Report, listPackages bool) error {
-	w, done, err := of.writer(g.stdout)
+func WriteReport(g *Globals, of *OutputFlags, rep *report.Report, listPackages bool) error {
+	w, done, err := of.Writer(g.Stdout)
 	if err != nil {
 		return err
 	}
-	switch of.format {
+	switch of.Format {
 	case "json":
 		err = report.WriteJSON(w, rep)
 	case "table":
 		err = report.WriteTable(w, rep, listPackages)
-	case formatSARIF:
+	case FormatSARIF:
 		err = report.WriteSARIF(w, rep)
 	default:
-		err = sbom.Encode(w, of.format, rep)
+		err = sbom.Encode(w, of.Format, rep)
 	}
-	err = closeOutput(done, err)
+	err = CloseOutput(done, err)
 	return err
 }

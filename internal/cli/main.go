@@ -4,6 +4,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -30,19 +31,30 @@ func Version() string {
 	return "dev"
 }
 
-// globals are the flags every command shares.
-type globals struct {
-	quiet    bool
-	verbose  bool
-	cacheDir string
-	noCache  bool
-	stdout   io.Writer
-	stderr   io.Writer
-	logger   *slog.Logger
+// Globals are the flags every command shares.
+type Globals struct {
+	Quiet    bool
+	Verbose  bool
+	CacheDir string
+	NoCache  bool
+	Stdin    io.Reader
+	Stdout   io.Writer
+	Stderr   io.Writer
+	Logger   *slog.Logger
+	// Args are the command line as given (without the program name), for handing a command
+	// over to the companion binary.
+	Args []string
 }
 
-// Main runs rampart with args (without the program name) and returns the exit code.
+// Main runs rampart with args (without the program name) and returns the exit code. The
+// commands of the companion binary (see [CompanionCommands]) are handed over to it.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return Run(ctx, nil, args, stdin, stdout, stderr)
+}
+
+// Run is [Main] for a binary that brings more commands: extra returns them, and they take the
+// place of the hand-over commands of the same names.
+func Run(ctx context.Context, extra func(*Globals) []*cobra.Command, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if p := os.Getenv("RAMPART_CPUPROFILE"); p != "" {
 		// A developer's switch for profiling a real scan; documented in docs/benchmarks.md.
 		if f, err := os.Create(p); err == nil {
@@ -51,8 +63,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			}
 		}
 	}
-	g := &globals{stdout: stdout, stderr: stderr}
-	root := newRoot(g)
+	g := &Globals{Stdin: stdin, Stdout: stdout, Stderr: stderr, Args: args}
+	root := NewRoot(g, extra)
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -61,18 +73,21 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if err == nil {
 		return ExitOK
 	}
-	code := codeFor(err)
-	if code != ExitGate {
-		fmt.Fprintf(stderr, "rampart: %s\n", oneLine(err.Error()))
+	code := CodeFor(err)
+	var handed *companionExit
+	if code != ExitGate && !errors.As(err, &handed) {
+		fmt.Fprintf(stderr, "rampart: %s\n", OneLine(err.Error()))
 	}
 	return code
 }
 
-func oneLine(s string) string {
+func OneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
 }
 
-func newRoot(g *globals) *cobra.Command {
+// NewRoot returns the command tree: the core commands plus extra's, or hand-over commands
+// for the companion's when extra is nil.
+func NewRoot(g *Globals, extra func(*Globals) []*cobra.Command) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "rampart",
 		Short:         "Secure the container lifecycle: images, SBOMs, vulnerabilities, secrets, posture",
@@ -80,29 +95,33 @@ func newRoot(g *globals) *cobra.Command {
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			level := slog.LevelWarn
-			if g.verbose {
+			if g.Verbose {
 				level = slog.LevelDebug
 			}
-			if g.quiet {
+			if g.Quiet {
 				level = slog.LevelError
 			}
-			g.logger = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
-			slog.SetDefault(g.logger)
+			g.Logger = slog.New(slog.NewTextHandler(g.Stderr, &slog.HandlerOptions{Level: level}))
+			slog.SetDefault(g.Logger)
 			return nil
 		},
 	}
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return withCode(ExitUsage, err) })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return WithCode(ExitUsage, err) })
 	pf := root.PersistentFlags()
-	pf.BoolVarP(&g.quiet, "quiet", "q", false, "no progress display and only error logs")
-	pf.BoolVarP(&g.verbose, "verbose", "v", false, "debug logging on stderr")
-	pf.StringVar(&g.cacheDir, "cache-dir", defaultCacheDir(), "directory for the layer analysis cache")
-	pf.BoolVar(&g.noCache, "no-cache", false, "neither read nor write the layer cache")
+	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "no progress display and only error logs")
+	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "debug logging on stderr")
+	pf.StringVar(&g.CacheDir, "cache-dir", defaultCacheDir(), "directory for the layer analysis cache")
+	pf.BoolVar(&g.NoCache, "no-cache", false, "neither read nor write the layer cache")
 	root.AddCommand(newImageCmd(g), newFSCmd(g), newSBOMCmd(g), newVersionCmd(g))
 	root.AddCommand(newDBCmd(g))
 	root.AddCommand(newDockerCmd(g))
-	root.AddCommand(newConfigCmd(g))
-	root.AddCommand(newK8sCmd(g))
-	root.AddCommand(newGraphCmd(g))
+	if extra != nil {
+		root.AddCommand(extra(g)...)
+	} else {
+		for _, c := range CompanionCommands {
+			root.AddCommand(newHandOverCmd(g, c.Name, c.Short))
+		}
+	}
 	return root
 }
 
@@ -117,23 +136,23 @@ func defaultCacheDir() string {
 	return filepath.Join(d, "rampart")
 }
 
-func newVersionCmd(g *globals) *cobra.Command {
+func newVersionCmd(g *Globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print Rampart's version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := fmt.Fprintf(g.stdout, "rampart %s\n", Version())
+			_, err := fmt.Fprintf(g.Stdout, "rampart %s\n", Version())
 			return err
 		},
 	}
 }
 
-// usageArgs checks positional arguments and turns a mismatch into a usage error.
-func usageArgs(n int) cobra.PositionalArgs {
+// UsageArgs checks positional arguments and turns a mismatch into a usage error.
+func UsageArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
-			return withCode(ExitUsage, err)
+			return WithCode(ExitUsage, err)
 		}
 		return nil
 	}

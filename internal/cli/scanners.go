@@ -12,55 +12,56 @@ import (
 	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/inventory"
 	"github.com/rampartsec/rampart/internal/malware"
+	"github.com/rampartsec/rampart/internal/misconfig/imageconfig"
 	"github.com/rampartsec/rampart/internal/report"
 	"github.com/rampartsec/rampart/internal/secret"
 	"github.com/rampartsec/rampart/internal/vulndb"
 )
 
-// scanPlan is what a scan looks for beyond the package inventory: extra layer analyzers, and
+// ScanPlan is what a scan looks for beyond the package inventory: extra layer analyzers, and
 // checks of the image configuration that run once the artifact is open.
-type scanPlan struct {
+type ScanPlan struct {
 	analyzers []inventory.Analyzer
 	config    []func(art *image.Artifact, rep *report.Report)
 	warnings  []string
 }
 
-// fileScanFlags configure the secret and malware scanners.
-type fileScanFlags struct {
+// FileScanFlags configure the secret and malware scanners.
+type FileScanFlags struct {
 	secretConfig   string
 	secretBinaries bool
-	secretMaxSize  int64
+	SecretMaxSize  int64
 	malwareHashes  []string
 	yaraRules      []string
 }
 
-func (f *fileScanFlags) register(cmd *cobra.Command) {
+func (f *FileScanFlags) Register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.secretConfig, "secret-config", "", "YAML file of extra secret rules, disabled rule IDs and allow-paths (see docs/secrets.md)")
 	fl.BoolVar(&f.secretBinaries, "secret-include-binaries", false, "also scan files that look binary for secrets")
-	fl.Int64Var(&f.secretMaxSize, "secret-max-size", 10<<20, "largest file (bytes) scanned for secrets")
+	fl.Int64Var(&f.SecretMaxSize, "secret-max-size", 10<<20, "largest file (bytes) scanned for secrets")
 	fl.StringSliceVar(&f.malwareHashes, "malware-hashes", nil, "files of known-malicious SHA-256 hashes (sha256sum lines or MalwareBazaar CSV)")
 	fl.StringSliceVar(&f.yaraRules, "yara-rules", nil, "extra YARA rule files")
 }
 
-// plan builds the scan plan for the chosen scanners. Errors are usage or input errors about the
+// Plan builds the scan Plan for the chosen scanners. Errors are usage or input errors about the
 // scanners' own configuration files.
-func (f *fileScanFlags) plan(scanners []string, dbDir string) (*scanPlan, error) {
-	p := &scanPlan{}
-	if slices.Contains(scanners, scanSecret) {
+func (f *FileScanFlags) Plan(scanners []string, dbDir string) (*ScanPlan, error) {
+	p := &ScanPlan{}
+	if slices.Contains(scanners, ScanSecret) {
 		var user *secret.Config
 		if f.secretConfig != "" {
 			c, err := secret.LoadConfig(f.secretConfig)
 			if err != nil {
-				return nil, withCode(ExitUsage, err)
+				return nil, WithCode(ExitUsage, err)
 			}
 			user = c
 		}
 		s, err := secret.New(user)
 		if err != nil {
-			return nil, withCode(ExitUsage, err)
+			return nil, WithCode(ExitUsage, err)
 		}
-		p.analyzers = append(p.analyzers, secret.NewAnalyzer(s, secret.AnalyzerOptions{MaxFileSize: f.secretMaxSize, IncludeBinaries: f.secretBinaries}))
+		p.analyzers = append(p.analyzers, secret.NewAnalyzer(s, secret.AnalyzerOptions{MaxFileSize: f.SecretMaxSize, IncludeBinaries: f.secretBinaries}))
 		p.config = append(p.config, func(art *image.Artifact, rep *report.Report) {
 			if art.Config == nil {
 				return
@@ -85,7 +86,7 @@ func (f *fileScanFlags) plan(scanners []string, dbDir string) (*scanPlan, error)
 			known, err := db.MalwareHashes()
 			db.Close()
 			if err != nil {
-				return nil, withCode(ExitDatabase, err)
+				return nil, WithCode(ExitDatabase, err)
 			}
 			for h, e := range known {
 				hashes[h] = malware.HashEntry{Name: e.Name, Source: e.Source}
@@ -94,12 +95,12 @@ func (f *fileScanFlags) plan(scanners []string, dbDir string) (*scanPlan, error)
 		for _, path := range f.malwareHashes {
 			fh, err := os.Open(path)
 			if err != nil {
-				return nil, withCode(ExitNotFound, fmt.Errorf("--malware-hashes: %w", err))
+				return nil, WithCode(ExitNotFound, fmt.Errorf("--malware-hashes: %w", err))
 			}
 			m, _, err := malware.ParseHashList(fh, path)
 			fh.Close()
 			if err != nil {
-				return nil, withCode(ExitInvalid, err)
+				return nil, WithCode(ExitInvalid, err)
 			}
 			for k, v := range m {
 				hashes[k] = v
@@ -109,7 +110,7 @@ func (f *fileScanFlags) plan(scanners []string, dbDir string) (*scanPlan, error)
 		for _, path := range f.yaraRules {
 			b, err := os.ReadFile(path)
 			if err != nil {
-				return nil, withCode(ExitNotFound, fmt.Errorf("--yara-rules: %w", err))
+				return nil, WithCode(ExitNotFound, fmt.Errorf("--yara-rules: %w", err))
 			}
 			rules.Write(b)
 			rules.WriteByte('\n')
@@ -117,7 +118,7 @@ func (f *fileScanFlags) plan(scanners []string, dbDir string) (*scanPlan, error)
 		s, yerr := malware.New(hashes, rules.String())
 		if yerr != nil {
 			if len(f.yaraRules) > 0 || !strings.Contains(yerr.Error(), "not built in") {
-				return nil, withCode(ExitUsage, yerr)
+				return nil, WithCode(ExitUsage, yerr)
 			}
 			// Said in the report, never skipped silently: hash matching still runs.
 			p.warnings = append(p.warnings, "malware: "+yerr.Error()+"; only known-hash detection ran")
@@ -142,4 +143,26 @@ func redact(s string) string {
 		return r.Redact(s)
 	}
 	return s
+}
+
+// imageMisconfig adds the image checks to a scan plan (`rampart image --scanners misconfig`): the
+// layer analyzer, and the check of the configuration that settles the analyzer's candidates.
+func imageMisconfig(p *ScanPlan) error {
+	secrets, err := secret.New(nil)
+	if err != nil {
+		return fmt.Errorf("secret rules: %w", err)
+	}
+	p.analyzers = append(p.analyzers, imageconfig.Analyzer{})
+	p.config = append(p.config, func(art *image.Artifact, rep *report.Report) {
+		img := imageconfig.Image{
+			Config:     art.Config,
+			Names:      append([]string{rep.Artifact.Name}, art.RepoTags...),
+			Distroless: rep.Artifact.OS.Distroless,
+		}
+		for _, l := range art.Layers {
+			img.Layers = append(img.Layers, l.DiffID)
+		}
+		rep.Findings = imageconfig.Check(img, rep.Findings, secrets)
+	})
+	return nil
 }

@@ -18,14 +18,14 @@ import (
 	"github.com/rampartsec/rampart/internal/vulndb"
 )
 
-// vulnFlags are the flags of the vulnerability scanner and of the filters and gate that apply
+// VulnFlags are the flags of the vulnerability scanner and of the filters and gate that apply
 // to every reported finding.
-type vulnFlags struct {
+type VulnFlags struct {
 	dbDir         string
-	offline       bool
-	severities    []string
+	Offline       bool
+	Severities    []string
 	ignoreUnfixed bool
-	failOn        string
+	FailOn        string
 	ignoreFile    string
 	vexFile       string
 }
@@ -39,13 +39,13 @@ func vulnDBDefaultDir() string {
 	return filepath.Join(defaultCacheDir(), "db")
 }
 
-func (f *vulnFlags) register(cmd *cobra.Command) {
+func (f *VulnFlags) Register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.dbDir, "db-dir", vulnDBDefaultDir(), "vulnerability database directory (see `rampart db`)")
-	fl.BoolVar(&f.offline, "offline", false, "use only the local vulnerability database; never suggest or attempt a download")
-	fl.StringSliceVar(&f.severities, "severity", nil, "report only findings of these severities (UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL)")
+	fl.BoolVar(&f.Offline, "offline", false, "use only the local vulnerability database; never suggest or attempt a download")
+	fl.StringSliceVar(&f.Severities, "severity", nil, "report only findings of these severities (UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL)")
 	fl.BoolVar(&f.ignoreUnfixed, "ignore-unfixed", false, "do not report vulnerabilities that have no fixed version")
-	fl.StringVar(&f.failOn, "fail-on", "", "exit with code 3 when a reported finding is at or above this severity")
+	fl.StringVar(&f.FailOn, "fail-on", "", "exit with code 3 when a reported finding is at or above this severity")
 	fl.StringVar(&f.ignoreFile, "ignorefile", "", "YAML file of findings to ignore (id, package, reason, expires)")
 	fl.StringVar(&f.vexFile, "vex", "", "OpenVEX JSON document: not_affected and fixed statements suppress findings")
 	sev := cobra.FixedCompletions([]string{"UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"}, cobra.ShellCompDirectiveNoFileComp)
@@ -53,8 +53,8 @@ func (f *vulnFlags) register(cmd *cobra.Command) {
 	cmd.RegisterFlagCompletionFunc("fail-on", sev)
 }
 
-// vulnSettings are the flags, checked and with their files read.
-type vulnSettings struct {
+// VulnSettings are the flags, checked and with their files read.
+type VulnSettings struct {
 	severities    map[finding.Severity]bool // nil: every severity
 	ignoreUnfixed bool
 	failOn        finding.Severity
@@ -63,23 +63,23 @@ type vulnSettings struct {
 	vex           *match.VEX
 }
 
-// load checks the flags and reads the ignore and VEX files. Its errors are usage errors.
-func (f *vulnFlags) load() (*vulnSettings, error) {
-	s := &vulnSettings{ignoreUnfixed: f.ignoreUnfixed}
-	for _, v := range f.severities {
+// Load checks the flags and reads the ignore and VEX files. Its errors are usage errors.
+func (f *VulnFlags) Load() (*VulnSettings, error) {
+	s := &VulnSettings{ignoreUnfixed: f.ignoreUnfixed}
+	for _, v := range f.Severities {
 		sev, err := finding.ParseSeverity(v)
 		if err != nil {
-			return nil, withCode(ExitUsage, fmt.Errorf("--severity: %w", err))
+			return nil, WithCode(ExitUsage, fmt.Errorf("--severity: %w", err))
 		}
 		if s.severities == nil {
 			s.severities = map[finding.Severity]bool{}
 		}
 		s.severities[sev] = true
 	}
-	if f.failOn != "" {
-		sev, err := finding.ParseSeverity(f.failOn)
+	if f.FailOn != "" {
+		sev, err := finding.ParseSeverity(f.FailOn)
 		if err != nil {
-			return nil, withCode(ExitUsage, fmt.Errorf("--fail-on: %w", err))
+			return nil, WithCode(ExitUsage, fmt.Errorf("--fail-on: %w", err))
 		}
 		s.failOn, s.gate = sev, true
 	}
@@ -101,49 +101,49 @@ func readFlagFile[T any](flag, path string, parse func([]byte) (*T, error)) (*T,
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, withCode(ExitUsage, fmt.Errorf("%s: %w", flag, err))
+		return nil, WithCode(ExitUsage, fmt.Errorf("%s: %w", flag, err))
 	}
 	v, err := parse(b)
 	if err != nil {
-		return nil, withCode(ExitUsage, fmt.Errorf("%s %s: %w", flag, path, err))
+		return nil, WithCode(ExitUsage, fmt.Errorf("%s %s: %w", flag, path, err))
 	}
 	return v, nil
 }
 
-// openVulnDB opens the database, mapping its absence or damage to ExitDatabase with a hint.
+// OpenVulnDB opens the database, mapping its absence or damage to ExitDatabase with a hint.
 // The caller must Close the DB.
-func openVulnDB(f *vulnFlags) (*vulndb.DB, error) {
+func OpenVulnDB(f *VulnFlags) (*vulndb.DB, error) {
 	db, err := vulndb.Open(f.dbDir)
 	switch {
 	case err == nil:
 		return db, nil
 	case errors.Is(err, vulndb.ErrNoDatabase):
 		hint := "run `rampart db import data/vulndb` (bundled data) or `rampart db update`"
-		if f.offline {
+		if f.Offline {
 			hint = "run `rampart db import data/vulndb` or import OSV files you downloaded elsewhere"
 		}
-		return nil, withCode(ExitDatabase, fmt.Errorf("no vulnerability database in %s: %w; %s", f.dbDir, err, hint))
+		return nil, WithCode(ExitDatabase, fmt.Errorf("no vulnerability database in %s: %w; %s", f.dbDir, err, hint))
 	case errors.Is(err, vulndb.ErrCorrupt), errors.Is(err, vulndb.ErrSchema):
-		return nil, withCode(ExitDatabase, fmt.Errorf("vulnerability database in %s: %w; rebuild it with `rampart db import` or `rampart db update`", f.dbDir, err))
+		return nil, WithCode(ExitDatabase, fmt.Errorf("vulnerability database in %s: %w; rebuild it with `rampart db import` or `rampart db update`", f.dbDir, err))
 	}
-	return nil, withCode(ExitDatabase, fmt.Errorf("open vulnerability database %s: %w", f.dbDir, err))
+	return nil, WithCode(ExitDatabase, fmt.Errorf("open vulnerability database %s: %w", f.dbDir, err))
 }
 
-// matchVulns adds the vulnerability findings of rep's packages to rep, with the matcher's
+// MatchVulns adds the vulnerability findings of rep's packages to rep, with the matcher's
 // warnings and a warning when the database is old.
-func matchVulns(ctx context.Context, g *globals, db *vulndb.DB, offline bool, rep *report.Report) error {
+func MatchVulns(ctx context.Context, g *Globals, db *vulndb.DB, offline bool, rep *report.Report) error {
 	m := match.New(db, match.Options{
 		KEV: func(cve string) bool { _, ok := db.KEV(cve); return ok },
 		EPSS: func(cve string) (float64, bool) {
 			e, ok := db.EPSS(cve)
 			return e.Score, ok
 		},
-		Logger: g.logger,
+		Logger: g.Logger,
 	})
 	inv := &inventory.Inventory{OS: rep.Artifact.OS, Packages: rep.Packages}
 	fs, warnings, err := m.Match(ctx, inv)
 	if err != nil {
-		return withCode(ExitDatabase, fmt.Errorf("match vulnerabilities: %w", err))
+		return WithCode(ExitDatabase, fmt.Errorf("match vulnerabilities: %w", err))
 	}
 	rep.Findings = append(rep.Findings, fs...)
 	rep.Warnings = append(rep.Warnings, warnings...)
@@ -153,31 +153,31 @@ func matchVulns(ctx context.Context, g *globals, db *vulndb.DB, offline bool, re
 				w = strings.Replace(w, "run `rampart db update`", "import newer data with `rampart db import`", 1)
 			}
 			// Said once, in the report (the table prints its warnings; JSON carries them).
-			g.logger.Debug(w)
+			g.Logger.Debug(w)
 			rep.Warnings = append(rep.Warnings, w)
 		}
 	}
 	return nil
 }
 
-// filter applies VEX, the ignore file, --ignore-unfixed and --severity to rep's findings, in
+// Filter applies VEX, the ignore file, --ignore-unfixed and --severity to rep's findings, in
 // that order, and sorts what is left.
-func (s *vulnSettings) filter(g *globals, rep *report.Report, now time.Time) {
+func (s *VulnSettings) Filter(g *Globals, rep *report.Report, now time.Time) {
 	fs := rep.Findings
 	if s.vex != nil {
 		var n int
 		fs, n = s.vex.Apply(fs, rep.Artifact.Digest, rep.Artifact.ID)
-		g.logger.Debug("VEX statements suppressed findings", "count", n)
+		g.Logger.Debug("VEX statements suppressed findings", "count", n)
 	}
 	if s.ignore != nil {
 		var n int
 		var warnings []string
 		fs, n, warnings = s.ignore.Apply(fs, now)
 		for _, w := range warnings {
-			g.logger.Warn(w)
+			g.Logger.Warn(w)
 		}
 		rep.Warnings = append(rep.Warnings, warnings...)
-		g.logger.Debug("ignore file suppressed findings", "count", n)
+		g.Logger.Debug("ignore file suppressed findings", "count", n)
 	}
 	kept := fs[:0:0]
 	for _, f := range fs {
@@ -193,10 +193,10 @@ func (s *vulnSettings) filter(g *globals, rep *report.Report, now time.Time) {
 	rep.Findings = kept
 }
 
-// gateErr returns an ExitGate error when a reported finding is at or above --fail-on.
-func (s *vulnSettings) gateErr(rep *report.Report) error {
+// GateErr returns an ExitGate error when a reported finding is at or above --fail-on.
+func (s *VulnSettings) GateErr(rep *report.Report) error {
 	if !s.gate {
 		return nil
 	}
-	return gateError(rep.Findings, s.failOn)
+	return GateError(rep.Findings, s.failOn)
 }

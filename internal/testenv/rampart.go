@@ -21,8 +21,8 @@ var binary struct {
 	err  error
 }
 
-// Rampart returns the path of a rampart binary built from this checkout's ./cmd/rampart. It is
-// built once per test process, into a temporary directory that [Cleanup] removes. A build error
+// Rampart returns the path of a rampart binary built from this checkout's ./cmd/rampart, with
+// its companion ./cmd/rampart-kube in the same directory. They are built once per test process, into a temporary directory that [Cleanup] removes. A build error
 // fails the test; under -short the test is skipped instead of building. Safe for concurrent use.
 func Rampart(t testing.TB) string {
 	t.Helper()
@@ -59,11 +59,11 @@ func buildRampart() (dir, path string, err error) {
 		return "", "", err
 	}
 	path = filepath.Join(dir, "rampart")
-	cmd := exec.Command(gobin, "build", "-o", path, "./cmd/rampart")
+	cmd := exec.Command(gobin, "build", "-o", dir+string(filepath.Separator), "./cmd/rampart", "./cmd/rampart-kube")
 	cmd.Dir = filepath.Dir(gomod)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		os.RemoveAll(dir)
-		return "", "", fmt.Errorf("go build ./cmd/rampart: %w\n%s", err, out)
+		return "", "", fmt.Errorf("go build ./cmd/rampart ./cmd/rampart-kube: %w\n%s", err, out)
 	}
 	return dir, path, nil
 }
@@ -111,7 +111,12 @@ const RunTimeout = 5 * time.Minute
 // binary that cannot be started or outlives [RunTimeout] is.
 func Run(t testing.TB, env []string, args ...string) Result {
 	t.Helper()
-	bin := Rampart(t)
+	return RunBinary(t, Rampart(t), env, args...)
+}
+
+// RunBinary is [Run] for the binary at bin.
+func RunBinary(t testing.TB, bin string, env []string, args ...string) Result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), RunTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)

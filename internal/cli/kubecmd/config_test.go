@@ -1,4 +1,4 @@
-package cli
+package kubecmd
 
 import (
 	"archive/tar"
@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rampartsec/rampart/internal/cli"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -37,7 +39,7 @@ func runCLI(t *testing.T, args ...string) (string, string, int) {
 // TestConfigDirectory checks the walk, the findings and the golden JSON report of a small tree.
 func TestConfigDirectory(t *testing.T) {
 	out, stderr, code := runCLI(t, "config", "testdata/config", "--format", "json")
-	if code != ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d, stderr: %s", code, stderr)
 	}
 	rep := decodeReport(t, runResult{stdout: out, stderr: stderr})
@@ -98,15 +100,15 @@ func TestConfigExitCodes(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{"findings, no gate", []string{"config", "testdata/config/Dockerfile"}, ExitOK, ""},
-		{"gate HIGH trips on DF001 and DF010", []string{"config", "testdata/config/Dockerfile", "--fail-on", "high"}, ExitGate, ""},
-		{"gate CRITICAL does not", []string{"config", "testdata/config/Dockerfile", "--fail-on", "CRITICAL"}, ExitOK, ""},
-		{"gate after severity filter", []string{"config", "testdata/config/Dockerfile", "--severity", "LOW", "--fail-on", "medium"}, ExitOK, ""},
-		{"missing path", []string{"config", "testdata/config/nope"}, ExitNotFound, "no such file"},
-		{"malformed file", []string{"config", bad}, ExitInvalid, "Dockerfile:3: unknown instruction INSTALL"},
-		{"bad format", []string{"config", "testdata/config", "--format", "cyclonedx-json"}, ExitUsage, "--format"},
-		{"bad severity", []string{"config", "testdata/config", "--fail-on", "urgent"}, ExitUsage, "--fail-on"},
-		{"no path", []string{"config"}, ExitUsage, "arg"},
+		{"findings, no gate", []string{"config", "testdata/config/Dockerfile"}, cli.ExitOK, ""},
+		{"gate HIGH trips on DF001 and DF010", []string{"config", "testdata/config/Dockerfile", "--fail-on", "high"}, cli.ExitGate, ""},
+		{"gate CRITICAL does not", []string{"config", "testdata/config/Dockerfile", "--fail-on", "CRITICAL"}, cli.ExitOK, ""},
+		{"gate after severity filter", []string{"config", "testdata/config/Dockerfile", "--severity", "LOW", "--fail-on", "medium"}, cli.ExitOK, ""},
+		{"missing path", []string{"config", "testdata/config/nope"}, cli.ExitNotFound, "no such file"},
+		{"malformed file", []string{"config", bad}, cli.ExitInvalid, "Dockerfile:3: unknown instruction INSTALL"},
+		{"bad format", []string{"config", "testdata/config", "--format", "cyclonedx-json"}, cli.ExitUsage, "--format"},
+		{"bad severity", []string{"config", "testdata/config", "--fail-on", "urgent"}, cli.ExitUsage, "--fail-on"},
+		{"no path", []string{"config"}, cli.ExitUsage, "arg"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,7 +122,7 @@ func TestConfigExitCodes(t *testing.T) {
 
 func TestConfigSeverityFilter(t *testing.T) {
 	out, _, code := runCLI(t, "config", "testdata/config", "--format", "json", "--severity", "HIGH,MEDIUM")
-	if code != ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d", code)
 	}
 	var ids []string
@@ -139,7 +141,7 @@ func TestConfigSeverityFilter(t *testing.T) {
 func TestConfigSARIFAndOutputFile(t *testing.T) {
 	dst := filepath.Join(t.TempDir(), "out.sarif")
 	stdout, stderr, code := runCLI(t, "config", "testdata/config", "--format", "sarif", "-o", dst)
-	if code != ExitOK || stdout != "" {
+	if code != cli.ExitOK || stdout != "" {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	b, err := os.ReadFile(dst)
@@ -176,7 +178,7 @@ func TestConfigSARIFAndOutputFile(t *testing.T) {
 func TestConfigEmptyDirectory(t *testing.T) {
 	out, _, code := runCLI(t, "config", "testdata/config/docs", "--format", "json")
 	rep := decodeReport(t, runResult{stdout: out})
-	if code != ExitOK || len(rep.Findings) != 0 || len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "no configuration file found") {
+	if code != cli.ExitOK || len(rep.Findings) != 0 || len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "no configuration file found") {
 		t.Errorf("exit %d, report %+v; want no findings and a warning", code, rep)
 	}
 }
@@ -236,7 +238,7 @@ func TestImageMisconfigScanner(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := runImage(t, "--scanners", "misconfig", "-f", "json", "docker-archive:"+p)
-	if res.code != ExitOK {
+	if res.code != cli.ExitOK {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
 	var got []string
@@ -248,7 +250,7 @@ func TestImageMisconfigScanner(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings mismatch (-want +got):\n%s", diff)
 	}
-	if res := runImage(t, "--scanners", "misconfig", "--fail-on", "HIGH", "docker-archive:"+p); res.code != ExitGate {
-		t.Errorf("--fail-on HIGH: exit %d, want %d", res.code, ExitGate)
+	if res := runImage(t, "--scanners", "misconfig", "--fail-on", "HIGH", "docker-archive:"+p); res.code != cli.ExitGate {
+		t.Errorf("--fail-on HIGH: exit %d, want %d", res.code, cli.ExitGate)
 	}
 }

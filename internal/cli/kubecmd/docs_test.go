@@ -1,4 +1,4 @@
-package cli
+package kubecmd
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampartsec/rampart/internal/cli"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -15,16 +17,18 @@ import (
 var updateCommandsDoc = flag.Bool("update-commands", false, "rewrite docs/commands.md from the command tree")
 
 // TestCommandsDoc keeps docs/commands.md in step with the commands and flags: it is generated from
-// the same cobra tree the binary runs. Rewrite it with `go test ./internal/cli -run CommandsDoc -update-commands`.
+// the same cobra tree the binary runs. Rewrite it with `go test ./internal/cli/kubecmd -run CommandsDoc -update-commands`.
 func TestCommandsDoc(t *testing.T) {
 	var b bytes.Buffer
-	b.WriteString("# Commands\n\nGenerated from the command tree by `go test ./internal/cli -run CommandsDoc -update-commands`;\n" +
-		"do not edit by hand. Exit codes: [exit-codes.md](exit-codes.md). Output formats: [formats.md](formats.md).\n")
-	root := newRoot(&globals{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}})
+	b.WriteString("# Commands\n\nGenerated from the command tree by `go test ./internal/cli/kubecmd -run CommandsDoc -update-commands`;\n" +
+		"do not edit by hand. `config`, `graph` and `k8s` are run by the companion binary `rampart-kube`, which\n" +
+		"`rampart` hands them over to (see [architecture.md](architecture.md)). Exit codes: [exit-codes.md](exit-codes.md). Output formats: [formats.md](formats.md).\n")
+	// The companion's tree is the whole tree: rampart's commands plus those it hands over.
+	root := cli.NewRoot(&cli.Globals{Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}, Commands)
 	root.InitDefaultCompletionCmd()
 	writeCommandDoc(&b, root, root.PersistentFlags())
 	got := b.Bytes()
-	const path = "../../docs/commands.md"
+	const path = "../../../docs/commands.md"
 	if *updateCommandsDoc {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
@@ -36,7 +40,7 @@ func TestCommandsDoc(t *testing.T) {
 		t.Fatalf("%v (generate it with -update-commands)", err)
 	}
 	if !bytes.Equal(want, got) {
-		t.Errorf("docs/commands.md is out of date: run go test ./internal/cli -run CommandsDoc -update-commands")
+		t.Errorf("docs/commands.md is out of date: run go test ./internal/cli/kubecmd -run CommandsDoc -update-commands")
 	}
 }
 

@@ -1,4 +1,4 @@
-package cli
+package kubecmd
 
 import (
 	"encoding/json"
@@ -8,12 +8,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampartsec/rampart/internal/cli"
+
 	"github.com/google/go-cmp/cmp"
 )
 
 const (
-	graphShop       = "../graph/testdata/shop"
-	graphShopImages = "../graph/testdata/shop.images.json"
+	graphShop       = "../../graph/testdata/shop"
+	graphShopImages = "../../graph/testdata/shop.images.json"
 )
 
 type graphJSON struct {
@@ -34,7 +36,7 @@ type graphJSON struct {
 
 func TestGraphManifestsJSON(t *testing.T) {
 	out, stderr, code := runCLI(t, "graph", "--manifests", graphShop, "--images-from", graphShopImages, "--crown-jewel", "payments", "--format", "json")
-	if code != ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var res graphJSON
@@ -63,7 +65,7 @@ func TestGraphManifestsJSON(t *testing.T) {
 
 func TestGraphLimit(t *testing.T) {
 	out, stderr, code := runCLI(t, "graph", "--manifests", graphShop, "--images-from", graphShopImages, "--limit", "2", "--format", "json")
-	if code != ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var res graphJSON
@@ -79,7 +81,7 @@ func TestGraphLimit(t *testing.T) {
 // vulnerability fire.
 func TestGraphNoImages(t *testing.T) {
 	out, stderr, code := runCLI(t, "graph", "--manifests", graphShop, "--no-images", "--format", "json")
-	if code != ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var res graphJSON
@@ -100,7 +102,7 @@ func TestGraphNoImages(t *testing.T) {
 // --namespace keeps one namespace's workloads; cluster-wide RBAC still counts.
 func TestGraphNamespaceScope(t *testing.T) {
 	out, stderr, code := runCLI(t, "graph", "--manifests", graphShop, "--images-from", graphShopImages, "--namespace", "prod", "--format", "json")
-	if code != ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var res graphJSON
@@ -128,7 +130,7 @@ func TestGraphExportsAndQuery(t *testing.T) {
 	for _, f := range []struct{ format, prefix string }{{"dot", "digraph rampart {"}, {"graphml", "<?xml"}, {"cypher", "// rampart security graph"}, {"table", "SCORE"}} {
 		file := filepath.Join(dir, "g."+f.format)
 		_, stderr, code := runCLI(t, "graph", "--manifests", graphShop, "--images-from", graphShopImages, "--format", f.format, "-o", file)
-		if code != ExitOK {
+		if code != cli.ExitOK {
 			t.Fatalf("%s: exit %d: %s", f.format, code, stderr)
 		}
 		data, err := os.ReadFile(file)
@@ -141,7 +143,7 @@ func TestGraphExportsAndQuery(t *testing.T) {
 	}
 
 	out, stderr, code := runCLI(t, "graph", "query", "paths-to", "ClusterRole/cluster-admin", "--manifests", graphShop, "--images-from", graphShopImages, "--format", "json")
-	if code != ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("query: exit %d: %s", code, stderr)
 	}
 	var ans struct {
@@ -163,7 +165,7 @@ func TestGraphExportsAndQuery(t *testing.T) {
 	}
 
 	out, _, code = runCLI(t, "graph", "query", "reach", "sa/prod/web-sa", "--manifests", graphShop, "--no-images")
-	if code != ExitOK || !strings.Contains(out, "Secret payments/card-key") || !strings.Contains(out, "Secret prod/db-password") {
+	if code != cli.ExitOK || !strings.Contains(out, "Secret payments/card-key") || !strings.Contains(out, "Secret prod/db-password") {
 		t.Errorf("reach web-sa: exit %d\n%s", code, out)
 	}
 }
@@ -174,12 +176,12 @@ func TestGraphUsageErrors(t *testing.T) {
 		args []string
 		code int
 	}{
-		{"bad format", []string{"graph", "--manifests", graphShop, "--no-images", "--format", "svg"}, ExitUsage},
-		{"missing manifests", []string{"graph", "--manifests", "testdata/no-such-dir", "--no-images"}, ExitUsage},
-		{"bad images file", []string{"graph", "--manifests", graphShop, "--images-from", "graph_test.go"}, ExitUsage},
-		{"bad question", []string{"graph", "query", "why", "internet", "--manifests", graphShop, "--no-images"}, ExitUsage},
-		{"bad selector", []string{"graph", "query", "reach", "Planet/x", "--manifests", graphShop, "--no-images"}, ExitUsage},
-		{"no such node", []string{"graph", "query", "reach", "sa/prod/nobody", "--manifests", graphShop, "--no-images"}, ExitError},
+		{"bad format", []string{"graph", "--manifests", graphShop, "--no-images", "--format", "svg"}, cli.ExitUsage},
+		{"missing manifests", []string{"graph", "--manifests", "testdata/no-such-dir", "--no-images"}, cli.ExitUsage},
+		{"bad images file", []string{"graph", "--manifests", graphShop, "--images-from", "graph_test.go"}, cli.ExitUsage},
+		{"bad question", []string{"graph", "query", "why", "internet", "--manifests", graphShop, "--no-images"}, cli.ExitUsage},
+		{"bad selector", []string{"graph", "query", "reach", "Planet/x", "--manifests", graphShop, "--no-images"}, cli.ExitUsage},
+		{"no such node", []string{"graph", "query", "reach", "sa/prod/nobody", "--manifests", graphShop, "--no-images"}, cli.ExitError},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, stderr, code := runCLI(t, tt.args...)
@@ -208,7 +210,7 @@ func TestGraphDockerHost(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = exec.Command(docker, "rm", "-f", name).Run() })
 	out, stderr, code := runCLI(t, "graph", "--docker-host", "unix:///var/run/docker.sock", "--no-images", "--format", "json")
-	if code != ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var res graphJSON
@@ -227,7 +229,7 @@ func TestGraphDockerHost(t *testing.T) {
 	if !found {
 		t.Errorf("no RG013 for container %s in %+v", name, res.Issues)
 	}
-	if _, _, code := runCLI(t, "graph", "--docker-host", "tcp://127.0.0.1:2375", "--no-images"); code != ExitUsage {
-		t.Errorf("tcp docker host: exit %d, want %d", code, ExitUsage)
+	if _, _, code := runCLI(t, "graph", "--docker-host", "tcp://127.0.0.1:2375", "--no-images"); code != cli.ExitUsage {
+		t.Errorf("tcp docker host: exit %d, want %d", code, cli.ExitUsage)
 	}
 }

@@ -1,4 +1,4 @@
-package cli
+package kubecmd
 
 import (
 	"bytes"
@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/rampartsec/rampart/internal/cli"
 )
 
 // TestK8sAudit checks that the bare `rampart k8s` reports what `posture` and `rbac` report,
@@ -13,8 +15,8 @@ import (
 func TestK8sAudit(t *testing.T) {
 	run := func(args ...string) (int, []byte) {
 		var out, errb bytes.Buffer
-		code := Main(context.Background(), append([]string{"k8s", "-q", "--manifests", "../rbac/testdata/fixture"}, args...), strings.NewReader(""), &out, &errb)
-		if code != 0 && code != ExitGate {
+		code := Main(context.Background(), append([]string{"k8s", "-q", "--manifests", "../../rbac/testdata/fixture"}, args...), strings.NewReader(""), &out, &errb)
+		if code != 0 && code != cli.ExitGate {
 			t.Fatalf("rampart k8s %v: exit %d: %s", args, code, errb.String())
 		}
 		return code, out.Bytes()
@@ -48,7 +50,7 @@ func TestK8sAudit(t *testing.T) {
 			t.Errorf("%s: %d in the audit, %d in posture+rbac", k, got[k], n)
 		}
 	}
-	if code, _ := run("--fail-on", "HIGH"); code != ExitGate {
-		t.Errorf("--fail-on HIGH: exit %d, want %d", code, ExitGate)
+	if code, _ := run("--fail-on", "HIGH"); code != cli.ExitGate {
+		t.Errorf("--fail-on HIGH: exit %d, want %d", code, cli.ExitGate)
 	}
 }

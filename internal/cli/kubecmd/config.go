@@ -1,4 +1,4 @@
-package cli
+package kubecmd
 
 import (
 	"context"
@@ -11,13 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampartsec/rampart/internal/cli"
+
 	"github.com/spf13/cobra"
 
 	"github.com/rampartsec/rampart/internal/finding"
-	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/misconfig"
 	"github.com/rampartsec/rampart/internal/misconfig/dockerfile"
-	"github.com/rampartsec/rampart/internal/misconfig/imageconfig"
 	"github.com/rampartsec/rampart/internal/report"
 	"github.com/rampartsec/rampart/internal/secret"
 )
@@ -77,11 +77,11 @@ var notDockerfileExt = map[string]bool{
 // skipDirs are never descended into when PATH is a directory.
 var skipDirs = map[string]bool{".git": true, "node_modules": true, ".hg": true, ".svn": true}
 
-var configFormats = []string{"table", "json", formatSARIF}
+var configFormats = []string{"table", "json", cli.FormatSARIF}
 
-func newConfigCmd(g *globals) *cobra.Command {
-	var of outputFlags
-	var vf vulnFlags
+func newConfigCmd(g *cli.Globals) *cobra.Command {
+	var of cli.OutputFlags
+	var vf cli.VulnFlags
 	var kf kubeConfigFlags // Kubernetes manifests, Helm charts, Kustomize overlays: posture.go
 	cmd := &cobra.Command{
 		Use:   "config PATH",
@@ -95,12 +95,12 @@ a Dockerfile whatever its name.
 A malformed file given by name is an error (exit code 7); one found in a directory is a warning
 in the report, and the other files are still checked. Every check is described in
 docs/misconfig.md.`,
-		Args: usageArgs(1),
+		Args: cli.UsageArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(configFormats, of.format) {
-				return withCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", of.format, strings.Join(configFormats, ", ")))
+			if !slices.Contains(configFormats, of.Format) {
+				return cli.WithCode(cli.ExitUsage, fmt.Errorf("--format %q: want one of %s", of.Format, strings.Join(configFormats, ", ")))
 			}
-			settings, err := vf.load()
+			settings, err := vf.Load()
 			if err != nil {
 				return err
 			}
@@ -112,35 +112,35 @@ docs/misconfig.md.`,
 			if err != nil {
 				return err
 			}
-			settings.filter(g, rep, time.Now())
+			settings.Filter(g, rep, time.Now())
 			if err := writeConfigReport(g, &of, rep, kr); err != nil {
 				return err
 			}
-			return settings.gateErr(rep)
+			return settings.GateErr(rep)
 		},
 	}
-	of.register(cmd, "table", configFormats)
+	of.Register(cmd, "table", configFormats)
 	// Only the filter and gate flags of the image scan apply here; they share its parsing,
 	// filtering and exit code.
 	fl := cmd.Flags()
-	fl.StringSliceVar(&vf.severities, "severity", nil, "report only findings of these severities (UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL)")
-	fl.StringVar(&vf.failOn, "fail-on", "", "exit with code 3 when a reported finding is at or above this severity")
+	fl.StringSliceVar(&vf.Severities, "severity", nil, "report only findings of these severities (UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL)")
+	fl.StringVar(&vf.FailOn, "fail-on", "", "exit with code 3 when a reported finding is at or above this severity")
 	kf.register(cmd)
 	return cmd
 }
 
 // scanConfig checks PATH, a file or a directory, and returns the report.
-func scanConfig(ctx context.Context, g *globals, kinds []configKind, root string) (*report.Report, error) {
+func scanConfig(ctx context.Context, g *cli.Globals, kinds []configKind, root string) (*report.Report, error) {
 	st, err := os.Stat(root)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, withCode(ExitNotFound, err)
+		return nil, cli.WithCode(cli.ExitNotFound, err)
 	}
 	if err != nil {
 		return nil, err
 	}
 	rep := &report.Report{
 		SchemaVersion: report.SchemaVersion,
-		Tool:          report.Tool{Name: "rampart", Version: Version()},
+		Tool:          report.Tool{Name: "rampart", Version: cli.Version()},
 		CreatedAt:     time.Now().UTC().Truncate(time.Second),
 		Artifact:      report.Artifact{Name: root, Source: "config"},
 	}
@@ -154,7 +154,7 @@ func scanConfig(ctx context.Context, g *globals, kinds []configKind, root string
 		}
 		found, err := kind.lint(ctx, root, filepath.ToSlash(root))
 		if err != nil {
-			return nil, withCode(configErrCode(err), err)
+			return nil, cli.WithCode(configErrCode(err), err)
 		}
 		rep.Findings = found
 		return rep, nil
@@ -165,7 +165,7 @@ func scanConfig(ctx context.Context, g *globals, kinds []configKind, root string
 			return cerr
 		}
 		if err != nil {
-			g.logger.Warn("config file unreadable", "path", p, "err", err)
+			g.Logger.Warn("config file unreadable", "path", p, "err", err)
 			rep.Warnings = append(rep.Warnings, err.Error())
 			return nil
 		}
@@ -189,7 +189,7 @@ func scanConfig(ctx context.Context, g *globals, kinds []configKind, root string
 		checked++
 		found, err := kinds[i].lint(ctx, p, filepath.ToSlash(rel))
 		if err != nil {
-			g.logger.Warn("config file not checked", "path", rel, "err", err)
+			g.Logger.Warn("config file not checked", "path", rel, "err", err)
 			rep.Warnings = append(rep.Warnings, err.Error())
 			return nil
 		}
@@ -202,42 +202,20 @@ func scanConfig(ctx context.Context, g *globals, kinds []configKind, root string
 	if checked == 0 {
 		// Said, so that an empty report is not mistaken for a clean one.
 		w := fmt.Sprintf("no configuration file found under %s (looked for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*)", root)
-		g.logger.Warn(w)
+		g.Logger.Warn(w)
 		rep.Warnings = append(rep.Warnings, w)
 	}
 	misconfig.Sort(rep.Findings)
 	return rep, nil
 }
 
-// configErrCode maps a file's error to an exit code: malformed input is ExitInvalid.
+// configErrCode maps a file's error to an exit code: malformed input is cli.ExitInvalid.
 func configErrCode(err error) int {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return ExitNotFound
+		return cli.ExitNotFound
 	case errors.Is(err, dockerfile.ErrSyntax), errors.Is(err, dockerfile.ErrTooLarge):
-		return ExitInvalid
+		return cli.ExitInvalid
 	}
-	return ExitError
-}
-
-// imageMisconfig adds the image checks to a scan plan (`rampart image --scanners misconfig`): the
-// layer analyzer, and the check of the configuration that settles the analyzer's candidates.
-func imageMisconfig(p *scanPlan) error {
-	secrets, err := secret.New(nil)
-	if err != nil {
-		return fmt.Errorf("secret rules: %w", err)
-	}
-	p.analyzers = append(p.analyzers, imageconfig.Analyzer{})
-	p.config = append(p.config, func(art *image.Artifact, rep *report.Report) {
-		img := imageconfig.Image{
-			Config:     art.Config,
-			Names:      append([]string{rep.Artifact.Name}, art.RepoTags...),
-			Distroless: rep.Artifact.OS.Distroless,
-		}
-		for _, l := range art.Layers {
-			img.Layers = append(img.Layers, l.DiffID)
-		}
-		rep.Findings = imageconfig.Check(img, rep.Findings, secrets)
-	})
-	return nil
+	return cli.ExitError
 }

@@ -1,9 +1,11 @@
-package cli
+package kubecmd
 
 import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/rampartsec/rampart/internal/cli"
 
 	"github.com/spf13/cobra"
 
@@ -34,14 +36,14 @@ type k8sAuditJSON struct {
 
 // k8sAuditFlags are the flags of the bare `rampart k8s`, the whole audit.
 type k8sAuditFlags struct {
-	out             outputFlags
+	out             cli.OutputFlags
 	failOn          string
 	nodeRoot        string
 	includeDefaults bool
 }
 
 func (f *k8sAuditFlags) register(cmd *cobra.Command) {
-	f.out.register(cmd, "table", []string{"table", "json", formatSARIF})
+	f.out.Register(cmd, "table", []string{"table", "json", cli.FormatSARIF})
 	fl := cmd.Flags()
 	fl.StringVar(&f.failOn, "fail-on", "", "exit with code 3 when a finding's severity is at or above this")
 	fl.StringVar(&f.nodeRoot, "node-root", "", "a node's root file system: CIS 1–4 checks of its static pods and kubelet config")
@@ -49,11 +51,11 @@ func (f *k8sAuditFlags) register(cmd *cobra.Command) {
 }
 
 // runK8sAudit loads the cluster (or manifests) once and reports posture and RBAC findings together.
-func runK8sAudit(cmd *cobra.Command, g *globals, src *kubeSource, f *k8sAuditFlags) error {
-	if err := checkFormat(f.out.format, "table", "json", formatSARIF); err != nil {
+func runK8sAudit(cmd *cobra.Command, g *cli.Globals, src *kubeSource, f *k8sAuditFlags) error {
+	if err := checkFormat(f.out.Format, "table", "json", cli.FormatSARIF); err != nil {
 		return err
 	}
-	gate, err := parseGate(f.failOn)
+	gate, err := cli.ParseGate(f.failOn)
 	if err != nil {
 		return err
 	}
@@ -70,16 +72,16 @@ func runK8sAudit(cmd *cobra.Command, g *globals, src *kubeSource, f *k8sAuditFla
 	findings := append(append([]finding.Finding{}, pres.Findings...), rrep.Findings...)
 	warnings := append(append([]string{}, pres.Warnings...), rrep.Warnings...)
 	for _, gp := range snap.Gaps {
-		g.logger.Warn("not allowed", "verb", gp.Verb, "resource", gp.Resource)
+		g.Logger.Warn("not allowed", "verb", gp.Verb, "resource", gp.Resource)
 		warnings = append(warnings, "not allowed to "+gp.Verb+" "+gp.Resource+": "+gp.Reason)
 	}
-	w, done, err := f.out.writer(g.stdout)
+	w, done, err := f.out.Writer(g.Stdout)
 	if err != nil {
 		return err
 	}
 	now := time.Now().UTC().Truncate(time.Second)
-	tool := report.Tool{Name: "rampart", Version: Version()}
-	switch f.out.format {
+	tool := report.Tool{Name: "rampart", Version: cli.Version()}
+	switch f.out.Format {
 	case "json":
 		j := k8sAuditJSON{SchemaVersion: report.SchemaVersion, Tool: tool, CreatedAt: now, Source: snap.Source, Origin: snap.Origin,
 			ServerVersion: snap.ServerVersion, Skipped: snap.Skipped, Gaps: snap.Gaps, Findings: findings,
@@ -93,8 +95,8 @@ func runK8sAudit(cmd *cobra.Command, g *globals, src *kubeSource, f *k8sAuditFla
 		if j.NotAssessed == nil {
 			j.NotAssessed = []rbac.NotAssessed{}
 		}
-		err = writeJSON(w, j)
-	case formatSARIF:
+		err = cli.WriteJSON(w, j)
+	case cli.FormatSARIF:
 		sw := warnings
 		for _, na := range rrep.NotAssessed {
 			sw = append(sw, "not assessed: "+na.Check+": "+na.Reason)
@@ -104,11 +106,11 @@ func runK8sAudit(cmd *cobra.Command, g *globals, src *kubeSource, f *k8sAuditFla
 	default:
 		err = writeK8sAuditTable(w, snap, pres, &rrep)
 	}
-	err = closeOutput(done, err)
+	err = cli.CloseOutput(done, err)
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	return gateError(findings, gate)
+	return cli.GateError(findings, gate)
 }
 
 func writeK8sAuditTable(w io.Writer, snap *kube.Snapshot, pres *posture.Result, rrep *rbac.Report) error {

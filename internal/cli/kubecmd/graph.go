@@ -1,4 +1,4 @@
-package cli
+package kubecmd
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/rampartsec/rampart/internal/cli"
 
 	"github.com/spf13/cobra"
 	appsv1 "k8s.io/api/apps/v1"
@@ -39,7 +41,7 @@ type graphInput struct {
 	crownJewels []string
 	dockerHosts []string
 	namespaces  []string
-	vf          vulnFlags
+	vf          cli.VulnFlags
 }
 
 func (f *graphInput) register(cmd *cobra.Command) {
@@ -53,12 +55,12 @@ func (f *graphInput) register(cmd *cobra.Command) {
 	fl.StringSliceVar(&f.crownJewels, "crown-jewel", nil, "namespaces whose objects are attack-path targets")
 	fl.StringSliceVar(&f.namespaces, "namespace", nil, "only the workloads, services and namespaced objects of these namespaces (RBAC bindings of the whole cluster still count)")
 	fl.StringSliceVar(&f.dockerHosts, "docker-host", nil, "also add the running containers of this Docker engine (unix:///var/run/docker.sock); with neither --manifests nor --kubeconfig, only them")
-	f.vf.register(cmd)
+	f.vf.Register(cmd)
 }
 
-func newGraphCmd(g *globals) *cobra.Command {
+func newGraphCmd(g *cli.Globals) *cobra.Command {
 	var in graphInput
-	var of outputFlags
+	var of cli.OutputFlags
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "graph",
@@ -71,10 +73,10 @@ evidence of every hop. See docs/graph.md.
 The cluster is read live (--kubeconfig, --context) or from --manifests DIR. The images of its
 workloads are scanned from their registries once per digest, or read from --images-from, or
 skipped with --no-images. --format graphml, dot and cypher export the whole graph.`,
-		Args: usageArgs(0),
+		Args: cli.UsageArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(graphFormats, of.format) {
-				return withCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", of.format, strings.Join(graphFormats, ", ")))
+			if !slices.Contains(graphFormats, of.Format) {
+				return cli.WithCode(cli.ExitUsage, fmt.Errorf("--format %q: want one of %s", of.Format, strings.Join(graphFormats, ", ")))
 			}
 			rules, err := graph.DefaultRules()
 			if err != nil {
@@ -84,11 +86,11 @@ skipped with --no-images. --format graphml, dot and cypher export the whole grap
 			if err != nil {
 				return err
 			}
-			w, done, err := of.writer(g.stdout)
+			w, done, err := of.Writer(g.Stdout)
 			if err != nil {
 				return err
 			}
-			switch of.format {
+			switch of.Format {
 			case "graphml":
 				err = graph.WriteGraphML(w, gr)
 			case "dot":
@@ -101,18 +103,18 @@ skipped with --no-images. --format graphml, dot and cypher export the whole grap
 				if limit > 0 && len(res.Issues) > limit {
 					res.Issues = res.Issues[:limit]
 				}
-				if of.format == "json" {
+				if of.Format == "json" {
 					err = graph.WriteJSON(w, res)
 				} else {
 					err = graph.WriteTable(w, res)
 				}
 			}
-			err = closeOutput(done, err)
+			err = cli.CloseOutput(done, err)
 			return err
 		},
 	}
 	in.register(cmd)
-	of.register(cmd, "table", graphFormats)
+	of.Register(cmd, "table", graphFormats)
 	cmd.Flags().IntVar(&limit, "limit", 0, "print only the N highest-scoring issues (stats still count all); 0 prints all")
 	cmd.AddCommand(newGraphQueryCmd(g))
 	return cmd
@@ -120,9 +122,9 @@ skipped with --no-images. --format graphml, dot and cypher export the whole grap
 
 var graphQuestions = []string{"paths-to", "who-can-reach", "reach"}
 
-func newGraphQueryCmd(g *globals) *cobra.Command {
+func newGraphQueryCmd(g *cli.Globals) *cobra.Command {
 	var in graphInput
-	var of outputFlags
+	var of cli.OutputFlags
 	cmd := &cobra.Command{
 		Use:   "query QUESTION SELECTOR",
 		Short: "Answer a question about the security graph",
@@ -136,13 +138,13 @@ func newGraphQueryCmd(g *globals) *cobra.Command {
 SELECTOR is KIND/NAME or KIND/NAMESPACE/NAME (ClusterRole/cluster-admin, sa/prod/web,
 Deployment/prod/web, Secret/prod/db), internet, authenticated, or a crown-jewel class:
 cluster-admin, node, secret, crown-jewel.`,
-		Args: usageArgs(2),
+		Args: cli.UsageArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !slices.Contains(graphQuestions, args[0]) {
-				return withCode(ExitUsage, fmt.Errorf("question %q: want one of %s", args[0], strings.Join(graphQuestions, ", ")))
+				return cli.WithCode(cli.ExitUsage, fmt.Errorf("question %q: want one of %s", args[0], strings.Join(graphQuestions, ", ")))
 			}
-			if of.format != "table" && of.format != "json" {
-				return withCode(ExitUsage, fmt.Errorf("--format %q: want table or json", of.format))
+			if of.Format != "table" && of.Format != "json" {
+				return cli.WithCode(cli.ExitUsage, fmt.Errorf("--format %q: want table or json", of.Format))
 			}
 			gr, _, err := in.build(cmd.Context(), g)
 			if err != nil {
@@ -151,9 +153,9 @@ cluster-admin, node, secret, crown-jewel.`,
 			ids, err := gr.Select(args[1])
 			if err != nil {
 				if errors.Is(err, graph.ErrNoNode) {
-					return withCode(ExitError, err)
+					return cli.WithCode(cli.ExitError, err)
 				}
-				return withCode(ExitUsage, err)
+				return cli.WithCode(cli.ExitUsage, err)
 			}
 			var answers []graph.Answer
 			switch args[0] {
@@ -164,22 +166,22 @@ cluster-admin, node, secret, crown-jewel.`,
 			case "reach":
 				answers = gr.Reach(ids)
 			}
-			w, done, err := of.writer(g.stdout)
+			w, done, err := of.Writer(g.Stdout)
 			if err != nil {
 				return err
 			}
-			err = graph.WriteAnswers(w, of.format, answers)
-			err = closeOutput(done, err)
+			err = graph.WriteAnswers(w, of.Format, answers)
+			err = cli.CloseOutput(done, err)
 			return err
 		},
 	}
 	in.register(cmd)
-	of.register(cmd, "table", []string{"table", "json"})
+	of.Register(cmd, "table", []string{"table", "json"})
 	return cmd
 }
 
 // build reads the cluster, gets the image scans and builds the graph.
-func (f *graphInput) build(ctx context.Context, g *globals) (*graph.Graph, []string, error) {
+func (f *graphInput) build(ctx context.Context, g *cli.Globals) (*graph.Graph, []string, error) {
 	var snap *kube.Snapshot
 	var err error
 	switch {
@@ -188,15 +190,15 @@ func (f *graphInput) build(ctx context.Context, g *globals) (*graph.Graph, []str
 	case len(f.dockerHosts) > 0 && f.kubeconfig == "" && f.kubeContext == "":
 		snap = &kube.Snapshot{}
 	default:
-		snap, err = kube.LoadCluster(ctx, kube.ClusterConfig{Kubeconfig: f.kubeconfig, Context: f.kubeContext, Logger: g.logger})
+		snap, err = kube.LoadCluster(ctx, kube.ClusterConfig{Kubeconfig: f.kubeconfig, Context: f.kubeContext, Logger: g.Logger})
 	}
 	switch {
 	case errors.Is(err, kube.ErrUnauthorized):
-		return nil, nil, withCode(ExitUnauthorized, err)
+		return nil, nil, cli.WithCode(cli.ExitUnauthorized, err)
 	case errors.Is(err, kube.ErrUnreachable):
-		return nil, nil, withCode(ExitUnreachable, err)
+		return nil, nil, cli.WithCode(cli.ExitUnreachable, err)
 	case errors.Is(err, kube.ErrNotFound), errors.Is(err, kube.ErrInvalid):
-		return nil, nil, withCode(ExitUsage, err)
+		return nil, nil, cli.WithCode(cli.ExitUsage, err)
 	case err != nil:
 		return nil, nil, err
 	}
@@ -207,7 +209,7 @@ func (f *graphInput) build(ctx context.Context, g *globals) (*graph.Graph, []str
 	for _, gap := range snap.Gaps {
 		warnings = append(warnings, "not read: "+gap.String())
 	}
-	in := graph.Input{Snapshot: snap, CrownJewels: f.crownJewels, Logger: g.logger, Resolved: map[string]string{}}
+	in := graph.Input{Snapshot: snap, CrownJewels: f.crownJewels, Logger: g.Logger, Resolved: map[string]string{}}
 	for _, h := range f.dockerHosts {
 		dh, err := readDockerHost(ctx, h)
 		if err != nil {
@@ -220,12 +222,12 @@ func (f *graphInput) build(ctx context.Context, g *globals) (*graph.Graph, []str
 		for _, name := range f.imagesFrom {
 			file, err := os.Open(name)
 			if err != nil {
-				return nil, nil, withCode(ExitUsage, fmt.Errorf("--images-from: %w", err))
+				return nil, nil, cli.WithCode(cli.ExitUsage, fmt.Errorf("--images-from: %w", err))
 			}
 			reps, err := graph.ReadReports(file)
 			file.Close()
 			if err != nil {
-				return nil, nil, withCode(ExitUsage, fmt.Errorf("--images-from %s: %w", name, err))
+				return nil, nil, cli.WithCode(cli.ExitUsage, fmt.Errorf("--images-from %s: %w", name, err))
 			}
 			in.Images = append(in.Images, reps...)
 		}
@@ -264,37 +266,37 @@ func workloadImages(snap *kube.Snapshot) []string {
 // scanImages scans each distinct image digest the workloads run once: references are first
 // resolved to digests (a manifest request), then each digest is scanned, reusing the layer cache.
 // An image that cannot be read is a warning, not a failure: the graph is still worth having.
-func (f *graphInput) scanImages(ctx context.Context, g *globals, snap *kube.Snapshot, hosts []graph.DockerHost, resolved map[string]string) ([]*report.Report, []string, error) {
+func (f *graphInput) scanImages(ctx context.Context, g *cli.Globals, snap *kube.Snapshot, hosts []graph.DockerHost, resolved map[string]string) ([]*report.Report, []string, error) {
 	var db *vulndb.DB
 	var warnings []string
-	db, err := openVulnDB(&f.vf)
+	db, err := cli.OpenVulnDB(&f.vf)
 	if err != nil {
-		if codeFor(err) != ExitDatabase {
+		if cli.CodeFor(err) != cli.ExitDatabase {
 			return nil, nil, err
 		}
 		warnings = append(warnings, "vulnerability matching skipped: "+err.Error())
-		g.logger.Warn("vulnerability matching skipped", "err", err)
+		g.Logger.Warn("vulnerability matching skipped", "err", err)
 		db = nil
 	} else {
 		defer db.Close()
 	}
-	var ff fileScanFlags
-	ff.secretMaxSize = 10 << 20
-	plan, err := ff.plan([]string{scanSecret}, "")
+	var ff cli.FileScanFlags
+	ff.SecretMaxSize = 10 << 20
+	plan, err := ff.Plan([]string{cli.ScanSecret}, "")
 	if err != nil {
 		return nil, nil, err
 	}
-	af := &artifactFlags{source: "registry", platform: image.HostPlatform(), insecure: f.insecure, timeout: 10 * time.Minute}
+	af := &cli.ArtifactFlags{Source: "registry", Platform: image.HostPlatform(), Insecure: f.insecure, Timeout: 10 * time.Minute}
 	byDigest := map[string]*report.Report{}
 	var out []*report.Report
-	quiet := g.quiet
-	g.quiet = true // one progress bar per image would drown the output
-	defer func() { g.quiet = quiet }()
+	quiet := g.Quiet
+	g.Quiet = true // one progress bar per image would drown the output
+	defer func() { g.Quiet = quiet }()
 	daemon := *af
-	daemon.source = "daemon"
+	daemon.Source = "daemon"
 	type job struct {
 		ref string
-		af  *artifactFlags
+		af  *cli.ArtifactFlags
 	}
 	var jobs []job
 	for _, ref := range workloadImages(snap) {
@@ -312,21 +314,21 @@ func (f *graphInput) scanImages(ctx context.Context, g *globals, snap *kube.Snap
 		digest, err := resolveDigest(ctx, g, af, ref)
 		if err != nil {
 			warnings = append(warnings, fmt.Sprintf("image %s not scanned: %v", ref, err))
-			g.logger.Warn("image not scanned", "image", ref, "err", err)
+			g.Logger.Warn("image not scanned", "image", ref, "err", err)
 			continue
 		}
 		resolved[ref] = digest
 		if _, ok := byDigest[digest]; ok {
 			continue
 		}
-		rep, err := scanArtifact(ctx, g, af, ref, plan)
+		rep, err := cli.ScanArtifact(ctx, g, af, ref, plan)
 		if err != nil {
 			warnings = append(warnings, fmt.Sprintf("image %s not scanned: %v", ref, err))
-			g.logger.Warn("image not scanned", "image", ref, "err", err)
+			g.Logger.Warn("image not scanned", "image", ref, "err", err)
 			continue
 		}
 		if db != nil {
-			if err := matchVulns(ctx, g, db, f.vf.offline, rep); err != nil {
+			if err := cli.MatchVulns(ctx, g, db, f.vf.Offline, rep); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -340,12 +342,12 @@ func (f *graphInput) scanImages(ctx context.Context, g *globals, snap *kube.Snap
 }
 
 // resolveDigest asks the registry which manifest digest ref names.
-func resolveDigest(ctx context.Context, g *globals, af *artifactFlags, ref string) (string, error) {
-	r, err := af.ref(ref)
+func resolveDigest(ctx context.Context, g *cli.Globals, af *cli.ArtifactFlags, ref string) (string, error) {
+	r, err := af.Ref(ref)
 	if err != nil {
 		return "", err
 	}
-	art, err := image.Open(ctx, r, image.WithInsecure(af.insecure), image.WithLogger(g.logger), image.WithPlatform(af.platform))
+	art, err := image.Open(ctx, r, image.WithInsecure(af.Insecure), image.WithLogger(g.Logger), image.WithPlatform(af.Platform))
 	if err != nil {
 		return "", err
 	}
@@ -379,7 +381,7 @@ func scopeSnapshot(snap *kube.Snapshot, namespaces []string) {
 func readDockerHost(ctx context.Context, host string) (graph.DockerHost, error) {
 	sock, err := dockerhost.SocketPath(host)
 	if err != nil {
-		return graph.DockerHost{}, withCode(ExitUsage, fmt.Errorf("--docker-host: %w", err))
+		return graph.DockerHost{}, cli.WithCode(cli.ExitUsage, fmt.Errorf("--docker-host: %w", err))
 	}
 	e := dockerhost.NewEngine(sock)
 	dh := graph.DockerHost{Name: sock}
@@ -388,7 +390,7 @@ func readDockerHost(ctx context.Context, host string) (graph.DockerHost, error) 
 	}
 	list, err := e.Containers(ctx, false)
 	if err != nil {
-		return graph.DockerHost{}, withCode(ExitUnreachable, fmt.Errorf("docker host %s: %w", host, err))
+		return graph.DockerHost{}, cli.WithCode(cli.ExitUnreachable, fmt.Errorf("docker host %s: %w", host, err))
 	}
 	for _, c := range list {
 		ins, err := e.Inspect(ctx, c.ID)

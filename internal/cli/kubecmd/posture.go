@@ -1,4 +1,4 @@
-package cli
+package kubecmd
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/rampartsec/rampart/internal/cli"
 
 	"github.com/spf13/cobra"
 
@@ -56,10 +58,10 @@ func isKubeFile(base string) bool {
 // scanConfigAndKube runs `rampart config` on root: the Dockerfile checks of scanConfig and, when
 // root holds Kubernetes manifests, Helm charts or Kustomize overlays, the posture checks. The
 // second result is nil when there was nothing of Kubernetes to check (and no --node-root).
-func scanConfigAndKube(ctx context.Context, g *globals, kinds []configKind, root string, f *kubeConfigFlags) (*report.Report, *kubeConfigResult, error) {
+func scanConfigAndKube(ctx context.Context, g *cli.Globals, kinds []configKind, root string, f *kubeConfigFlags) (*report.Report, *kubeConfigResult, error) {
 	st, err := os.Stat(root)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, withCode(ExitNotFound, err)
+		return nil, nil, cli.WithCode(cli.ExitNotFound, err)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -69,7 +71,7 @@ func scanConfigAndKube(ctx context.Context, g *globals, kinds []configKind, root
 	if fileOnly {
 		rep = &report.Report{
 			SchemaVersion: report.SchemaVersion,
-			Tool:          report.Tool{Name: "rampart", Version: Version()},
+			Tool:          report.Tool{Name: "rampart", Version: cli.Version()},
 			CreatedAt:     time.Now().UTC().Truncate(time.Second),
 			Artifact:      report.Artifact{Name: root, Source: "config"},
 		}
@@ -97,10 +99,10 @@ func scanConfigAndKube(ctx context.Context, g *globals, kinds []configKind, root
 	for _, in := range inputs {
 		if err := manifest.LoadInput(ctx, in, opts, snap); err != nil {
 			if fileOnly {
-				return nil, nil, withCode(kubeErrCode(err), err)
+				return nil, nil, cli.WithCode(kubeErrCode(err), err)
 			}
 			// As for Dockerfiles: one bad input in a directory is a warning, not the end.
-			g.logger.Warn("kubernetes input not checked", "path", in.Name, "err", err)
+			g.Logger.Warn("kubernetes input not checked", "path", in.Name, "err", err)
 			rep.Warnings = append(rep.Warnings, err.Error())
 		}
 	}
@@ -117,11 +119,11 @@ func scanConfigAndKube(ctx context.Context, g *globals, kinds []configKind, root
 func kubeErrCode(err error) int {
 	switch {
 	case errors.Is(err, kube.ErrNotFound), errors.Is(err, fs.ErrNotExist):
-		return ExitNotFound
+		return cli.ExitNotFound
 	case errors.Is(err, kube.ErrInvalid), errors.Is(err, manifest.ErrRender), errors.Is(err, manifest.ErrBuild):
-		return ExitInvalid
+		return cli.ExitInvalid
 	}
-	return ExitError
+	return cli.ExitError
 }
 
 // configKubeJSON is the JSON form of `rampart config` when it checked Kubernetes inputs: the
@@ -140,15 +142,15 @@ type complianceJSON struct {
 
 // writeConfigReport writes the report of `rampart config`, with the compliance summary when
 // Kubernetes inputs were checked.
-func writeConfigReport(g *globals, of *outputFlags, rep *report.Report, kr *kubeConfigResult) error {
-	if kr == nil || of.format == formatSARIF {
-		return writeReport(g, of, rep, false)
+func writeConfigReport(g *cli.Globals, of *cli.OutputFlags, rep *report.Report, kr *kubeConfigResult) error {
+	if kr == nil || of.Format == cli.FormatSARIF {
+		return cli.WriteReport(g, of, rep, false)
 	}
-	w, done, err := of.writer(g.stdout)
+	w, done, err := of.Writer(g.Stdout)
 	if err != nil {
 		return err
 	}
-	if of.format == "json" {
+	if of.Format == "json" {
 		out := configKubeJSON{Report: *rep, Compliance: complianceJSON{Summary: kr.posture.Summary, Controls: kr.posture.Controls}, Skipped: kr.skipped}
 		if out.Packages == nil {
 			out.Packages = []inventory.Package{}
@@ -162,14 +164,14 @@ func writeConfigReport(g *globals, of *outputFlags, rep *report.Report, kr *kube
 		if out.Skipped == nil {
 			out.Skipped = map[string]int{}
 		}
-		err = writeJSON(w, out)
+		err = cli.WriteJSON(w, out)
 	} else {
 		err = report.WriteTable(w, rep, false)
 		if err == nil {
 			err = writeComplianceTable(w, kr.posture, kr.skipped)
 		}
 	}
-	err = closeOutput(done, err)
+	err = cli.CloseOutput(done, err)
 	return err
 }
 
@@ -197,7 +199,7 @@ func writeComplianceTable(w io.Writer, res *posture.Result, skipped map[string]i
 	}
 	sort.Strings(keys)
 	for _, r := range keys {
-		fmt.Fprintf(w, "not assessed (%d controls): %s\n", reasons[r], oneLine(r))
+		fmt.Fprintf(w, "not assessed (%d controls): %s\n", reasons[r], cli.OneLine(r))
 	}
 	if n := 0; len(skipped) > 0 {
 		var kinds []string
@@ -227,13 +229,13 @@ type postureJSON struct {
 	Warnings      []string                `json:"warnings"`
 }
 
-func newPostureCmd(g *globals, src *kubeSource) *cobra.Command {
+func newPostureCmd(g *cli.Globals, src *kubeSource) *cobra.Command {
 	var (
-		out      outputFlags
+		out      cli.OutputFlags
 		failOn   string
 		nodeRoot string
 	)
-	formats := []string{"table", "json", formatSARIF}
+	formats := []string{"table", "json", cli.FormatSARIF}
 	cmd := &cobra.Command{
 		Use:   "posture",
 		Short: "Check workloads, namespaces and exposure against the Pod Security Standards, CIS and NSA",
@@ -247,12 +249,12 @@ and the kubelet read from that node's files.
 Controls are pass, fail or not assessed: a list the API server forbids (403), a kind of object
 absent, or no --node-root make controls not assessed, with the reason, never pass.
 docs/k8s-posture.md describes every check.`,
-		Args: usageArgs(0),
+		Args: cli.UsageArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(out.format, formats...); err != nil {
+			if err := checkFormat(out.Format, formats...); err != nil {
 				return err
 			}
-			gate, err := parseGate(failOn)
+			gate, err := cli.ParseGate(failOn)
 			if err != nil {
 				return err
 			}
@@ -265,20 +267,20 @@ docs/k8s-posture.md describes every check.`,
 				return err
 			}
 			for _, gp := range snap.Gaps {
-				g.logger.Warn("not allowed", "verb", gp.Verb, "resource", gp.Resource)
+				g.Logger.Warn("not allowed", "verb", gp.Verb, "resource", gp.Resource)
 			}
-			w, done, err := out.writer(g.stdout)
+			w, done, err := out.Writer(g.Stdout)
 			if err != nil {
 				return err
 			}
 			now := time.Now().UTC().Truncate(time.Second)
-			tool := report.Tool{Name: "rampart", Version: Version()}
+			tool := report.Tool{Name: "rampart", Version: cli.Version()}
 			rep := &report.Report{SchemaVersion: report.SchemaVersion, Tool: tool, CreatedAt: now,
 				Artifact: report.Artifact{Name: snap.Origin, Source: "k8s-" + snap.Source}, Findings: res.Findings, Warnings: res.Warnings}
 			for _, gp := range snap.Gaps {
 				rep.Warnings = append(rep.Warnings, "not allowed to "+gp.Verb+" "+gp.Resource+": "+gp.Reason)
 			}
-			switch out.format {
+			switch out.Format {
 			case "json":
 				pj := postureJSON{SchemaVersion: report.SchemaVersion, Tool: tool, CreatedAt: now, Source: snap.Source, Origin: snap.Origin,
 					ServerVersion: snap.ServerVersion, Skipped: snap.Skipped, Gaps: snap.Gaps, Findings: res.Findings,
@@ -295,20 +297,20 @@ docs/k8s-posture.md describes every check.`,
 				if pj.Warnings == nil {
 					pj.Warnings = []string{}
 				}
-				err = writeJSON(w, pj)
-			case formatSARIF:
+				err = cli.WriteJSON(w, pj)
+			case cli.FormatSARIF:
 				err = report.WriteSARIF(w, rep)
 			default:
 				err = writePostureTable(w, snap, res)
 			}
-			err = closeOutput(done, err)
+			err = cli.CloseOutput(done, err)
 			if err != nil {
 				return fmt.Errorf("write report: %w", err)
 			}
-			return gateError(res.Findings, gate)
+			return cli.GateError(res.Findings, gate)
 		},
 	}
-	out.register(cmd, "table", formats)
+	out.Register(cmd, "table", formats)
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit with code 3 when a finding's severity is at or above this")
 	cmd.Flags().StringVar(&nodeRoot, "node-root", "", "a node's root file system: CIS 1–4 checks of etc/kubernetes/manifests/*.yaml and var/lib/kubelet/config.yaml")
 	return cmd
@@ -333,18 +335,18 @@ func writePostureTable(w io.Writer, snap *kube.Snapshot, res *posture.Result) er
 			if f.Location.Path != "" {
 				where = strings.TrimSpace(fmt.Sprintf("%s:%d %s", f.Location.Path, f.Location.Line, f.Location.Field))
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Severity, f.ID, truncateCell(obj, 60), orDash(printable(r.Container)),
-				truncateCell(where, 90), truncateCell(f.Title, 70))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Severity, f.ID, cli.TruncateCell(obj, 60), orDash(printable(r.Container)),
+				cli.TruncateCell(where, 90), cli.TruncateCell(f.Title, 70))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
 	}
 	for _, wn := range res.Warnings {
-		fmt.Fprintf(w, "warning: %s\n", oneLine(wn))
+		fmt.Fprintf(w, "warning: %s\n", cli.OneLine(wn))
 	}
 	for _, g := range snap.Gaps {
-		fmt.Fprintf(w, "not allowed: %s %s: %s\n", g.Verb, g.Resource, oneLine(g.Reason))
+		fmt.Fprintf(w, "not allowed: %s %s: %s\n", g.Verb, g.Resource, cli.OneLine(g.Reason))
 	}
 	return writeComplianceTable(w, res, snap.Skipped)
 }

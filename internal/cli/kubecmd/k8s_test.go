@@ -1,4 +1,4 @@
-package cli
+package kubecmd
 
 import (
 	"bytes"
@@ -12,12 +12,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rampartsec/rampart/internal/cli"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/rampartsec/rampart/internal/kubetest"
 	"github.com/rampartsec/rampart/internal/rbac"
 )
 
-const k8sFixture = "../rbac/testdata/fixture"
+const k8sFixture = "../../rbac/testdata/fixture"
 
 func runK8s(t *testing.T, args ...string) runResult {
 	t.Helper()
@@ -28,7 +30,7 @@ func runK8s(t *testing.T, args ...string) runResult {
 
 func whoCanJSON(t *testing.T, res runResult) []rbac.Subject {
 	t.Helper()
-	if res.code != ExitOK {
+	if res.code != cli.ExitOK {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
 	var v struct {
@@ -60,14 +62,14 @@ func TestK8sWhoCanManifests(t *testing.T) {
 		})
 	}
 	res := runK8s(t, "who-can", "--manifests", k8sFixture, "create", "pods", "-n", "rbt-alpha")
-	if res.code != ExitOK || !strings.Contains(res.stdout, "ServiceAccount  rbt-beta   ci") {
+	if res.code != cli.ExitOK || !strings.Contains(res.stdout, "ServiceAccount  rbt-beta   ci") {
 		t.Errorf("table: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
 
 func TestK8sCanManifests(t *testing.T) {
 	res := runK8s(t, "can", "--manifests", k8sFixture, "-f", "json", "system:serviceaccount:rbt-beta:app")
-	if res.code != ExitOK {
+	if res.code != cli.ExitOK {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
 	var v struct {
@@ -105,7 +107,7 @@ func TestK8sCanManifests(t *testing.T) {
 
 func TestK8sRBACManifests(t *testing.T) {
 	dir := t.TempDir()
-	for _, src := range []string{k8sFixture + "/rbac.yaml", k8sFixture + "/workloads.yaml", "../kube/testdata/mixed/app.yaml"} {
+	for _, src := range []string{k8sFixture + "/rbac.yaml", k8sFixture + "/workloads.yaml", "../../kube/testdata/mixed/app.yaml"} {
 		b, err := os.ReadFile(src)
 		if err != nil {
 			t.Fatal(err)
@@ -115,7 +117,7 @@ func TestK8sRBACManifests(t *testing.T) {
 		}
 	}
 	res := runK8s(t, "rbac", "--manifests", dir, "-f", "json")
-	if res.code != ExitOK {
+	if res.code != cli.ExitOK {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
 	var v rbacJSON
@@ -133,10 +135,10 @@ func TestK8sRBACManifests(t *testing.T) {
 	if want := "skipped: 3 objects of kinds not analysed (apiextensions.k8s.io/v1/CustomResourceDefinition=1,example.com/v1/Widget=1,v1/ConfigMap=1)"; !strings.Contains(res.stdout, want) {
 		t.Errorf("table lacks %q:\n%s", want, res.stdout)
 	}
-	if res := runK8s(t, "rbac", "--manifests", dir, "--fail-on", "critical", "-q"); res.code != ExitGate {
-		t.Errorf("--fail-on critical: exit %d, want %d", res.code, ExitGate)
+	if res := runK8s(t, "rbac", "--manifests", dir, "--fail-on", "critical", "-q"); res.code != cli.ExitGate {
+		t.Errorf("--fail-on critical: exit %d, want %d", res.code, cli.ExitGate)
 	}
-	if res := runK8s(t, "rbac", "--manifests", dir, "-f", "sarif"); res.code != ExitOK || !strings.Contains(res.stdout, `"ruleId": "RB009"`) {
+	if res := runK8s(t, "rbac", "--manifests", dir, "-f", "sarif"); res.code != cli.ExitOK || !strings.Contains(res.stdout, `"ruleId": "RB009"`) {
 		t.Errorf("sarif: exit %d %s", res.code, res.stderr)
 	}
 }
@@ -165,13 +167,13 @@ current-context: ctx
 		code     int
 		inStderr string
 	}{
-		{"closed port", []string{"rbac", "--kubeconfig", kc}, ExitUnreachable, closed},
-		{"malformed YAML", []string{"rbac", "--manifests", "../kube/testdata/bad"}, ExitInvalid, "testdata/bad/broken.yaml:9:"},
-		{"missing directory", []string{"who-can", "get", "pods", "--manifests", "testdata/no-such-dir"}, ExitNotFound, "no-such-dir"},
-		{"unknown resource", []string{"who-can", "get", "widgets", "--manifests", k8sFixture}, ExitUsage, "RESOURCE.GROUP"},
-		{"bad subject", []string{"can", "robot:x", "--manifests", k8sFixture}, ExitUsage, "robot:x"},
-		{"manifests and context", []string{"rbac", "--manifests", k8sFixture, "--context", "x"}, ExitUsage, "--manifests"},
-		{"bad format", []string{"rbac", "--manifests", k8sFixture, "-f", "xml"}, ExitUsage, "xml"},
+		{"closed port", []string{"rbac", "--kubeconfig", kc}, cli.ExitUnreachable, closed},
+		{"malformed YAML", []string{"rbac", "--manifests", "../../kube/testdata/bad"}, cli.ExitInvalid, "testdata/bad/broken.yaml:9:"},
+		{"missing directory", []string{"who-can", "get", "pods", "--manifests", "testdata/no-such-dir"}, cli.ExitNotFound, "no-such-dir"},
+		{"unknown resource", []string{"who-can", "get", "widgets", "--manifests", k8sFixture}, cli.ExitUsage, "RESOURCE.GROUP"},
+		{"bad subject", []string{"can", "robot:x", "--manifests", k8sFixture}, cli.ExitUsage, "robot:x"},
+		{"manifests and context", []string{"rbac", "--manifests", k8sFixture, "--context", "x"}, cli.ExitUsage, "--manifests"},
+		{"bad format", []string{"rbac", "--manifests", k8sFixture, "-f", "xml"}, cli.ExitUsage, "xml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,13 +191,13 @@ func TestK8sLiveCredentials(t *testing.T) {
 	env := kubetest.Load(t)
 	for _, ctx := range []string{kubetest.Expired, kubetest.BadToken} {
 		res := runK8s(t, "rbac", "--kubeconfig", env.Kubeconfig, "--context", ctx)
-		if res.code != ExitUnauthorized || !strings.Contains(res.stderr, "unauthorized") {
-			t.Errorf("%s: exit %d, stderr %q; want %d", ctx, res.code, res.stderr, ExitUnauthorized)
+		if res.code != cli.ExitUnauthorized || !strings.Contains(res.stderr, "unauthorized") {
+			t.Errorf("%s: exit %d, stderr %q; want %d", ctx, res.code, res.stderr, cli.ExitUnauthorized)
 		}
 	}
 
 	res := runK8s(t, "rbac", "--kubeconfig", env.Kubeconfig, "--context", kubetest.LowPriv, "-f", "json")
-	if res.code != ExitOK {
+	if res.code != cli.ExitOK {
 		t.Fatalf("lowpriv rbac: exit %d: %s", res.code, res.stderr)
 	}
 	var v rbacJSON
@@ -214,7 +216,7 @@ func TestK8sLiveCredentials(t *testing.T) {
 		t.Errorf("lowpriv: no warning on stderr: %q", res.stderr)
 	}
 	res = runK8s(t, "who-can", "get", "pods", "--kubeconfig", env.Kubeconfig, "--context", kubetest.LowPriv)
-	if res.code != ExitUnauthorized || !strings.Contains(res.stderr, "list clusterroles.rbac.authorization.k8s.io") {
+	if res.code != cli.ExitUnauthorized || !strings.Contains(res.stderr, "list clusterroles.rbac.authorization.k8s.io") {
 		t.Errorf("lowpriv who-can: exit %d, stderr %q", res.code, res.stderr)
 	}
 

@@ -1,4 +1,4 @@
-package cli
+package kubecmd
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/rampartsec/rampart/internal/cli"
 
 	"github.com/spf13/cobra"
 
@@ -27,7 +29,7 @@ type kubeSource struct {
 }
 
 // load reads the snapshot from --manifests, else from the cluster, mapping failures to exit codes.
-func (src *kubeSource) load(ctx context.Context, g *globals) (*kube.Snapshot, error) {
+func (src *kubeSource) load(ctx context.Context, g *cli.Globals) (*kube.Snapshot, error) {
 	if src.timeout > 0 {
 		var cancel func()
 		ctx, cancel = context.WithTimeout(ctx, src.timeout)
@@ -39,27 +41,27 @@ func (src *kubeSource) load(ctx context.Context, g *globals) (*kube.Snapshot, er
 	)
 	if src.manifests != "" {
 		if src.kubeconfig != "" || src.context != "" {
-			return nil, withCode(ExitUsage, errors.New("--manifests reads files: it does not go with --kubeconfig or --context"))
+			return nil, cli.WithCode(cli.ExitUsage, errors.New("--manifests reads files: it does not go with --kubeconfig or --context"))
 		}
 		snap, err = kube.LoadManifests(ctx, src.manifests)
 	} else {
-		snap, err = kube.LoadCluster(ctx, kube.ClusterConfig{Kubeconfig: src.kubeconfig, Context: src.context, Logger: g.logger})
+		snap, err = kube.LoadCluster(ctx, kube.ClusterConfig{Kubeconfig: src.kubeconfig, Context: src.context, Logger: g.Logger})
 	}
 	switch {
 	case err == nil:
 	case errors.Is(err, kube.ErrNotFound):
-		return nil, withCode(ExitNotFound, err)
+		return nil, cli.WithCode(cli.ExitNotFound, err)
 	case errors.Is(err, kube.ErrInvalid):
-		return nil, withCode(ExitInvalid, err)
+		return nil, cli.WithCode(cli.ExitInvalid, err)
 	case errors.Is(err, kube.ErrUnauthorized):
-		return nil, withCode(ExitUnauthorized, err)
+		return nil, cli.WithCode(cli.ExitUnauthorized, err)
 	case errors.Is(err, kube.ErrUnreachable), errors.Is(err, context.DeadlineExceeded):
-		return nil, withCode(ExitUnreachable, err)
+		return nil, cli.WithCode(cli.ExitUnreachable, err)
 	default:
 		return nil, err
 	}
 	if n := skippedTotal(snap); n > 0 {
-		g.logger.Info("objects of other kinds skipped", "count", n, "kinds", skippedKinds(snap))
+		g.Logger.Info("objects of other kinds skipped", "count", n, "kinds", skippedKinds(snap))
 	}
 	return snap, nil
 }
@@ -82,7 +84,7 @@ func skippedKinds(s *kube.Snapshot) string {
 }
 
 // loadRBAC loads the snapshot for a question only complete RBAC data can answer.
-func (src *kubeSource) loadRBAC(ctx context.Context, g *globals) (*kube.Snapshot, error) {
+func (src *kubeSource) loadRBAC(ctx context.Context, g *cli.Globals) (*kube.Snapshot, error) {
 	snap, err := src.load(ctx, g)
 	if err != nil {
 		return nil, err
@@ -101,10 +103,10 @@ func requireRBAC(snap *kube.Snapshot) error {
 	for _, g := range gaps {
 		s = append(s, g.Verb+" "+g.Resource)
 	}
-	return withCode(ExitUnauthorized, fmt.Errorf("not assessed: the credentials lack permission to %s", strings.Join(s, ", ")))
+	return cli.WithCode(cli.ExitUnauthorized, fmt.Errorf("not assessed: the credentials lack permission to %s", strings.Join(s, ", ")))
 }
 
-func newK8sCmd(g *globals) *cobra.Command {
+func newK8sCmd(g *cli.Globals) *cobra.Command {
 	src := &kubeSource{}
 	var audit k8sAuditFlags
 	cmd := &cobra.Command{
@@ -118,7 +120,7 @@ manifests or a cluster dump. Secret values are never read. docs/k8s.md has the d
 
 Without a subcommand, the whole audit: the findings of ` + "`posture`" + ` and ` + "`rbac`" + ` in one report, with the
 posture summaries per standard and the checks that could not be assessed.`,
-		Args: usageArgs(0),
+		Args: cli.UsageArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error { return runK8sAudit(cmd, g, src, &audit) },
 	}
 	audit.register(cmd)
@@ -133,14 +135,14 @@ posture summaries per standard and the checks that could not be assessed.`,
 
 func checkFormat(format string, allowed ...string) error {
 	if !slices.Contains(allowed, format) {
-		return withCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", format, strings.Join(allowed, ", ")))
+		return cli.WithCode(cli.ExitUsage, fmt.Errorf("--format %q: want one of %s", format, strings.Join(allowed, ", ")))
 	}
 	return nil
 }
 
-func newWhoCanCmd(g *globals, src *kubeSource) *cobra.Command {
+func newWhoCanCmd(g *cli.Globals, src *kubeSource) *cobra.Command {
 	var (
-		out       outputFlags
+		out       cli.OutputFlags
 		namespace string
 		name      string
 	)
@@ -152,9 +154,9 @@ would decide it. RESOURCE is a built-in plural name (pods, deployments, secrets�
 RESOURCE.GROUP; add /SUBRESOURCE for pods/exec, deployments/scale… A subject allowed only
 through a group is reported as that group. Without -n the request is cluster-wide (only
 ClusterRoleBindings apply).`,
-		Args: usageArgs(2),
+		Args: cli.UsageArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(out.format, "table", "json"); err != nil {
+			if err := checkFormat(out.Format, "table", "json"); err != nil {
 				return err
 			}
 			a := rbac.Attributes{Verb: args[0], Namespace: namespace, Name: name}
@@ -164,7 +166,7 @@ ClusterRoleBindings apply).`,
 				var err error
 				a.APIGroup, a.Resource, a.Subresource, err = rbac.ParseResource(args[1])
 				if err != nil {
-					return withCode(ExitUsage, err)
+					return cli.WithCode(cli.ExitUsage, err)
 				}
 			}
 			snap, err := src.loadRBAC(cmd.Context(), g)
@@ -175,12 +177,12 @@ ClusterRoleBindings apply).`,
 			if subjects == nil {
 				subjects = []rbac.Subject{}
 			}
-			w, done, err := out.writer(g.stdout)
+			w, done, err := out.Writer(g.Stdout)
 			if err != nil {
 				return err
 			}
-			if out.format == "json" {
-				err = writeJSON(w, struct {
+			if out.Format == "json" {
+				err = cli.WriteJSON(w, struct {
 					Subjects []rbac.Subject `json:"subjects"`
 				}{subjects})
 			} else {
@@ -191,11 +193,11 @@ ClusterRoleBindings apply).`,
 				}
 				err = tw.Flush()
 			}
-			err = closeOutput(done, err)
+			err = cli.CloseOutput(done, err)
 			return err
 		},
 	}
-	out.register(cmd, "table", []string{"table", "json"})
+	out.Register(cmd, "table", []string{"table", "json"})
 	cmd.Flags().StringVarP(&namespace, "namespace", "n", "", "namespace of the request (default: cluster-wide)")
 	cmd.Flags().StringVar(&name, "resource-name", "", "name of the object the request is about")
 	return cmd
@@ -216,9 +218,9 @@ type canRule struct {
 	Via string `json:"via,omitempty"`
 }
 
-func newCanCmd(g *globals, src *kubeSource) *cobra.Command {
+func newCanCmd(g *cli.Globals, src *kubeSource) *cobra.Command {
 	var (
-		out    outputFlags
+		out    cli.OutputFlags
 		groups []string
 	)
 	cmd := &cobra.Command{
@@ -228,14 +230,14 @@ func newCanCmd(g *globals, src *kubeSource) *cobra.Command {
 it. SUBJECT is system:serviceaccount:NS:NAME, user:NAME or group:NAME. A service account is
 also in system:serviceaccounts, system:serviceaccounts:NS and system:authenticated, a user in
 system:authenticated; --group adds the groups a user's authenticator would give.`,
-		Args: usageArgs(1),
+		Args: cli.UsageArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(out.format, "table", "json"); err != nil {
+			if err := checkFormat(out.Format, "table", "json"); err != nil {
 				return err
 			}
 			sub, err := rbac.ParseSubject(args[0])
 			if err != nil {
-				return withCode(ExitUsage, err)
+				return cli.WithCode(cli.ExitUsage, err)
 			}
 			snap, err := src.loadRBAC(cmd.Context(), g)
 			if err != nil {
@@ -255,12 +257,12 @@ system:authenticated; --group adds the groups a user's authenticator would give.
 				}
 				rules = append(rules, r)
 			}
-			w, done, err := out.writer(g.stdout)
+			w, done, err := out.Writer(g.Stdout)
 			if err != nil {
 				return err
 			}
-			if out.format == "json" {
-				err = writeJSON(w, struct {
+			if out.Format == "json" {
+				err = cli.WriteJSON(w, struct {
 					Subject rbac.Subject `json:"subject"`
 					Groups  []string     `json:"groups"`
 					Rules   []canRule    `json:"rules"`
@@ -286,11 +288,11 @@ system:authenticated; --group adds the groups a user's authenticator would give.
 				}
 				err = tw.Flush()
 			}
-			err = closeOutput(done, err)
+			err = cli.CloseOutput(done, err)
 			return err
 		},
 	}
-	out.register(cmd, "table", []string{"table", "json"})
+	out.Register(cmd, "table", []string{"table", "json"})
 	cmd.Flags().StringSliceVar(&groups, "group", nil, "a group the subject is also in (repeatable)")
 	return cmd
 }
@@ -319,7 +321,7 @@ func qualified(resources, groups []string) []string {
 }
 
 // logNotAssessed warns once per reason, naming the checks it concerns.
-func logNotAssessed(g *globals, na []rbac.NotAssessed) {
+func logNotAssessed(g *cli.Globals, na []rbac.NotAssessed) {
 	var reasons []string
 	checks := map[string][]string{}
 	for _, n := range na {
@@ -329,7 +331,7 @@ func logNotAssessed(g *globals, na []rbac.NotAssessed) {
 		checks[n.Reason] = append(checks[n.Reason], n.Check)
 	}
 	for _, r := range reasons {
-		g.logger.Warn("not assessed", "checks", strings.Join(checks[r], ","), "reason", r)
+		g.Logger.Warn("not assessed", "checks", strings.Join(checks[r], ","), "reason", r)
 	}
 }
 
@@ -344,13 +346,13 @@ type rbacJSON struct {
 	rbac.Report
 }
 
-func newRBACCmd(g *globals, src *kubeSource) *cobra.Command {
+func newRBACCmd(g *cli.Globals, src *kubeSource) *cobra.Command {
 	var (
-		out             outputFlags
+		out             cli.OutputFlags
 		failOn          string
 		includeDefaults bool
 	)
-	formats := []string{"table", "json", formatSARIF}
+	formats := []string{"table", "json", cli.FormatSARIF}
 	cmd := &cobra.Command{
 		Use:   "rbac",
 		Short: "Report risky RBAC permissions: who holds them, through which binding, in which workloads",
@@ -363,12 +365,12 @@ bootstrap bindings are left out unless --include-defaults.
 
 Checks that the credentials cannot assess (a list the API server forbids) are reported as not
 assessed, with the missing permission, and never as a pass.`,
-		Args: usageArgs(0),
+		Args: cli.UsageArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(out.format, formats...); err != nil {
+			if err := checkFormat(out.Format, formats...); err != nil {
 				return err
 			}
-			gate, err := parseGate(failOn)
+			gate, err := cli.ParseGate(failOn)
 			if err != nil {
 				return err
 			}
@@ -378,33 +380,33 @@ assessed, with the missing permission, and never as a pass.`,
 			}
 			rep := rbac.Resolve(snap).Risks(snap, rbac.RiskOptions{IncludeDefaults: includeDefaults})
 			logNotAssessed(g, rep.NotAssessed)
-			w, done, err := out.writer(g.stdout)
+			w, done, err := out.Writer(g.Stdout)
 			if err != nil {
 				return err
 			}
-			switch out.format {
+			switch out.Format {
 			case "json":
-				err = writeJSON(w, rbacJSON{SchemaVersion: report.SchemaVersion, Tool: report.Tool{Name: "rampart", Version: Version()},
+				err = cli.WriteJSON(w, rbacJSON{SchemaVersion: report.SchemaVersion, Tool: report.Tool{Name: "rampart", Version: cli.Version()},
 					CreatedAt: time.Now().UTC().Truncate(time.Second), Source: snap.Source, Origin: snap.Origin, Skipped: snap.Skipped, Report: rep})
-			case formatSARIF:
+			case cli.FormatSARIF:
 				warnings := rep.Warnings
 				for _, na := range rep.NotAssessed {
 					warnings = append(warnings, "not assessed: "+na.Check+": "+na.Reason)
 				}
-				err = report.WriteSARIF(w, &report.Report{SchemaVersion: report.SchemaVersion, Tool: report.Tool{Name: "rampart", Version: Version()},
+				err = report.WriteSARIF(w, &report.Report{SchemaVersion: report.SchemaVersion, Tool: report.Tool{Name: "rampart", Version: cli.Version()},
 					CreatedAt: time.Now().UTC().Truncate(time.Second), Artifact: report.Artifact{Name: snap.Origin, Source: "k8s-" + snap.Source},
 					Findings: rep.Findings, Warnings: warnings})
 			default:
 				err = writeRBACTable(w, snap, &rep)
 			}
-			err = closeOutput(done, err)
+			err = cli.CloseOutput(done, err)
 			if err != nil {
 				return fmt.Errorf("write report: %w", err)
 			}
-			return gateError(rep.Findings, gate)
+			return cli.GateError(rep.Findings, gate)
 		},
 	}
-	out.register(cmd, "table", formats)
+	out.Register(cmd, "table", formats)
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit with code 3 when a finding's severity is at or above this")
 	cmd.Flags().BoolVar(&includeDefaults, "include-defaults", false, "also report the API server's bootstrap bindings (system:* roles)")
 	return cmd
@@ -416,17 +418,17 @@ func writeRBACTable(w io.Writer, snap *kube.Snapshot, rep *rbac.Report) error {
 	fmt.Fprintln(tw, "SEVERITY\tID\tSUBJECT\tSCOPE\tTITLE\tGRANTED BY\tWORKLOADS")
 	for _, f := range rep.Findings {
 		sub := rbac.Subject{Kind: f.Resource.Kind, Namespace: f.Resource.Namespace, Name: f.Resource.Name}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Severity, f.ID, truncateCell(sub.String(), 60), f.Extra["scope"], f.Title,
-			truncateCell(f.Extra["binding"]+" → "+f.Extra["role"], 90), orDash(truncateCell(f.Extra["workloads"], 80)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Severity, f.ID, cli.TruncateCell(sub.String(), 60), f.Extra["scope"], f.Title,
+			cli.TruncateCell(f.Extra["binding"]+" → "+f.Extra["role"], 90), orDash(cli.TruncateCell(f.Extra["workloads"], 80)))
 	}
 	for _, na := range rep.NotAssessed {
-		fmt.Fprintf(tw, "not assessed: %s: %s\n", na.Check, oneLine(na.Reason))
+		fmt.Fprintf(tw, "not assessed: %s: %s\n", na.Check, cli.OneLine(na.Reason))
 	}
 	if n := skippedTotal(snap); n > 0 {
 		fmt.Fprintf(tw, "skipped: %d objects of kinds not analysed (%s)\n", n, skippedKinds(snap))
 	}
 	for _, wn := range rep.Warnings {
-		fmt.Fprintf(tw, "warning: %s\n", oneLine(wn))
+		fmt.Fprintf(tw, "warning: %s\n", cli.OneLine(wn))
 	}
 	return tw.Flush()
 }

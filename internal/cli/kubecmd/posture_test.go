@@ -1,4 +1,4 @@
-package cli
+package kubecmd
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rampartsec/rampart/internal/cli"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
@@ -67,14 +69,14 @@ func TestConfigHelmChart(t *testing.T) {
 		{name: "defaults", golden: "config-kube-chart.golden.json",
 			want:    []string{"KW004", "PS012"},
 			notWant: []string{"PS003", "PS002", "KE001"}},
-		{name: "values and set", args: []string{"--values", "../manifest/testdata/chart/values-prod.yaml", "--set", "privileged=true", "--set", "hostNetwork=true"},
+		{name: "values and set", args: []string{"--values", "../../manifest/testdata/chart/values-prod.yaml", "--set", "privileged=true", "--set", "hostNetwork=true"},
 			want:    []string{"PS003", "PS002", "KE001"},
 			notWant: []string{"KE002"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, stderr, code := runCLI(t, append([]string{"config", "../manifest/testdata/chart", "--format", "json"}, tt.args...)...)
-			if code != ExitOK {
+			out, stderr, code := runCLI(t, append([]string{"config", "../../manifest/testdata/chart", "--format", "json"}, tt.args...)...)
+			if code != cli.ExitOK {
 				t.Fatalf("exit %d, stderr: %s", code, stderr)
 			}
 			var got configKubeOut
@@ -112,8 +114,8 @@ func TestConfigHelmChart(t *testing.T) {
 }
 
 func TestConfigKubeTable(t *testing.T) {
-	out, stderr, code := runCLI(t, "config", "../posture/testdata/manifests")
-	if code != ExitOK {
+	out, stderr, code := runCLI(t, "config", "../../posture/testdata/manifests")
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d, stderr: %s", code, stderr)
 	}
 	for _, want := range []string{"STANDARD  PROFILE     PASS  FAIL  NOT ASSESSED", "PSS       restricted", "not assessed (", "no --node-root given"} {
@@ -130,10 +132,10 @@ func TestConfigKubeErrors(t *testing.T) {
 		wantCode int
 		wantErr  string
 	}{
-		{"malformed file by name", []string{"../manifest/testdata/malformed/bad.yaml"}, ExitInvalid, "bad.yaml:"},
-		{"broken chart", []string{"../manifest/testdata/brokenchart"}, ExitOK, ""},
-		{"broken chart by Chart.yaml", []string{"../manifest/testdata/brokenchart/Chart.yaml"}, ExitInvalid, "broken/templates/pod.yaml"},
-		{"bad --set", []string{"../manifest/testdata/chart/Chart.yaml", "--set", "a[="}, ExitInvalid, `--set "a[="`},
+		{"malformed file by name", []string{"../../manifest/testdata/malformed/bad.yaml"}, cli.ExitInvalid, "bad.yaml:"},
+		{"broken chart", []string{"../../manifest/testdata/brokenchart"}, cli.ExitOK, ""},
+		{"broken chart by Chart.yaml", []string{"../../manifest/testdata/brokenchart/Chart.yaml"}, cli.ExitInvalid, "broken/templates/pod.yaml"},
+		{"bad --set", []string{"../../manifest/testdata/chart/Chart.yaml", "--set", "a[="}, cli.ExitInvalid, `--set "a[="`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,7 +146,7 @@ func TestConfigKubeErrors(t *testing.T) {
 			if tt.wantErr != "" && !strings.Contains(stderr, tt.wantErr) {
 				t.Errorf("stderr %q does not name %q", stderr, tt.wantErr)
 			}
-			if tt.wantCode == ExitOK {
+			if tt.wantCode == cli.ExitOK {
 				// A broken chart inside a directory is a warning naming its template.
 				var got configKubeOut
 				if err := json.Unmarshal([]byte(out), &got); err != nil {
@@ -159,8 +161,8 @@ func TestConfigKubeErrors(t *testing.T) {
 }
 
 func TestConfigKubeSkipsUnknownKinds(t *testing.T) {
-	out, stderr, code := runCLI(t, "config", "../manifest/testdata/plain", "--format", "json")
-	if code != ExitOK {
+	out, stderr, code := runCLI(t, "config", "../../manifest/testdata/plain", "--format", "json")
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d, stderr: %s", code, stderr)
 	}
 	var got configKubeOut
@@ -187,7 +189,7 @@ type postureOut struct {
 
 func decodePosture(t *testing.T, res runResult) postureOut {
 	t.Helper()
-	if res.code != ExitOK {
+	if res.code != cli.ExitOK {
 		t.Fatalf("exit %d: %s", res.code, res.stderr)
 	}
 	var out postureOut
@@ -198,7 +200,7 @@ func decodePosture(t *testing.T, res runResult) postureOut {
 }
 
 func TestK8sPostureManifests(t *testing.T) {
-	got := decodePosture(t, runK8s(t, "posture", "--manifests", "../posture/testdata/manifests", "-f", "json"))
+	got := decodePosture(t, runK8s(t, "posture", "--manifests", "../../posture/testdata/manifests", "-f", "json"))
 	if got.Source != kube.SourceManifests {
 		t.Errorf("source %q", got.Source)
 	}
