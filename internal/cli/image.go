@@ -306,9 +306,10 @@ func ScanArtifact(ctx context.Context, g *Globals, af *ArtifactFlags, arg string
 	for _, check := range plan.config {
 		check(art, rep)
 	}
+	mask := plan.masker()
 	for _, l := range art.Layers {
 		// Build history is printed as it is: mask what it leaks (build arguments, tokens).
-		rep.Artifact.Layers = append(rep.Artifact.Layers, report.Layer{Index: l.Index, DiffID: l.DiffID, Digest: l.Digest, Size: l.Size, CreatedBy: redact(l.CreatedBy)})
+		rep.Artifact.Layers = append(rep.Artifact.Layers, report.Layer{Index: l.Index, DiffID: l.DiffID, Digest: l.Digest, Size: l.Size, CreatedBy: redact(mask, l.CreatedBy)})
 	}
 	return rep, nil
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -24,6 +25,9 @@ type ScanPlan struct {
 	analyzers []inventory.Analyzer
 	config    []func(art *image.Artifact, rep *report.Report)
 	warnings  []string
+	// secrets is the plan's secret scanner, built with the user's --secret-config; it also
+	// masks build history and serves the image checks. Nil without the secret scanner.
+	secrets *secret.Scanner
 }
 
 // FileScanFlags configure the secret and malware scanners.
@@ -61,6 +65,7 @@ func (f *FileScanFlags) Plan(scanners []string, dbDir string) (*ScanPlan, error)
 		if err != nil {
 			return nil, WithCode(ExitUsage, err)
 		}
+		p.secrets = s
 		p.analyzers = append(p.analyzers, secret.NewAnalyzer(s, secret.AnalyzerOptions{MaxFileSize: f.SecretMaxSize, IncludeBinaries: f.secretBinaries}))
 		p.config = append(p.config, func(art *image.Artifact, rep *report.Report) {
 			if art.Config == nil {
@@ -128,7 +133,8 @@ func (f *FileScanFlags) Plan(scanners []string, dbDir string) (*ScanPlan, error)
 	return p, nil
 }
 
-// redactor masks secrets in strings that reports print verbatim; built once, on first use.
+// redactor masks secrets in strings that reports print verbatim when the plan has no secret
+// scanner of its own: the built-in rules, built once, on first use.
 var redactor = sync.OnceValue(func() *secret.Scanner {
 	s, err := secret.New(nil)
 	if err != nil {
@@ -138,8 +144,16 @@ var redactor = sync.OnceValue(func() *secret.Scanner {
 	return s
 })
 
-func redact(s string) string {
-	if r := redactor(); r != nil && s != "" {
+// masker is the scanner that masks what the plan's reports print verbatim.
+func (p *ScanPlan) masker() *secret.Scanner {
+	if p.secrets != nil {
+		return p.secrets
+	}
+	return redactor()
+}
+
+func redact(r *secret.Scanner, s string) string {
+	if r != nil && s != "" {
 		return r.Redact(s)
 	}
 	return s
@@ -148,9 +162,10 @@ func redact(s string) string {
 // imageMisconfig adds the image checks to a scan plan (`rampart image --scanners misconfig`): the
 // layer analyzer, and the check of the configuration that settles the analyzer's candidates.
 func imageMisconfig(p *ScanPlan) error {
-	secrets, err := secret.New(nil)
-	if err != nil {
-		return fmt.Errorf("secret rules: %w", err)
+	// The plan's secret scanner when there is one, so --secret-config rules count here too.
+	secrets := p.masker()
+	if secrets == nil {
+		return errors.New("secret rules do not compile")
 	}
 	p.analyzers = append(p.analyzers, imageconfig.Analyzer{})
 	p.config = append(p.config, func(art *image.Artifact, rep *report.Report) {
