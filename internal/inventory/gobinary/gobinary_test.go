@@ -3,6 +3,7 @@ package gobinary
 import (
 	"bytes"
 	"context"
+	"debug/buildinfo"
 	"debug/elf"
 	"os"
 	"os/exec"
@@ -405,4 +406,30 @@ func TestPURL(t *testing.T) {
 			t.Errorf("purl(%q, %q) = %q, want %q", tt.name, tt.version, got, tt.want)
 		}
 	}
+}
+
+// BenchmarkAssignSymbols attributes the function names of this test binary (a real Go binary of
+// a few thousand functions) to its modules, as Analyze does for every Go binary in an image.
+func BenchmarkAssignSymbols(b *testing.B) {
+	exe, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	bi, err := buildinfo.ReadFile(exe)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	names, err := Symbols(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		assignSymbols(Packages(bi, "bin/x"), bi, names)
+	}
+	b.ReportMetric(float64(len(names)), "names")
 }

@@ -371,17 +371,27 @@ func Normalize(name string) (pkg, sym string, ok bool) {
 	}
 	rest = strings.ReplaceAll(rest, "(*", "")
 	rest = strings.ReplaceAll(rest, ")", "")
-	var parts []string
+	// The symbol is rest up to the first closure element, with "-fm" dropped from each element.
+	// Most names need no "-fm" trimming: their symbol is a prefix of rest, taken without copying
+	// (a Go binary has tens of thousands of names).
+	end, n, trim := 0, 0, false
 	for p := range strings.SplitSeq(rest, ".") {
-		if closurePart(p) {
+		if closurePart(p) || n == 0 && p == "glob" {
 			break
 		}
-		parts = append(parts, strings.TrimSuffix(p, "-fm"))
+		trim = trim || strings.HasSuffix(p, "-fm")
+		end += len(p) + 1
+		n++
 	}
-	if len(parts) == 0 || parts[0] == "glob" || pkg == "" {
+	if n == 0 || pkg == "" {
 		return "", "", false
 	}
-	return pkg, strings.Join(parts, "."), true
+	sym = rest[:end-1]
+	if trim {
+		sym = strings.ReplaceAll(sym+".", "-fm.", ".")
+		sym = sym[:len(sym)-1]
+	}
+	return pkg, sym, true
 }
 
 // closurePart reports whether a name element marks code nested in a function: "func1",
@@ -452,19 +462,33 @@ func assignSymbols(pkgs []inventory.Package, bi *buildinfo.BuildInfo, names []st
 	}
 	index["stdlib"] = len(pkgs) - 1
 	sets := make([]map[string]bool, len(pkgs))
+	// Functions come grouped by package: remember each package's module rather than search
+	// the module list for every name.
+	moduleOf := map[string]int{}
 	for _, n := range names {
 		pkg, sym, ok := Normalize(n)
 		if !ok {
 			continue
 		}
-		j, ok := index[symbolModule(pkg, modules, bi.Main.Path)]
-		if !ok {
+		j, seen := moduleOf[pkg]
+		if !seen {
+			var known bool
+			if j, known = index[symbolModule(pkg, modules, bi.Main.Path)]; !known {
+				j = -1
+			}
+			moduleOf[pkg] = j
+		}
+		if j < 0 {
 			continue
 		}
 		if sets[j] == nil {
 			sets[j] = map[string]bool{}
 		}
-		sets[j][pkg+"."+sym] = true
+		key := n // already "pkg.sym" for most names: no new string
+		if len(n) != len(pkg)+1+len(sym) || !strings.HasPrefix(n, pkg) || !strings.HasSuffix(n, sym) || n[len(pkg)] != '.' {
+			key = pkg + "." + sym
+		}
+		sets[j][key] = true
 	}
 	for j, set := range sets {
 		if set != nil {
