@@ -57,7 +57,13 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# The binary `go install` gives (no YARA); with libyara-dev installed, also the one `make build`
+# gives (-tags yara: cgo, libyara and libcrypto linked in), for its start-up cost.
 go build -o "$work/rampart" ./cmd/rampart
+yara=
+if [ -f /usr/include/yara.h ]; then
+	go build -tags yara -o "$work/rampart-yara" ./cmd/rampart && yara=1
+fi
 
 # Vulnerability data for the offline peers: osv-scanner reads the same zips Rampart bundles.
 mkdir -p "$work/osvdb/osv-scalibr"
@@ -86,6 +92,7 @@ measure() { # key command...
 
 echo "image: $img ($(du -h "$img" | cut -f1))"
 measure rampart-sbom "$work/rampart" sbom --no-cache -q "docker-archive:$img" --format cyclonedx-json
+[ -n "$yara" ] && measure rampart-sbom-yara "$work/rampart-yara" sbom --no-cache -q "docker-archive:$img" --format cyclonedx-json
 measure trivy-sbom env TRIVY_CACHE_DIR="$work/trivy" trivy image --input "$img" --format cyclonedx --skip-db-update --offline-scan --cache-backend memory --quiet
 measure syft-sbom env SYFT_CHECK_FOR_APP_UPDATE=false syft "docker-archive:$img" -o cyclonedx-json -q
 "$work/rampart" db import --db-dir "$work/db" data/vulndb >/dev/null 2>&1 || true
@@ -122,6 +129,7 @@ echo
 echo "ratios (lower is better for Rampart):"
 echo "  sbom time   rampart/trivy       = $(ratio rampart-sbom trivy-sbom)   (goal <= 0.5)"
 echo "  sbom rss    rampart/trivy       = $(mratio rampart-sbom trivy-sbom)   (goal <= 0.5)"
+[ -n "$yara" ] && echo "  sbom rss    (yara build)/trivy   = $(mratio rampart-sbom-yara trivy-sbom)"
 echo "  sbom time   rampart/syft        = $(ratio rampart-sbom syft-sbom)"
 echo "  vuln time   rampart/osv-scanner = $(ratio rampart-vuln osv-scanner)   (goal <= 0.3)"
 echo "  vuln rss    rampart/osv-scanner = $(mratio rampart-vuln osv-scanner)   (goal <= 0.5)"
