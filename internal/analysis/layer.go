@@ -2,17 +2,14 @@ package analysis
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
-
 	"os"
 	"path"
 	"strings"
@@ -51,11 +48,9 @@ type DirAnalyzer interface {
 
 // walkLayer reads one layer tar stream to its end, running the analyzers on the entries they want.
 // When wantDiffID is set the stream's sha256 must equal it.
-func (a *Analyzer) walkLayer(ctx context.Context, r io.Reader, wantDiffID string, onBytes func(int64)) (_ *LayerResult, err error) {
-	hs := startHashing()
-	defer func() { hs.stop(err) }()
-	// The bufio reader makes the tee see large reads, so the hashing goroutine gets big chunks.
-	cr := &countingReader{r: bufio.NewReaderSize(io.TeeReader(r, hs.w), 1<<20), on: onBytes}
+func (a *Analyzer) walkLayer(ctx context.Context, r io.Reader, wantDiffID string, onBytes func(int64)) (*LayerResult, error) {
+	cr := newChunkReader(r, sha256.New(), onBytes)
+	defer cr.close()
 	tr := tar.NewReader(cr)
 	lr := &LayerResult{DiffID: wantDiffID, Files: map[string]*inventory.Result{}}
 	for {
@@ -67,7 +62,7 @@ func (a *Analyzer) walkLayer(ctx context.Context, r io.Reader, wantDiffID string
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: read tar entry after %d bytes: %w", ErrCorruptLayer, cr.n, err)
+			return nil, fmt.Errorf("%w: read tar entry after %d bytes: %w", ErrCorruptLayer, cr.pos, err)
 		}
 		p, escaped := cleanPath(hdr.Name)
 		if escaped {
@@ -98,10 +93,10 @@ func (a *Analyzer) walkLayer(ctx context.Context, r io.Reader, wantDiffID string
 		}
 	}
 	// Read trailing padding so the digest covers the whole stream.
-	if _, err := io.Copy(io.Discard, cr); err != nil {
+	if err := cr.discardRest(); err != nil {
 		return nil, fmt.Errorf("%w: read after end of archive: %w", ErrCorruptLayer, err)
 	}
-	sum, err := hs.sum()
+	sum, err := cr.sum()
 	if err != nil {
 		return nil, fmt.Errorf("%w: hash: %w", ErrCorruptLayer, err)
 	}
@@ -209,62 +204,4 @@ func cleanPath(name string) (p string, escaped bool) {
 	c := path.Clean("/" + rel)
 	escaped = strings.HasPrefix(path.Clean(strings.TrimPrefix(rel, "/")), "..")
 	return strings.TrimPrefix(c, "/"), escaped
-}
-
-type countingReader struct {
-	r  io.Reader
-	n  int64
-	on func(int64)
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	if c.on != nil && n > 0 {
-		c.on(int64(n))
-	}
-	return n, err
-}
-
-// hashing computes a stream's sha256 on its own goroutine, so that on two cores verifying a
-// layer's diffID overlaps with parsing it instead of adding to it.
-type hashing struct {
-	w    *io.PipeWriter
-	h    hash.Hash
-	done chan error
-}
-
-func startHashing() *hashing {
-	pr, pw := io.Pipe()
-	hs := &hashing{w: pw, h: sha256.New(), done: make(chan error, 1)}
-	go func() {
-		_, err := io.CopyBuffer(hs.h, pr, make([]byte, 1<<20))
-		pr.CloseWithError(err)
-		hs.done <- err
-	}()
-	return hs
-}
-
-// sum ends the stream and returns its digest.
-func (hs *hashing) sum() ([]byte, error) {
-	hs.w.Close()
-	err := <-hs.done
-	hs.done = nil
-	if err != nil {
-		return nil, err
-	}
-	return hs.h.Sum(nil), nil
-}
-
-// stop ends the hashing goroutine if sum was not reached (an error path).
-func (hs *hashing) stop(err error) {
-	if hs.done == nil {
-		return
-	}
-	if err == nil {
-		err = io.ErrClosedPipe
-	}
-	hs.w.CloseWithError(err)
-	<-hs.done
-	hs.done = nil
 }
