@@ -156,15 +156,22 @@ func (a *Analyzer) analyzeFile(ctx context.Context, p string, info fs.FileInfo, 
 	return nil
 }
 
-// buffer holds a file's content for random access: in memory up to MemFileLimit (data is then
-// the content), else in a temporary file removed by cleanup.
+// buffer holds a file's content for random access: in memory (data is then the content) when
+// it is at most MemFileLimit and fits the MemBudget left, else in a temporary file. cleanup
+// removes the file or hands the memory back for the next file, so analyzers must not keep data.
 func (a *Analyzer) buffer(r io.Reader, size int64) (content io.ReaderAt, data []byte, cleanup func(), err error) {
+	if size == 0 {
+		return bytes.NewReader(nil), []byte{}, func() {}, nil
+	}
 	if size <= a.cfg.MemFileLimit {
-		b := make([]byte, size)
-		if _, err := io.ReadFull(r, b); err != nil {
-			return nil, nil, nil, err
+		if buf := a.bufs.get(size); buf != nil {
+			b := buf[:size:size]
+			if _, err := io.ReadFull(r, b); err != nil {
+				a.bufs.put(buf)
+				return nil, nil, nil, err
+			}
+			return bytes.NewReader(b), b, func() { a.bufs.put(buf) }, nil
 		}
-		return bytes.NewReader(b), b, func() {}, nil
 	}
 	tmp, err := os.CreateTemp(a.cfg.TempDir, "rampart-file-")
 	if err != nil {
