@@ -328,6 +328,24 @@ func TestWalkLayerSkipsAndVerifies(t *testing.T) {
 	}
 }
 
+// A source that fails anywhere, even in the trailing padding, fails the walk with both
+// ErrCorruptLayer and the source's error, whether the failure lands in a header, in content
+// read for an analyzer or in content skipped by seeking.
+func TestWalkLayerSourceError(t *testing.T) {
+	noLeak(t)
+	errDisk := errors.New("disk gone")
+	rnd := rand.New(rand.NewPCG(15, 16))
+	layer := layerOf(t, rnd, []string{"a.pkg", "big.bin", "b.pkg"}, []int{0, 3 * chunkSize, 0})
+	a := New([]inventory.Analyzer{lineAnalyzer{}}, Config{})
+	for _, at := range []int{0, 100, 512 + 3, 1024 + 100, 1024 + chunkSize, len(layer) - 2048 + 5, len(layer) - 1024, len(layer) - 1} {
+		src := io.MultiReader(bytes.NewReader(layer[:at]), iotest.ErrReader(errDisk))
+		_, err := a.walkLayer(context.Background(), src, diffID(layer), nil)
+		if !errors.Is(err, ErrCorruptLayer) || !errors.Is(err, errDisk) {
+			t.Errorf("source failing at %d of %d: err = %v, want ErrCorruptLayer and %v", at, len(layer), err, errDisk)
+		}
+	}
+}
+
 // cancelAnalyzer cancels the scan when it sees its file.
 type cancelAnalyzer struct{ cancel context.CancelFunc }
 
