@@ -98,6 +98,8 @@ type Result struct {
 // Analyze reads every layer of art (or walks its directory) and merges the results.
 // Errors wrap ErrCorruptLayer or the image package's sentinels, and name the layer.
 func (a *Analyzer) Analyze(ctx context.Context, art *image.Artifact) (*Result, error) {
+	// A long-lived Analyzer (a server's) keeps no file buffers between scans.
+	defer a.bufs.dropFree()
 	if art.Root != "" {
 		lr, err := a.walkDir(ctx, art.Root)
 		if err != nil {

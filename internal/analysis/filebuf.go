@@ -66,3 +66,13 @@ func (fb *fileBuffers) put(b []byte) {
 	i, _ := slices.BinarySearchFunc(fb.free, cap(b), func(f []byte, n int) int { return cap(f) - n })
 	fb.free = slices.Insert(fb.free, i, b)
 }
+
+// dropFree lets the buffers not in use go to the garbage collector.
+func (fb *fileBuffers) dropFree() {
+	fb.mu.Lock()
+	defer fb.mu.Unlock()
+	for _, b := range fb.free {
+		fb.held -= int64(cap(b))
+	}
+	fb.free = nil
+}

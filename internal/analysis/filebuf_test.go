@@ -63,6 +63,17 @@ func TestFileBuffersBudget(t *testing.T) {
 	if fb.peak > budget {
 		t.Errorf("peak %d over the budget %d", fb.peak, budget)
 	}
+	fb.dropFree()
+	if fb.held != inUseBytes || len(fb.free) != 0 {
+		t.Errorf("after dropFree: held %d with %d free buffers, want the %d bytes in use", fb.held, len(fb.free), inUseBytes)
+	}
+	for _, b := range inUse {
+		fb.put(b)
+	}
+	fb.dropFree()
+	if fb.held != 0 {
+		t.Errorf("after putting everything back and dropFree: held %d, want 0", fb.held)
+	}
 }
 
 // contentAnalyzer wants every file and checks that Data, when set, is exactly the file's
