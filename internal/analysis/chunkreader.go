@@ -163,8 +163,8 @@ func (r *chunkReader) discardRest() error {
 	}
 }
 
-// sum returns the digest of the whole stream. It must follow discardRest or a Read that
-// returned io.EOF; otherwise it returns an error.
+// sum returns the digest of the whole stream. The source must have been read to its end (as
+// discardRest or a Read returning io.EOF do); otherwise it returns an error.
 func (r *chunkReader) sum() ([]byte, error) {
 	if r.err != io.EOF {
 		return nil, errors.New("analysis: digest of a stream not read to its end")
