@@ -24,7 +24,9 @@ type Analyzer interface {
 	Analyze(ctx context.Context, f *File) (*Result, error)
 }
 
-// File is one file handed to an analyzer. Content is valid only during the Analyze call.
+// File is one file handed to an analyzer. Content, Data and the slice Bytes returns are valid
+// only during the Analyze call: the layer walker reuses its buffers for the next file, so an
+// analyzer copies (string(b) does) whatever it keeps.
 type File struct {
 	Path    string
 	Info    fs.FileInfo
