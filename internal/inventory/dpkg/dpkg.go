@@ -85,7 +85,7 @@ func analyzeList(ctx context.Context, f *inventory.File) (*inventory.Result, err
 		name = name[:i]
 	}
 	var files []string
-	err := eachLine(ctx, f.Reader(), func(line []byte) {
+	err := eachLine(ctx, f.Reader(), f.Size, func(line []byte) {
 		if p := strings.TrimLeft(string(bytes.TrimSpace(line)), "/"); p != "" && p != "." {
 			files = append(files, p)
 		}
@@ -117,7 +117,7 @@ func Parse(ctx context.Context, r io.Reader) ([]inventory.Package, error) {
 		}
 		st = stanza{}
 	}
-	err := eachLine(ctx, r, func(line []byte) {
+	err := eachLine(ctx, r, -1, func(line []byte) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			flush()
 			return
@@ -197,9 +197,14 @@ func onDisk(status string) bool {
 
 // eachLine calls fn with every line of r, without its end-of-line bytes (LF or CRLF) and
 // truncated to maxLine. The slice is valid only during the call. It checks ctx every few
-// thousand lines.
-func eachLine(ctx context.Context, r io.Reader, fn func(line []byte)) error {
-	br := bufio.NewReaderSize(r, maxLine)
+// thousand lines. size, when known (>= 0), is r's length: no line is longer, so a smaller buffer
+// does (an image has a thousand small .list files).
+func eachLine(ctx context.Context, r io.Reader, size int64, fn func(line []byte)) error {
+	bufSize := int64(maxLine)
+	if size >= 0 {
+		bufSize = min(bufSize, size+1)
+	}
+	br := bufio.NewReaderSize(r, int(bufSize))
 	for n := 0; ; n++ {
 		if n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
