@@ -80,6 +80,17 @@ func (a *Analyzer) Analyze(ctx context.Context, f *inventory.File) (*inventory.R
 	if f.Size > limit {
 		return nil, nil
 	}
+	if f.Data == nil && !a.opt.IncludeBinaries && !isArchive(f.Path) {
+		// A large file the walker did not keep in memory is mostly a binary (a library, an
+		// executable): look at its head before reading it all into memory.
+		head := make([]byte, min(f.Size, binarySniffLen))
+		if _, err := f.Content.ReadAt(head, 0); err != nil && err != io.EOF {
+			return nil, err
+		}
+		if isBinary(head) {
+			return nil, nil
+		}
+	}
 	b, err := f.Bytes()
 	if err != nil {
 		return nil, err
@@ -183,8 +194,11 @@ func isArchive(p string) bool {
 }
 
 // isBinary looks for a NUL byte in the first 8 KiB, as git and grep do.
+// binarySniffLen is how much of a file's head decides whether it is binary.
+const binarySniffLen = 8192
+
 func isBinary(b []byte) bool {
-	return bytes.IndexByte(b[:min(len(b), 8192)], 0) >= 0
+	return bytes.IndexByte(b[:min(len(b), binarySniffLen)], 0) >= 0
 }
 
 // Finding converts a match to the common finding model at loc.

@@ -1,9 +1,11 @@
 package secret
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -304,5 +306,53 @@ func TestDefaultAllowPaths(t *testing.T) {
 	}
 	if all.Skip("usr/lib/python3.11/secrets.py") {
 		t.Error("no-default-allow-paths still skips the defaults")
+	}
+}
+
+// countingReaderAt records how many bytes were read from a file's content.
+type countingReaderAt struct {
+	r io.ReaderAt
+	n int
+}
+
+func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	c.n += n
+	return n, err
+}
+
+// TestBinaryHeadNotWholeFile checks that a large file the walker did not hold in memory is judged
+// by its head: a binary is not read whole, a text file of the same size still is and its secret
+// found.
+func TestBinaryHeadNotWholeFile(t *testing.T) {
+	s := newScanner(t)
+	a := NewAnalyzer(s, AnalyzerOptions{MaxFileSize: 10 << 20})
+	key, _ := os.ReadFile("testdata/corpus/positives/keys/id_rsa")
+	filler := bytes.Repeat([]byte("log line without anything secret in it\n"), 80_000)
+	for _, tt := range []struct {
+		name      string
+		head      []byte
+		wantFound bool
+		maxRead   int
+	}{
+		{"binary", []byte{0x7f, 'E', 'L', 'F', 2, 1, 1, 0}, false, binarySniffLen},
+		{"text", []byte("# notes\n"), true, -1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := append(append(append([]byte{}, tt.head...), filler...), key...)
+			f := memFile("srv/data/blob", b)
+			cr := &countingReaderAt{r: f.Content}
+			f.Content = cr
+			res, err := a.Analyze(context.Background(), f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if found := res != nil && len(res.Findings) > 0; found != tt.wantFound {
+				t.Errorf("found = %v, want %v", found, tt.wantFound)
+			}
+			if tt.maxRead >= 0 && cr.n > tt.maxRead {
+				t.Errorf("read %d bytes of a %d-byte binary, want at most %d", cr.n, len(b), tt.maxRead)
+			}
+		})
 	}
 }
