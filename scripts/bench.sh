@@ -81,8 +81,12 @@ measure() { # key command...
 	local key=$1; shift
 	local i samples=()
 	for ((i = 0; i < RUNS; i++)); do
-		if /usr/bin/time -f '%e %M' -o "$work/t" "$@" > "$work/$key.out" 2> "$work/$key.err"; then :; else
-			[ "$i" = 0 ] && { echo "bench: $key exited $? (stderr in $work/$key.err):" >&2; tail -3 "$work/$key.err" >&2; }
+		local rc=0
+		/usr/bin/time -f '%e %M' -o "$work/t" "$@" > "$work/$key.out" 2> "$work/$key.err" || rc=$?
+		# osv-scanner exits 1 when it finds vulnerabilities: that is its success.
+		if [ "$rc" != 0 ] && ! { [ "$key" = osv-scanner ] && [ "$rc" = 1 ]; } && [ "$i" = 0 ]; then
+			echo "bench: $key exited $rc (stderr in $work/$key.err):" >&2
+			tail -3 "$work/$key.err" >&2
 		fi
 		samples+=("$(tail -1 "$work/t")")
 	done
