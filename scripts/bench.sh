@@ -101,6 +101,8 @@ measure trivy-sbom env TRIVY_CACHE_DIR="$work/trivy" trivy image --input "$img" 
 measure syft-sbom env SYFT_CHECK_FOR_APP_UPDATE=false syft "docker-archive:$img" -o cyclonedx-json -q
 "$work/rampart" db import --db-dir "$work/db" data/vulndb >/dev/null 2>&1 || true
 measure rampart-vuln "$work/rampart" image --no-cache -q --db-dir "$work/db" --offline --scanners vuln --format json "docker-archive:$img"
+# rampart image with its default scanners (vuln, pkg, secret): more work than osv-scanner does.
+measure rampart-image-default "$work/rampart" image --no-cache -q --db-dir "$work/db" --offline --format json "docker-archive:$img"
 measure osv-scanner env OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY="$work/osvdb" osv-scanner scan image --archive "$img" --offline --format json
 measure rampart-db-import "$work/rampart" db import --db-dir "$work/db2" data/vulndb
 # Secret scanning: the image with and without secrets, Trivy's secret scanner, and a directory
@@ -137,6 +139,7 @@ echo "  sbom rss    rampart/trivy       = $(mratio rampart-sbom trivy-sbom)   (g
 echo "  sbom time   rampart/syft        = $(ratio rampart-sbom syft-sbom)"
 echo "  vuln time   rampart/osv-scanner = $(ratio rampart-vuln osv-scanner)   (goal <= 0.3)"
 echo "  vuln rss    rampart/osv-scanner = $(mratio rampart-vuln osv-scanner)   (goal <= 0.5)"
+echo "  image (default scanners)/osv-scanner: time $(ratio rampart-image-default osv-scanner), rss $(mratio rampart-image-default osv-scanner)"
 echo "  secret cost (pkg+secret)/pkg    = $(ratio rampart-pkg-secret rampart-pkg-only)   (goal <= 1.25)"
 echo "  secret time rampart/trivy       = $(ratio rampart-secret trivy-secret)   (goal <= 0.25)"
 [ -n "$secdir" ] && echo "  dir secrets rampart/gitleaks    = $(ratio rampart-fs-secret gitleaks-dir)   (goal <= 0.2, i.e. 5x the throughput)"
