@@ -95,11 +95,11 @@ MATCH (a:Rampart {rid: 40}), (b:Rampart {rid: 42}) CREATE (a)-[:CONTAINS {eviden
 MATCH (a:Rampart {rid: 43}), (b:Rampart {rid: 15}) CREATE (a)-[:PULLED_FROM {evidence: 'image reference registry.example/shop/debug:1'}]->(b);
 MATCH (a:Rampart {rid: 43}), (b:Rampart {rid: 44}) CREATE (a)-[:LEAKS {evidence: 'AWS access key ID at root/.aws/credentials'}]->(b);
 MATCH (a:Rampart {rid: 42}), (b:Rampart {rid: 43}) CREATE (a)-[:RUNS {evidence: 'image registry.example/shop/debug:1'}]->(b);
-MATCH (a:Rampart {rid: 45}), (b:Rampart {rid: 19}) CREATE (a)-[:ROUTES_TO {evidence: 'selector app=api matches the pod labels; no exploitable vulnerability known'}]->(b);
+MATCH (a:Rampart {rid: 45}), (b:Rampart {rid: 19}) CREATE (a)-[:ROUTES_TO {evidence: 'selector app=api matches the pod labels; no NetworkPolicy selects the pod; no exploitable vulnerability known'}]->(b);
 MATCH (a:Rampart {rid: 0}), (b:Rampart {rid: 46}) CREATE (a)-[:EXPOSES {evidence: 'spec.type: NodePort, ports 30080→80', p: 1}]->(b);
-MATCH (a:Rampart {rid: 46}), (b:Rampart {rid: 25}) CREATE (a)-[:ROUTES_TO {evidence: 'selector app=frontend matches the pod labels; exploitable through GHSA-2099-0004 (HIGH) in lodash 4.17.15, EPSS 0.70, fixed in 4.17.21', p: 0.75}]->(b);
+MATCH (a:Rampart {rid: 46}), (b:Rampart {rid: 25}) CREATE (a)-[:ROUTES_TO {evidence: 'selector app=frontend matches the pod labels; no NetworkPolicy selects the pod; exploitable through GHSA-2099-0004 (HIGH) in lodash 4.17.15, EPSS 0.70, fixed in 4.17.21', p: 0.75}]->(b);
 MATCH (a:Rampart {rid: 0}), (b:Rampart {rid: 47}) CREATE (a)-[:EXPOSES {evidence: 'spec.type: LoadBalancer, ports 443', p: 1}]->(b);
-MATCH (a:Rampart {rid: 47}), (b:Rampart {rid: 30}) CREATE (a)-[:ROUTES_TO {evidence: 'selector app=web matches the pod labels; exploitable through CVE-2099-0001 (CRITICAL) in openssl 3.0.1-1, known exploited (KEV), EPSS 0.91, fixed in 3.0.2-1', p: 0.99}]->(b);
+MATCH (a:Rampart {rid: 47}), (b:Rampart {rid: 30}) CREATE (a)-[:ROUTES_TO {evidence: 'selector app=web matches the pod labels; no NetworkPolicy selects the pod; exploitable through CVE-2099-0001 (CRITICAL) in openssl 3.0.1-1, known exploited (KEV), EPSS 0.91, fixed in 3.0.2-1', p: 0.99}]->(b);
 MATCH (a:Rampart {rid: 0}), (b:Rampart {rid: 48}) CREATE (a)-[:EXPOSES {evidence: 'Ingress for shop.example', p: 1}]->(b);
 MATCH (a:Rampart {rid: 48}), (b:Rampart {rid: 45}) CREATE (a)-[:ROUTES_TO {evidence: 'backend for shop.example/api', p: 1}]->(b);
 MATCH (a:Rampart {rid: 49}), (b:Rampart {rid: 50}) CREATE (a)-[:GRANTS {evidence: '* * (apiGroups *)', p: 1}]->(b);

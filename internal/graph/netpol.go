@@ -1,0 +1,409 @@
+package graph
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/rampartsec/rampart/internal/kube"
+)
+
+// source is who sends traffic through a Service to the pods behind it.
+type source string
+
+const (
+	// srcInternet is a client outside the cluster (LoadBalancer, NodePort, externalIPs).
+	srcInternet source = "the Internet"
+	// srcIngressController is an Ingress controller's pod, whose namespace and labels the
+	// snapshot does not say.
+	srcIngressController source = "the ingress controller"
+	// srcClusterPod is any pod of the cluster.
+	srcClusterPod source = "pods in the cluster"
+)
+
+// verdict is what the NetworkPolicies of a pod say about one kind of traffic. unsure means the
+// traffic may be allowed but it could not be decided; such traffic is kept, never dropped.
+type verdict int
+
+const (
+	blocked verdict = iota
+	unsure
+	allowed
+)
+
+// admission is a verdict and why.
+type admission struct {
+	v   verdict
+	why string
+}
+
+// and is the verdict of two conditions that must both hold.
+func and(a, b verdict) verdict { return min(a, b) }
+
+// netpols indexes a snapshot's NetworkPolicies for ingress decisions.
+type netpols struct {
+	byNS map[string][]*networkingv1.NetworkPolicy
+	// nsLabels are the labels of the snapshot's namespaces, with the kubernetes.io/metadata.name
+	// label the API server sets on every namespace.
+	nsLabels map[string]labels.Set
+	// complete says that nsLabels holds every namespace of the cluster (a live snapshot), so
+	// that a namespace selector matching none of them matches nothing.
+	complete bool
+}
+
+func newNetpols(snap *kube.Snapshot) *netpols {
+	n := &netpols{byNS: map[string][]*networkingv1.NetworkPolicy{}, nsLabels: map[string]labels.Set{},
+		complete: snap.Source == kube.SourceCluster && len(snap.Namespaces) > 0}
+	for i := range snap.NetworkPolicies {
+		p := &snap.NetworkPolicies[i]
+		ns := p.Namespace
+		if ns == "" {
+			ns = "default"
+		}
+		n.byNS[ns] = append(n.byNS[ns], p)
+	}
+	for i := range snap.Namespaces {
+		ns := &snap.Namespaces[i]
+		set := labels.Set{}
+		for k, v := range ns.Labels {
+			set[k] = v
+		}
+		set[corev1.LabelMetadataName] = ns.Name
+		n.nsLabels[ns.Name] = set
+	}
+	return n
+}
+
+// affectsIngress says whether p isolates the pods it selects for ingress: policyTypes names
+// Ingress, or is unset (then every policy affects ingress, whatever its sections).
+func affectsIngress(p *networkingv1.NetworkPolicy) bool {
+	if len(p.Spec.PolicyTypes) == 0 {
+		return true
+	}
+	for _, t := range p.Spec.PolicyTypes {
+		if t == networkingv1.PolicyTypeIngress {
+			return true
+		}
+	}
+	return false
+}
+
+// selects says whether sel (NetworkPolicy semantics: empty selects everything) matches set.
+// An unparsable selector is reported as an error.
+func selects(sel *metav1.LabelSelector, set map[string]string) (bool, error) {
+	s, err := metav1.LabelSelectorAsSelector(sel)
+	if err != nil {
+		return false, err
+	}
+	return s.Matches(labels.Set(set)), nil
+}
+
+func selectorString(sel *metav1.LabelSelector) string {
+	if sel == nil {
+		return "<none>"
+	}
+	s, err := metav1.LabelSelectorAsSelector(sel)
+	if err != nil {
+		return "<invalid>"
+	}
+	if s.Empty() {
+		return "{}"
+	}
+	return s.String()
+}
+
+func policyName(p *networkingv1.NetworkPolicy) string {
+	return "NetworkPolicy " + p.Namespace + "/" + p.Name
+}
+
+// target is where a Service port sends traffic in a pod: a number, a container port name, or
+// both once the name is resolved.
+type target struct {
+	num   int32
+	name  string
+	proto corev1.Protocol
+}
+
+func (t target) String() string {
+	switch {
+	case t.name != "" && t.num != 0:
+		return fmt.Sprintf("%s (%d/%s)", t.name, t.num, t.proto)
+	case t.name != "":
+		return t.name + "/" + string(t.proto)
+	}
+	return fmt.Sprintf("%d/%s", t.num, t.proto)
+}
+
+// containerPort resolves a named port among the pod's containers.
+func containerPort(spec *corev1.PodSpec, name string, proto corev1.Protocol) (int32, bool) {
+	for _, cs := range [][]corev1.Container{spec.InitContainers, spec.Containers} {
+		for i := range cs {
+			for _, p := range cs[i].Ports {
+				pp := p.Protocol
+				if pp == "" {
+					pp = corev1.ProtocolTCP
+				}
+				if p.Name == name && pp == proto {
+					return p.ContainerPort, true
+				}
+			}
+		}
+	}
+	return 0, false
+}
+
+// targets lists where the Service's ports land in a pod of spec.
+func targets(svc *corev1.Service, spec *corev1.PodSpec) []target {
+	var ts []target
+	for _, p := range svc.Spec.Ports {
+		t := target{proto: p.Protocol}
+		if t.proto == "" {
+			t.proto = corev1.ProtocolTCP
+		}
+		switch {
+		case p.TargetPort.Type == intstr.String && p.TargetPort.StrVal != "":
+			t.name = p.TargetPort.StrVal
+			t.num, _ = containerPort(spec, t.name, t.proto)
+		case p.TargetPort.IntVal != 0:
+			t.num = p.TargetPort.IntVal
+		default:
+			t.num = p.Port // targetPort defaults to port
+		}
+		ts = append(ts, t)
+	}
+	return ts
+}
+
+// portAllows says whether a rule port admits traffic to t.
+func portAllows(rp *networkingv1.NetworkPolicyPort, t target, spec *corev1.PodSpec) admission {
+	proto := corev1.ProtocolTCP
+	if rp.Protocol != nil && *rp.Protocol != "" {
+		proto = *rp.Protocol
+	}
+	if proto != t.proto {
+		return admission{blocked, fmt.Sprintf("port %s is not %s", t, proto)}
+	}
+	if rp.Port == nil {
+		return admission{allowed, "every " + string(proto) + " port"}
+	}
+	if rp.Port.Type == intstr.String {
+		name := rp.Port.StrVal
+		if t.name == name {
+			return admission{allowed, "named port " + name}
+		}
+		num, ok := containerPort(spec, name, proto)
+		if !ok {
+			return admission{unsure, "named port " + name + " is not declared by the pod's containers, not assessed"}
+		}
+		if t.num == 0 {
+			return admission{unsure, fmt.Sprintf("targetPort %s is not declared by the pod's containers, not assessed", t.name)}
+		}
+		if num == t.num {
+			return admission{allowed, fmt.Sprintf("named port %s (%d)", name, num)}
+		}
+		return admission{blocked, fmt.Sprintf("named port %s (%d) is not %s", name, num, t)}
+	}
+	if t.num == 0 {
+		return admission{unsure, fmt.Sprintf("targetPort %s is not declared by the pod's containers, not assessed", t.name)}
+	}
+	lo, hi := rp.Port.IntVal, rp.Port.IntVal
+	// A CNI without endPort support allows only port: the range is an upper bound, so a port
+	// outside it is blocked either way, and one inside it is counted as allowed.
+	if rp.EndPort != nil && *rp.EndPort > lo {
+		hi = *rp.EndPort
+	}
+	if t.num < lo || t.num > hi {
+		return admission{blocked, fmt.Sprintf("port %s is outside %s", t, portRange(lo, hi, proto))}
+	}
+	return admission{allowed, "port " + portRange(lo, hi, proto)}
+}
+
+func portRange(lo, hi int32, proto corev1.Protocol) string {
+	if lo == hi {
+		return fmt.Sprintf("%d/%s", lo, proto)
+	}
+	return fmt.Sprintf("%d-%d/%s", lo, hi, proto)
+}
+
+// portsAllow says whether a rule's ports admit traffic to any of the Service's targets.
+func portsAllow(ports []networkingv1.NetworkPolicyPort, ts []target, spec *corev1.PodSpec) admission {
+	if len(ports) == 0 {
+		return admission{allowed, "any port"}
+	}
+	if len(ts) == 0 {
+		return admission{unsure, "the Service names no port to compare with the rule's ports, not assessed"}
+	}
+	best := admission{v: blocked}
+	var whys []string
+	for _, t := range ts {
+		for i := range ports {
+			a := portAllows(&ports[i], t, spec)
+			if a.v > best.v {
+				best = a
+			}
+			if a.v == blocked {
+				whys = append(whys, a.why)
+			}
+		}
+	}
+	if best.v == blocked {
+		best.why = strings.Join(whys, ", ")
+	}
+	return best
+}
+
+// peerAllows says whether one peer of a rule in namespace ns admits src.
+func (n *netpols) peerAllows(peer *networkingv1.NetworkPolicyPeer, src source) admission {
+	if b := peer.IPBlock; b != nil {
+		desc := "ipBlock " + b.CIDR
+		if len(b.Except) > 0 {
+			desc += " except " + strings.Join(b.Except, ",")
+		}
+		switch src {
+		case srcInternet:
+			pfx, err := netip.ParsePrefix(b.CIDR)
+			if err != nil {
+				return admission{unsure, desc + " does not parse, not assessed"}
+			}
+			if pfx.Bits() != 0 {
+				return admission{blocked, desc + " admits only part of the Internet"}
+			}
+			for _, e := range b.Except {
+				if ep, err := netip.ParsePrefix(e); err == nil && ep.Bits() == 0 {
+					return admission{blocked, desc + " excepts the whole range"}
+				}
+			}
+			return admission{allowed, desc}
+		default:
+			// Whether an ipBlock matches pod addresses (or the node or load balancer addresses an
+			// ingress controller's traffic may come from) depends on the CNI.
+			return admission{unsure, desc + " may match its address (CNI-dependent), not assessed"}
+		}
+	}
+	if peer.NamespaceSelector == nil && peer.PodSelector == nil {
+		return admission{unsure, "a peer with no selector, not assessed"}
+	}
+	desc := "podSelector " + selectorString(peer.PodSelector)
+	if peer.NamespaceSelector != nil {
+		desc = "namespaceSelector " + selectorString(peer.NamespaceSelector) + " and " + desc
+	}
+	switch src {
+	case srcInternet:
+		return admission{blocked, desc + " admits pods only"}
+	case srcClusterPod:
+		return admission{allowed, desc}
+	}
+	// The ingress controller: its pod's namespace and labels are unknown.
+	if peer.NamespaceSelector == nil {
+		// Only pods of the policy's own namespace; controllers are installed in their own.
+		return admission{blocked, desc + " admits pods of its own namespace only (the ingress controller is assumed to run in another)"}
+	}
+	nsSel, err := metav1.LabelSelectorAsSelector(peer.NamespaceSelector)
+	if err != nil {
+		return admission{unsure, desc + " does not parse, not assessed"}
+	}
+	var matched []string
+	for name, set := range n.nsLabels {
+		if nsSel.Matches(set) {
+			matched = append(matched, name)
+		}
+	}
+	if len(matched) == 0 && n.complete && !nsSel.Empty() {
+		return admission{blocked, desc + " matches no namespace of the cluster"}
+	}
+	podSel, err := metav1.LabelSelectorAsSelector(peer.PodSelector)
+	if err != nil {
+		return admission{unsure, desc + " does not parse, not assessed"}
+	}
+	if nsSel.Empty() && (peer.PodSelector == nil || podSel.Empty()) {
+		return admission{allowed, desc + " (every pod of every namespace)"}
+	}
+	where := "a namespace it selects"
+	if len(matched) > 0 {
+		slices.Sort(matched)
+		where += " (" + strings.Join(matched, ",") + ")"
+	}
+	why := desc + ", assuming the ingress controller runs in " + where
+	if peer.PodSelector != nil && !podSel.Empty() {
+		why += " with labels its podSelector matches"
+	}
+	return admission{unsure, why}
+}
+
+// ruleAllows says whether one ingress rule admits src on one of the targets.
+func (n *netpols) ruleAllows(r *networkingv1.NetworkPolicyIngressRule, src source, ts []target, spec *corev1.PodSpec) admission {
+	ports := portsAllow(r.Ports, ts, spec)
+	if ports.v == blocked {
+		return ports
+	}
+	if len(r.From) == 0 {
+		return admission{and(allowed, ports.v), "every source on " + ports.why}
+	}
+	peers := admission{v: blocked}
+	var whys []string
+	for i := range r.From {
+		a := n.peerAllows(&r.From[i], src)
+		if a.v > peers.v {
+			peers = a
+		}
+		if a.v == blocked {
+			whys = append(whys, a.why)
+		}
+	}
+	if peers.v == blocked {
+		return admission{blocked, strings.Join(whys, "; ")}
+	}
+	return admission{and(peers.v, ports.v), peers.why + " on " + ports.why}
+}
+
+// admit says whether the NetworkPolicies of namespace ns let src reach a pod with podLabels and
+// spec through the Service's targets. A pod no policy isolates for ingress admits everything;
+// an isolated one admits what at least one rule of one of its policies admits (policies and
+// rules are OR-ed). A policy whose podSelector does not parse is taken not to select the pod, so
+// that it cannot remove an edge.
+func (n *netpols) admit(ns string, podLabels map[string]string, spec *corev1.PodSpec, src source, ts []target) admission {
+	var isolating []string
+	best := admission{v: blocked}
+	var whys []string
+	for _, p := range n.byNS[ns] {
+		if !affectsIngress(p) {
+			continue
+		}
+		if ok, err := selects(&p.Spec.PodSelector, podLabels); err != nil || !ok {
+			continue
+		}
+		isolating = append(isolating, p.Name)
+		for i := range p.Spec.Ingress {
+			a := n.ruleAllows(&p.Spec.Ingress[i], src, ts, spec)
+			where := fmt.Sprintf("%s ingress[%d]", policyName(p), i)
+			switch {
+			case a.v == blocked:
+				whys = append(whys, where+": "+a.why)
+			case a.v > best.v:
+				verb := "admits"
+				if a.v == unsure {
+					verb = "may admit"
+				}
+				best = admission{a.v, fmt.Sprintf("%s %s %s: %s", where, verb, src, a.why)}
+			}
+		}
+	}
+	if len(isolating) == 0 {
+		return admission{allowed, "no NetworkPolicy selects the pod"}
+	}
+	if best.v != blocked {
+		return best
+	}
+	why := fmt.Sprintf("isolated for ingress by NetworkPolicy %s in %s; no rule admits %s", strings.Join(isolating, ","), ns, src)
+	if len(whys) > 0 {
+		why += " (" + strings.Join(whys, "; ") + ")"
+	}
+	return admission{blocked, why}
+}
