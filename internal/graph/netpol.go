@@ -52,15 +52,14 @@ type netpols struct {
 	byNS map[string][]*networkingv1.NetworkPolicy
 	// nsLabels are the labels of the snapshot's namespaces, with the kubernetes.io/metadata.name
 	// label the API server sets on every namespace.
+	// A snapshot may hold only some namespaces (manifests, or a live cluster scoped with
+	// --namespace), so a namespace selector matching none of them may still match the
+	// ingress controller's.
 	nsLabels map[string]labels.Set
-	// complete says that nsLabels holds every namespace of the cluster (a live snapshot), so
-	// that a namespace selector matching none of them matches nothing.
-	complete bool
 }
 
 func newNetpols(snap *kube.Snapshot) *netpols {
-	n := &netpols{byNS: map[string][]*networkingv1.NetworkPolicy{}, nsLabels: map[string]labels.Set{},
-		complete: snap.Source == kube.SourceCluster && len(snap.Namespaces) > 0}
+	n := &netpols{byNS: map[string][]*networkingv1.NetworkPolicy{}, nsLabels: map[string]labels.Set{}}
 	for i := range snap.NetworkPolicies {
 		p := &snap.NetworkPolicies[i]
 		ns := p.Namespace
@@ -106,9 +105,6 @@ func selects(sel *metav1.LabelSelector, set map[string]string) (bool, error) {
 }
 
 func selectorString(sel *metav1.LabelSelector) string {
-	if sel == nil {
-		return "<none>"
-	}
 	s, err := metav1.LabelSelectorAsSelector(sel)
 	if err != nil {
 		return "<invalid>"
@@ -290,10 +286,14 @@ func (n *netpols) peerAllows(peer *networkingv1.NetworkPolicyPeer, src source) a
 	if peer.NamespaceSelector == nil && peer.PodSelector == nil {
 		return admission{unsure, "a peer with no selector, not assessed"}
 	}
-	desc := "podSelector " + selectorString(peer.PodSelector)
+	var parts []string
 	if peer.NamespaceSelector != nil {
-		desc = "namespaceSelector " + selectorString(peer.NamespaceSelector) + " and " + desc
+		parts = append(parts, "namespaceSelector "+selectorString(peer.NamespaceSelector))
 	}
+	if peer.PodSelector != nil {
+		parts = append(parts, "podSelector "+selectorString(peer.PodSelector))
+	}
+	desc := strings.Join(parts, " and ")
 	switch src {
 	case srcInternet:
 		return admission{blocked, desc + " admits pods only"}
@@ -315,9 +315,6 @@ func (n *netpols) peerAllows(peer *networkingv1.NetworkPolicyPeer, src source) a
 			matched = append(matched, name)
 		}
 	}
-	if len(matched) == 0 && n.complete && !nsSel.Empty() {
-		return admission{blocked, desc + " matches no namespace of the cluster"}
-	}
 	podSel, err := metav1.LabelSelectorAsSelector(peer.PodSelector)
 	if err != nil {
 		return admission{unsure, desc + " does not parse, not assessed"}
@@ -329,6 +326,8 @@ func (n *netpols) peerAllows(peer *networkingv1.NetworkPolicyPeer, src source) a
 	if len(matched) > 0 {
 		slices.Sort(matched)
 		where += " (" + strings.Join(matched, ",") + ")"
+	} else {
+		where += " (none in the snapshot)"
 	}
 	why := desc + ", assuming the ingress controller runs in " + where
 	if peer.PodSelector != nil && !podSel.Empty() {

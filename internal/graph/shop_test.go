@@ -16,7 +16,13 @@ import (
 // loadShop builds the graph of testdata/shop with its image reports.
 func loadShop(t testing.TB, crown ...string) *Graph {
 	t.Helper()
-	snap, err := kube.LoadManifests(context.Background(), filepath.Join("testdata", "shop"))
+	return loadShopDir(t, filepath.Join("testdata", "shop"), crown...)
+}
+
+// loadShopDir builds the graph of the manifests in dir with the shop's image reports.
+func loadShopDir(t testing.TB, dir string, crown ...string) *Graph {
+	t.Helper()
+	snap, err := kube.LoadManifests(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
