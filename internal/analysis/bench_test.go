@@ -18,30 +18,10 @@ import (
 	"github.com/rampartsec/rampart/internal/analysis"
 	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/inventory"
-	"github.com/rampartsec/rampart/internal/inventory/apk"
-	"github.com/rampartsec/rampart/internal/inventory/dotnet"
-	"github.com/rampartsec/rampart/internal/inventory/dpkg"
-	"github.com/rampartsec/rampart/internal/inventory/gobinary"
-	"github.com/rampartsec/rampart/internal/inventory/java"
-	"github.com/rampartsec/rampart/internal/inventory/npm"
-	"github.com/rampartsec/rampart/internal/inventory/osrelease"
-	"github.com/rampartsec/rampart/internal/inventory/php"
-	"github.com/rampartsec/rampart/internal/inventory/python"
-	"github.com/rampartsec/rampart/internal/inventory/rpm"
-	"github.com/rampartsec/rampart/internal/inventory/ruby"
-	"github.com/rampartsec/rampart/internal/inventory/rustbinary"
+	"github.com/rampartsec/rampart/internal/inventory/catalogers"
 	"github.com/rampartsec/rampart/internal/secret"
 	"github.com/rampartsec/rampart/internal/testenv"
 )
-
-// packageAnalyzers mirrors the CLI's list (internal/cli/analyzers.go): what `rampart sbom` runs.
-func packageAnalyzers() []inventory.Analyzer {
-	return []inventory.Analyzer{
-		osrelease.Analyzer{}, dpkg.Analyzer{}, apk.Analyzer{}, rpm.Analyzer{}, npm.Analyzer{},
-		python.Analyzer{}, ruby.Analyzer{}, php.Analyzer{}, gobinary.Analyzer{}, dotnet.Analyzer{},
-		java.Analyzer{}, rustbinary.Analyzer{},
-	}
-}
 
 // benchArchive is the docker-save archive scripts/fixtures.sh lays out for benchmarks.
 func benchArchive(tb testing.TB) string {
@@ -113,8 +93,8 @@ func BenchmarkAnalyzeArchive(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	withSecrets := append(packageAnalyzers(), secret.NewAnalyzer(s, secret.AnalyzerOptions{}))
-	b.Run("sbom", func(b *testing.B) { benchAnalyze(b, p, packageAnalyzers()) })
+	withSecrets := append(catalogers.Analyzers(), secret.NewAnalyzer(s, secret.AnalyzerOptions{}))
+	b.Run("sbom", func(b *testing.B) { benchAnalyze(b, p, catalogers.Analyzers()) })
 	b.Run("image", func(b *testing.B) { benchAnalyze(b, p, withSecrets) })
 }
 

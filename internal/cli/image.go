@@ -13,6 +13,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/analysis"
 	"github.com/rampartsec/rampart/internal/image"
+	"github.com/rampartsec/rampart/internal/inventory/catalogers"
 	"github.com/rampartsec/rampart/internal/report"
 	"github.com/rampartsec/rampart/internal/sbom"
 	"github.com/rampartsec/rampart/internal/vulndb"
@@ -286,7 +287,7 @@ func ScanArtifact(ctx context.Context, g *Globals, af *ArtifactFlags, arg string
 	if prog != nil {
 		cfg.Progress = prog
 	}
-	res, err := analysis.New(append(packageAnalyzers(), plan.analyzers...), cfg).Analyze(ctx, art)
+	res, err := analysis.New(append(catalogers.Analyzers(), plan.analyzers...), cfg).Analyze(ctx, art)
 	prog.finish()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ref, err)

@@ -1,4 +1,6 @@
-package cli
+// Package catalogers lists the inventory analyzers Rampart runs on every artifact: the one place
+// they are named (no init() registration), shared by the CLI and the benchmarks.
+package catalogers
 
 import (
 	"github.com/rampartsec/rampart/internal/inventory"
@@ -16,8 +18,8 @@ import (
 	"github.com/rampartsec/rampart/internal/inventory/rustbinary"
 )
 
-// packageAnalyzers is the one place the inventory analyzers are listed (no init() registration).
-func packageAnalyzers() []inventory.Analyzer {
+// Analyzers returns a fresh list of the package catalogers, OS detection first.
+func Analyzers() []inventory.Analyzer {
 	return []inventory.Analyzer{
 		osrelease.Analyzer{},
 		dpkg.Analyzer{},
