@@ -14,8 +14,10 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/rampartsec/rampart/internal/kubetest"
 	"github.com/rampartsec/rampart/internal/testenv"
@@ -206,6 +208,32 @@ func TestLiveCluster(t *testing.T) {
 	crb("graph-api", "view", web, "api") // view reads no secrets
 	_, err = cs.CoreV1().Secrets(jewel).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "vault"}, StringData: map[string]string{"k": "v"}}, metav1.CreateOptions{})
 	mk(err)
+	// NetworkPolicies (stored by the API server; no CNI needed): walled and opened are web's
+	// twins, LoadBalancer Services included. A default deny isolates both; walled admits only
+	// pods, so the Internet cannot reach it; opened admits 0.0.0.0/0 on its port, so its path
+	// to cluster-admin stands.
+	for _, name := range []string{"walled", "opened"} {
+		deploy(web, name, "web", appRef)
+		service(web, name, corev1.ServiceTypeLoadBalancer)
+	}
+	netpol := func(name string, sel map[string]string, ingress []networkingv1.NetworkPolicyIngressRule) {
+		_, err := cs.NetworkingV1().NetworkPolicies(web).Create(ctx, &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: networkingv1.NetworkPolicySpec{PodSelector: metav1.LabelSelector{MatchLabels: sel},
+				PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}, Ingress: ingress}}, metav1.CreateOptions{})
+		mk(err)
+	}
+	netpol("deny-walled-opened", nil, nil)
+	// deny-walled-opened selects every pod of the namespace: web, ops, pinned and api need their
+	// own allowance to keep the paths above.
+	for _, name := range []string{"web", "ops", "pinned", "api"} {
+		netpol("allow-"+name, map[string]string{"app": name}, []networkingv1.NetworkPolicyIngressRule{{}})
+	}
+	netpol("walled-from-pods", map[string]string{"app": "walled"}, []networkingv1.NetworkPolicyIngressRule{
+		{From: []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{}}}}})
+	port := intstr.FromInt32(8080)
+	netpol("opened-from-anywhere", map[string]string{"app": "opened"}, []networkingv1.NetworkPolicyIngressRule{
+		{From: []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0"}}},
+			Ports: []networkingv1.NetworkPolicyPort{{Port: &port}}}})
 
 	run := func(format string, extra ...string) string {
 		args := append([]string{"--quiet", "graph", "--kubeconfig", kenv.Kubeconfig, "--context", kubetest.Admin,
@@ -233,25 +261,31 @@ func TestLiveCluster(t *testing.T) {
 			continue // other tests' objects share the cluster
 		}
 		got[is.Rule] = append(got[is.Rule], is)
-		// Dead end: no path from the Internet goes through api.
-		if is.Path[0].Kind == "Internet" && strings.Contains(is.hops(), "Workload:"+web+"/api") {
-			t.Errorf("%s goes through the dead end api: %s", is.Rule, is.hops())
+		// Dead ends: no path from the Internet goes through api, nor through walled, which a
+		// NetworkPolicy closes to the Internet.
+		for _, dead := range []string{"api", "walled"} {
+			if is.Path[0].Kind == "Internet" && strings.Contains(is.hops(), "Workload:"+web+"/"+dead) {
+				t.Errorf("%s goes through the dead end %s: %s", is.Rule, dead, is.hops())
+			}
 		}
 	}
 	wantPaths := map[string]string{
 		"RG004": fmt.Sprintf("Internet:internet > Service:%[1]s/web > Workload:%[1]s/web > ServiceAccount:%[1]s/web > Workload:%[1]s/ops > ServiceAccount:%[1]s/ops > Binding:graph-ops-%[2]s > ClusterRole:cluster-admin", web, sfx),
+		// The NetworkPolicy admitting 0.0.0.0/0 keeps opened's own way in.
+		"RG004 opened": fmt.Sprintf("Internet:internet > Service:%[1]s/opened > Workload:%[1]s/opened > ServiceAccount:%[1]s/web > Workload:%[1]s/ops > ServiceAccount:%[1]s/ops > Binding:graph-ops-%[2]s > ClusterRole:cluster-admin", web, sfx),
 		// cluster-admin may create pods in the jewel namespace (reaching the namespace itself) as
 		// surely as it may read its secret; the namespace wins the tie.
 		"RG007": fmt.Sprintf("Internet:internet > Service:%[1]s/web > Workload:%[1]s/web > ServiceAccount:%[1]s/web > Workload:%[1]s/ops > ServiceAccount:%[1]s/ops > Namespace:%[2]s", web, jewel),
 	}
 	found := map[string]*liveIssue{}
-	for rule, want := range wantPaths {
+	for key, want := range wantPaths {
+		rule, _, _ := strings.Cut(key, " ")
 		for _, is := range got[rule] {
 			if is.hops() == want {
-				found[rule] = is
+				found[key] = is
 			}
 		}
-		if found[rule] == nil {
+		if found[key] == nil {
 			t.Errorf("%s path not reported: %s\nwarnings: %q", rule, want, out.Warnings)
 			for _, is := range got[rule] {
 				t.Logf("reported %s %v: %s", is.Rule, is.Score, is.hops())
@@ -296,9 +330,13 @@ func TestLiveCluster(t *testing.T) {
 	}
 	images := 0
 	names := map[string]string{}
+	walledBlocked := ""
 	for _, n := range gml.Nodes {
 		kind, name := get(n.Data, "kind"), get(n.Data, "name")
 		names[n.ID] = kind + ":" + get(n.Data, "namespace") + "/" + name
+		if names[n.ID] == "Workload:"+web+"/walled" {
+			walledBlocked = get(n.Data, "attrs")
+		}
 		if kind == "Image" && strings.HasSuffix(name, "@"+app.Artifact.Digest) {
 			images++
 		}
@@ -309,9 +347,16 @@ func TestLiveCluster(t *testing.T) {
 	// api really is exposed — the Internet reaches its Service, which routes to it — and the
 	// route is no attack step (no likelihood): that is what makes it a dead end.
 	exposed, routed := false, false
+	walledExposed, walledRouted, openedRouted := false, false, false
 	for _, e := range gml.Edges {
 		from, to, kind := names[e.Source], names[e.Target], get(e.Data, "ekind")
 		switch {
+		case kind == "exposes" && from == "Internet:/internet" && to == "Service:"+web+"/walled":
+			walledExposed = true
+		case kind == "routes-to" && to == "Workload:"+web+"/walled":
+			walledRouted = true
+		case kind == "routes-to" && from == "Service:"+web+"/opened" && to == "Workload:"+web+"/opened":
+			openedRouted = strings.Contains(get(e.Data, "evidence"), "NetworkPolicy "+web+"/opened-from-anywhere ingress[0] admits the Internet")
 		case kind == "exposes" && from == "Internet:/internet" && to == "Service:"+web+"/api":
 			exposed = true
 		case kind == "routes-to" && from == "Service:"+web+"/api" && to == "Workload:"+web+"/api":
@@ -323,6 +368,13 @@ func TestLiveCluster(t *testing.T) {
 	}
 	if !exposed || !routed {
 		t.Errorf("api exposed %v, routed %v: want both", exposed, routed)
+	}
+	// walled's Service is still exposed, but the route into it is gone, and the workload says why.
+	if !walledExposed || walledRouted || !openedRouted {
+		t.Errorf("walled exposed %v (want true), routed %v (want false); opened routed by its policy %v (want true)", walledExposed, walledRouted, openedRouted)
+	}
+	if !strings.Contains(walledBlocked, "netpol-blocked=Service(LoadBalancer) "+web+"/walled: the Internet: isolated for ingress by NetworkPolicy") {
+		t.Errorf("walled attrs %q: want netpol-blocked naming its Service and the policies", walledBlocked)
 	}
 
 	// A user who may list nothing gets a graph of what it could read and says what it could not.
