@@ -271,10 +271,8 @@ func (n *netpols) peerAllows(peer *networkingv1.NetworkPolicyPeer, src source) a
 			if pfx.Bits() != 0 {
 				return admission{blocked, desc + " admits only part of the Internet"}
 			}
-			for _, e := range b.Except {
-				if ep, err := netip.ParsePrefix(e); err == nil && ep.Bits() == 0 {
-					return admission{blocked, desc + " excepts the whole range"}
-				}
+			if exceptsAll(b.Except, pfx) {
+				return admission{blocked, desc + " excepts the whole range"}
 			}
 			return admission{allowed, desc}
 		default:
@@ -400,9 +398,95 @@ func (n *netpols) admit(ns string, podLabels map[string]string, spec *corev1.Pod
 	if best.v != blocked {
 		return best
 	}
+	if src == srcInternet {
+		if a, ok := n.unionAdmits(ns, podLabels, spec, ts); ok {
+			return a
+		}
+	}
 	why := fmt.Sprintf("isolated for ingress by NetworkPolicy %s in %s; no rule admits %s", strings.Join(isolating, ","), ns, src)
 	if len(whys) > 0 {
 		why += " (" + strings.Join(whys, "; ") + ")"
 	}
 	return admission{blocked, why}
+}
+
+// unionAdmits says whether ipBlocks that each admit part of the Internet (on a port of the
+// Service) admit all of it together, as 0.0.0.0/1 and 128.0.0.0/1 do. Their excepts are holes,
+// as in a single 0.0.0.0/0 block.
+func (n *netpols) unionAdmits(ns string, podLabels map[string]string, spec *corev1.PodSpec, ts []target) (admission, bool) {
+	var pfxs []netip.Prefix
+	var names []string
+	v := allowed
+	for _, p := range n.byNS[ns] {
+		if !affectsIngress(p) {
+			continue
+		}
+		if ok, err := selects(&p.Spec.PodSelector, podLabels); err != nil || !ok {
+			continue
+		}
+		for i := range p.Spec.Ingress {
+			r := &p.Spec.Ingress[i]
+			ports := portsAllow(r.Ports, ts, spec)
+			if ports.v == blocked {
+				continue
+			}
+			for _, peer := range r.From {
+				if peer.IPBlock == nil {
+					continue
+				}
+				if pfx, err := netip.ParsePrefix(peer.IPBlock.CIDR); err == nil && !exceptsAll(peer.IPBlock.Except, pfx) {
+					pfxs = append(pfxs, pfx.Masked())
+					names = append(names, fmt.Sprintf("%s ingress[%d] ipBlock %s", policyName(p), i, peer.IPBlock.CIDR))
+					v = min(v, ports.v)
+				}
+			}
+		}
+	}
+	for _, whole := range []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")} {
+		if covers(pfxs, whole) {
+			verb := "admit"
+			if v == unsure {
+				verb = "may admit"
+			}
+			return admission{v, fmt.Sprintf("%s together %s the Internet (they cover %s)", strings.Join(names, ", "), verb, whole)}, true
+		}
+	}
+	return admission{}, false
+}
+
+// exceptsAll says whether one of excepts holds all of pfx.
+func exceptsAll(excepts []string, pfx netip.Prefix) bool {
+	for _, e := range excepts {
+		if ep, err := netip.ParsePrefix(e); err == nil && ep.Bits() <= pfx.Bits() && ep.Contains(pfx.Addr()) {
+			return true
+		}
+	}
+	return false
+}
+
+// covers says whether the union of pfxs holds every address of p.
+func covers(pfxs []netip.Prefix, p netip.Prefix) bool {
+	inside := false
+	for _, q := range pfxs {
+		if q.Addr().Is4() != p.Addr().Is4() {
+			continue
+		}
+		if q.Bits() <= p.Bits() && q.Contains(p.Addr()) {
+			return true
+		}
+		if q.Bits() > p.Bits() && p.Contains(q.Addr()) {
+			inside = true
+		}
+	}
+	if !inside {
+		return false
+	}
+	// Split p in halves: only halves holding smaller prefixes recurse, so the work is bounded
+	// by the number of prefixes times the address length.
+	lo := netip.PrefixFrom(p.Addr(), p.Bits()+1)
+	b := p.Addr().AsSlice()
+	b[p.Bits()/8] |= 0x80 >> (p.Bits() % 8)
+	hiAddr, _ := netip.AddrFromSlice(b)
+	hi := netip.PrefixFrom(hiAddr, p.Bits()+1)
+	return covers(pfxs, lo) && covers(pfxs, hi)
 }

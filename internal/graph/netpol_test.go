@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"math/rand/v2"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -102,6 +104,14 @@ spec:
 		{name: "ipBlock of one office range is not the Internet", src: srcInternet, port: "8080", want: blocked,
 			policies: "metadata: {name: p}\nspec:\n  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 203.0.113.0/24}}]}]",
 			wantWhy:  "admits only part of the Internet"},
+		{name: "ipBlocks that together cover the Internet admit it", src: srcInternet, port: "8080", want: allowed,
+			policies: denyAll + "\n---\nmetadata: {name: low}\nspec:\n  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 0.0.0.0/1}}]}]" +
+				"\n---\nmetadata: {name: high}\nspec:\n  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 128.0.0.0/2}}, {ipBlock: {cidr: 192.0.0.0/2}}]}]",
+			wantWhy: "together admit the Internet (they cover 0.0.0.0/0)"},
+		{name: "ipBlocks leaving a gap do not admit the Internet", src: srcInternet, port: "8080", want: blocked,
+			policies: "metadata: {name: p}\nspec:\n  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 0.0.0.0/1}}, {ipBlock: {cidr: 192.0.0.0/2}}]}]"},
+		{name: "covering ipBlocks on another port do not admit", src: srcInternet, port: "8080", want: blocked,
+			policies: "metadata: {name: p}\nspec:\n  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 0.0.0.0/1}}], ports: [{port: 8080}]}, {from: [{ipBlock: {cidr: 128.0.0.0/1}}], ports: [{port: 443}]}]"},
 		{name: "unparsable ipBlock is not assessed", src: srcInternet, port: "8080", want: unsure,
 			policies: "metadata: {name: p}\nspec:\n  podSelector: {}\n  ingress: [{from: [{ipBlock: {cidr: 'not-a-cidr'}}]}]"},
 		{name: "pod selectors do not admit the Internet", src: srcInternet, port: "8080", want: blocked,
@@ -213,4 +223,43 @@ func (v verdict) String() string {
 		return "allowed"
 	}
 	return "?"
+}
+
+// covers agrees with brute force: random IPv4 prefixes no longer than /10 cover 0.0.0.0/0 iff
+// each of the 1024 /10 blocks lies inside one of them.
+func TestCoversBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	whole := netip.MustParsePrefix("0.0.0.0/0")
+	seen := map[bool]int{}
+	for range 2000 {
+		var pfxs []netip.Prefix
+		for range 1 + rng.IntN(12) {
+			bits := 1 + rng.IntN(10)
+			addr := netip.AddrFrom4([4]byte{byte(rng.IntN(256)), byte(rng.IntN(256)), 0, 0})
+			pfxs = append(pfxs, netip.PrefixFrom(addr, bits).Masked())
+		}
+		want := true
+		for blk := 0; blk < 1024 && want; blk++ {
+			addr := netip.AddrFrom4([4]byte{byte(blk >> 2), byte(blk&3) << 6, 0, 0})
+			in := false
+			for _, p := range pfxs {
+				if p.Contains(addr) {
+					in = true
+					break
+				}
+			}
+			want = in
+		}
+		seen[want]++
+		if got := covers(pfxs, whole); got != want {
+			t.Fatalf("covers(%v) = %v, want %v", pfxs, got, want)
+		}
+	}
+	if seen[true] == 0 || seen[false] == 0 {
+		t.Errorf("random cases did not exercise both answers: %v", seen)
+	}
+	// An IPv6 prefix says nothing about IPv4 space, and the reverse.
+	if covers([]netip.Prefix{netip.MustParsePrefix("::/0")}, whole) {
+		t.Error("::/0 covers 0.0.0.0/0")
+	}
 }
