@@ -47,6 +47,10 @@ type Package struct {
 	LayerIndex int    `json:"layer_index"`
 	// Path is the file that proves the package (a database, manifest or binary), without leading slash.
 	Path string `json:"path"`
+	// InnerPath is, for a package found in an archive nested inside Path (a jar in a Spring Boot
+	// jar or a war), the entry names leading to it, "!"-separated ("BOOT-INF/lib/log4j-core.jar").
+	// Findings about the package name "Path!InnerPath", as secret findings in archives do.
+	InnerPath string `json:"inner_path,omitempty"`
 	// OwnedBy names the OS package ("deb:python3-yaml") whose files include Path: such language
 	// packages are the distribution's to patch and are matched against its advisories only.
 	OwnedBy string `json:"owned_by,omitempty"`
@@ -74,7 +78,16 @@ type Package struct {
 
 // Key identifies a package for de-duplication: the same package found at two paths is two entries.
 func (p *Package) Key() string {
-	return string(p.Type) + "\x00" + p.Name + "\x00" + p.Version + "\x00" + p.Path
+	return string(p.Type) + "\x00" + p.Name + "\x00" + p.Version + "\x00" + p.Path + "\x00" + p.InnerPath
+}
+
+// Location is the package's place for findings and reports: Path, or "Path!InnerPath" for a
+// package inside a nested archive.
+func (p *Package) Location() string {
+	if p.InnerPath == "" {
+		return p.Path
+	}
+	return p.Path + "!" + p.InnerPath
 }
 
 // OS is the operating system of an artifact, from os-release.

@@ -110,7 +110,7 @@ func (m *Matcher) toFinding(q *query, group []hit) (finding.Finding, []string) {
 		Package: &finding.Package{
 			Ecosystem: q.ecosystem, Name: p.Name, Version: p.Version, PURL: p.PURL, Source: p.SourceName,
 		},
-		Location: finding.Location{Layer: p.Layer, Path: p.Path},
+		Location: finding.Location{Layer: p.Layer, Path: p.Location()},
 		CVSS:     cvss,
 		Extra:    map[string]string{},
 	}

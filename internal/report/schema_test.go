@@ -87,7 +87,7 @@ func fullReport() *Report {
 		Packages: []inventory.Package{{
 			Type: inventory.TypePython, Name: "PyYAML", Version: "5.3.1", Ecosystem: "PyPI", PURL: "pkg:pypi/pyyaml@5.3.1",
 			SourceName: "pyyaml", SourceVersion: "5.3.1-1", Arch: "amd64", Licenses: []string{"MIT"},
-			Layer: l1, LayerIndex: 1, Path: "usr/lib/python3/dist-packages/PyYAML-5.3.1.egg-info",
+			Layer: l1, LayerIndex: 1, Path: "usr/lib/python3/dist-packages/PyYAML-5.3.1.egg-info", InnerPath: "lib/inner.jar",
 			OwnedBy: "deb:python3-yaml", Indirect: true, Main: true, Dev: true, GoVersion: "go1.22.5",
 			Files: []string{"not/in/the/report"}, Symbols: []string{"not.InTheReport"}, GoPlatform: "linux/amd64",
 		}},

@@ -29,7 +29,7 @@ func WriteTable(w io.Writer, r *Report, listPackages bool) error {
 			if p.SourceVersion != "" && p.SourceVersion != p.Version {
 				src += " " + p.SourceVersion
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", clean(string(p.Type)), clean(p.Name), clean(p.Version), clean(src), p.LayerIndex, clean(p.Path))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", clean(string(p.Type)), clean(p.Name), clean(p.Version), clean(src), p.LayerIndex, clean(p.Location()))
 		}
 		if err := tw.Flush(); err != nil {
 			return err

@@ -65,7 +65,7 @@ func buildCycloneDX(r *report.Report, serial string) *cdx.BOM {
 		// it; those get the purl plus the path, which tells them apart and stays readable.
 		ref := p.PURL
 		if ref == "" || purls[p.PURL] > 1 {
-			ref = cmp.Or(p.PURL, string(p.Type)+":"+p.Name+"@"+p.Version) + "|" + p.Path
+			ref = cmp.Or(p.PURL, string(p.Type)+":"+p.Name+"@"+p.Version) + "|" + p.Location()
 		}
 		c.BOMRef = used.take(ref)
 		comps = append(comps, c)

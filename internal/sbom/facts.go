@@ -69,7 +69,7 @@ func packageFacts(p *inventory.Package) []fact {
 		fs.add(propLayerDiffID, p.Layer)
 		fs.add(propLayerIndex, strconv.Itoa(p.LayerIndex))
 	}
-	fs.add(propEvidencePath, p.Path)
+	fs.add(propEvidencePath, p.Location())
 	return fs
 }
 

@@ -146,7 +146,7 @@ func sourceInfo(p *inventory.Package) string {
 		fmt.Fprintf(&b, " in layer %d (%s)", p.LayerIndex, p.Layer)
 	}
 	if p.Path != "" {
-		fmt.Fprintf(&b, " at %s", p.Path)
+		fmt.Fprintf(&b, " at %s", p.Location())
 	}
 	if b.Len() == len("found") {
 		return ""

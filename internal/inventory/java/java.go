@@ -47,7 +47,7 @@ var _ inventory.Analyzer = Analyzer{}
 func (Analyzer) Name() string { return "java-archive" }
 
 // Version returns the analyzer's output version.
-func (Analyzer) Version() int { return 1 }
+func (Analyzer) Version() int { return 2 } // 2: packages in nested archives carry InnerPath
 
 // Required wants regular files with a Java archive extension, in any case.
 func (Analyzer) Required(p string, info fs.FileInfo) bool {
@@ -87,7 +87,7 @@ func (Analyzer) Analyze(ctx context.Context, f *inventory.File) (*inventory.Resu
 // Oversized entries give errors wrapping [ErrTooLarge].
 func Parse(ctx context.Context, r io.ReaderAt, size int64, name string) ([]inventory.Package, error) {
 	p := &parser{ctx: ctx, budget: MaxNestedBytes, count: MaxNested}
-	pkgs, err := p.archive(r, size, path.Base(name), 0)
+	pkgs, err := p.archive(r, size, path.Base(name), "", 0)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,10 @@ func Parse(ctx context.Context, r io.ReaderAt, size int64, name string) ([]inven
 		pkgs[i].Path = name
 	}
 	slices.SortFunc(pkgs, func(a, b inventory.Package) int {
-		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Version, b.Version))
+		// The outer file's own identity first, then the shallowest, then by name: which copy of a
+		// package found twice is kept does not depend on the order of the zip's entries.
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Version, b.Version),
+			cmp.Compare(nestingDepth(a.InnerPath), nestingDepth(b.InnerPath)), cmp.Compare(a.InnerPath, b.InnerPath))
 	})
 	pkgs = slices.CompactFunc(pkgs, func(a, b inventory.Package) bool { return a.Name == b.Name && a.Version == b.Version })
 	return pkgs, errors.Join(p.errs...)
@@ -109,8 +112,9 @@ type parser struct {
 	errs   []error
 }
 
-// archive reads one zip file; base is its file name, depth how deep it is nested.
-func (p *parser) archive(r io.ReaderAt, size int64, base string, depth int) ([]inventory.Package, error) {
+// archive reads one zip file; base is its file name, inner the entry names leading to it from
+// the outer file ("" for the outer file itself), depth how deep it is nested.
+func (p *parser) archive(r io.ReaderAt, size int64, base, inner string, depth int) ([]inventory.Package, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("open zip: %w", err)
@@ -148,6 +152,9 @@ func (p *parser) archive(r io.ReaderAt, size int64, base string, depth int) ([]i
 			pkgs = append(pkgs, pkg)
 		}
 	}
+	for i := range pkgs {
+		pkgs[i].InnerPath = inner
+	}
 	if depth >= MaxDepth {
 		if len(nested) > 0 {
 			p.errs = append(p.errs, fmt.Errorf("%s: %d archives nested deeper than %d levels not read", base, len(nested), MaxDepth))
@@ -158,7 +165,7 @@ func (p *parser) archive(r io.ReaderAt, size int64, base string, depth int) ([]i
 		if err := p.ctx.Err(); err != nil {
 			return nil, err
 		}
-		found, err := p.nested(zf, depth+1)
+		found, err := p.nested(zf, joinInner(inner, zf.Name), depth+1)
 		if err != nil {
 			p.errs = append(p.errs, fmt.Errorf("%s!/%s: %w", base, zf.Name, err))
 			continue
@@ -168,8 +175,23 @@ func (p *parser) archive(r io.ReaderAt, size int64, base string, depth int) ([]i
 	return pkgs, nil
 }
 
-// nested reads an archive stored in another, within the byte budget.
-func (p *parser) nested(zf *zip.File, depth int) ([]inventory.Package, error) {
+// nestingDepth is how many archives deep an inner path is: 0 for the outer file.
+func nestingDepth(inner string) int {
+	if inner == "" {
+		return 0
+	}
+	return 1 + strings.Count(inner, "!")
+}
+
+func joinInner(inner, entry string) string {
+	if inner == "" {
+		return entry
+	}
+	return inner + "!" + entry
+}
+
+// nested reads an archive stored in another, within the byte budget; inner names it.
+func (p *parser) nested(zf *zip.File, inner string, depth int) ([]inventory.Package, error) {
 	if p.count <= 0 {
 		return nil, fmt.Errorf("%w: over %d nested archives", ErrTooLarge, MaxNested)
 	}
@@ -182,7 +204,7 @@ func (p *parser) nested(zf *zip.File, depth int) ([]inventory.Package, error) {
 		return nil, err
 	}
 	p.budget -= int64(len(b))
-	return p.archive(bytes.NewReader(b), int64(len(b)), path.Base(zf.Name), depth)
+	return p.archive(bytes.NewReader(b), int64(len(b)), path.Base(zf.Name), inner, depth)
 }
 
 // readEntry returns an entry's content, refusing entries over limit bytes. Data that runs

@@ -267,6 +267,30 @@ func TestBuiltArchives(t *testing.T) {
 			}
 		})
 	}
+	// Packages in nested archives name the entries that lead to them, as the jar tool laid
+	// them out; the outer file's own package has none.
+	for file, want := range map[string]map[string]string{
+		"shop.ear": {
+			"com.example:mylib": "app.war!WEB-INF/lib/mylib.jar",
+			"plain-lib":         "lib/plain-lib-0.9.1.jar",
+		},
+		"bootapp.jar": {"com.example:bootapp": ""},
+	} {
+		got, _ := parseFile(t, filepath.Join(dir, file), "opt/app/"+file)
+		inner := map[string]string{}
+		for _, p := range got {
+			if _, ok := want[p.Name]; ok {
+				inner[p.Name] = p.InnerPath
+			}
+			if p.Location() != strings.TrimSuffix("opt/app/"+file+"!"+p.InnerPath, "!") {
+				t.Errorf("%s: Location() = %q", p.Name, p.Location())
+			}
+		}
+		if diff := cmp.Diff(want, inner); diff != "" {
+			t.Errorf("%s: inner paths (-want +got):\n%s", file, diff)
+		}
+	}
+
 	// The analyzer interface over the same war.
 	f, err := os.Open(filepath.Join(dir, "app.war"))
 	if err != nil {
@@ -395,7 +419,7 @@ func TestNestedBudget(t *testing.T) {
 		[2]string{"lib/a.jar", string(inner)},
 		[2]string{"lib/b.jar", string(inner)})
 	p := &parser{ctx: context.Background(), budget: int64(len(inner)) + 10, count: MaxNested}
-	got, err := p.archive(bytes.NewReader(outer), int64(len(outer)), "outer.jar", 0)
+	got, err := p.archive(bytes.NewReader(outer), int64(len(outer)), "outer.jar", "", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
