@@ -14,6 +14,8 @@ import (
 // build and analyse without a panic, and every issue's path must have evidence for each hop.
 func FuzzBuild(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "shop", "*.yaml"))
+	more, _ := filepath.Glob(filepath.Join("testdata", "netpol", "*.yaml"))
+	files = append(files, more...)
 	for _, name := range files {
 		data, err := os.ReadFile(name)
 		if err != nil {
