@@ -35,6 +35,17 @@ var CompanionCommands = []struct{ Name, Short string }{
 	{"k8s", "Audit a Kubernetes cluster: posture (PSS, CIS, NSA), exposure and risky RBAC grants"},
 }
 
+// handedOverBy tells the companion which rampart version handed a command over.
+const handedOverBy = "RAMPART_HANDED_OVER_BY"
+
+// warnVersionSkew warns when this process runs a command handed over by a rampart of another
+// build: the two binaries are meant to be installed together, and their flags or output may differ.
+func warnVersionSkew(g *Globals) {
+	if v := os.Getenv(handedOverBy); v != "" && v != Version() {
+		g.Logger.Warn("rampart and "+CompanionName+" are different builds; install them together", "rampart", v, CompanionName, Version())
+	}
+}
+
 // companionExit carries the companion's exit code; the companion has said what went wrong.
 type companionExit struct{ code int }
 
@@ -90,6 +101,7 @@ func handOver(ctx context.Context, g *Globals) error {
 	}
 	cmd := exec.CommandContext(ctx, path, g.Args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = g.Stdin, g.Stdout, g.Stderr
+	cmd.Env = append(os.Environ(), handedOverBy+"="+Version())
 	// On cancellation (SIGINT, SIGTERM) ask the companion to stop as rampart would, rather than
 	// killing it; it gets a few seconds to finish writing.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }

@@ -129,3 +129,21 @@ func decodeReport(t *testing.T, res runResult) report.Report {
 	}
 	return r
 }
+
+// TestVersionSkewWarning: a command handed over by a rampart of another build says so.
+func TestVersionSkewWarning(t *testing.T) {
+	for _, tt := range []struct {
+		by   string
+		warn bool
+	}{{"", false}, {cli.Version(), false}, {"v0.0.0-other", true}} {
+		t.Setenv("RAMPART_HANDED_OVER_BY", tt.by)
+		var out, errb bytes.Buffer
+		code := Main(context.Background(), []string{"k8s", "rbac", "--manifests", k8sFixture, "-f", "json"}, strings.NewReader(""), &out, &errb)
+		if code != cli.ExitOK {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		if got := strings.Contains(errb.String(), "different builds"); got != tt.warn {
+			t.Errorf("handed over by %q: warning %v, want %v; stderr:\n%s", tt.by, got, tt.warn, errb.String())
+		}
+	}
+}
