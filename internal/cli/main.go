@@ -103,6 +103,7 @@ func NewRoot(g *Globals, extra func(*Globals) []*cobra.Command) *cobra.Command {
 			}
 			g.Logger = slog.New(slog.NewTextHandler(g.Stderr, &slog.HandlerOptions{Level: level}))
 			slog.SetDefault(g.Logger)
+			warnVersionSkew(g)
 			return nil
 		},
 	}
