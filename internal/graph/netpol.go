@@ -407,6 +407,11 @@ func (n *netpols) admit(ns string, podLabels map[string]string, spec *corev1.Pod
 	if len(whys) > 0 {
 		why += " (" + strings.Join(whys, "; ") + ")"
 	}
+	if spec.HostNetwork {
+		// Kubernetes leaves NetworkPolicy on host-network pods undefined; most CNIs do not
+		// enforce it there.
+		return admission{unsure, "the pod uses hostNetwork, where NetworkPolicies may not apply, not assessed: " + why}
+	}
 	return admission{blocked, why}
 }
 

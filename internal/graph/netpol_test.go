@@ -67,7 +67,9 @@ spec:
 		src      source
 		port     string // the Service's targetPort: a number or a name; "" = the Service has no port
 		want     verdict
-		wantWhy  string // a substring of the reason
+		// the pod uses the node's network
+		hostNetwork bool
+		wantWhy     string // a substring of the reason
 	}{
 		{name: "no policy", src: srcInternet, port: "8080", want: allowed, wantWhy: "no NetworkPolicy selects the pod"},
 		{name: "policy in another namespace does not select", src: srcInternet, port: "8080", want: allowed,
@@ -76,6 +78,10 @@ spec:
 			policies: "metadata: {name: db}\nspec: {podSelector: {matchLabels: {app: db}}}"},
 		{name: "empty podSelector default deny", policies: denyAll, src: srcInternet, port: "8080", want: blocked,
 			wantWhy: "isolated for ingress by NetworkPolicy deny-all"},
+		{name: "default deny on a hostNetwork pod is not assessed", policies: denyAll, src: srcInternet, port: "8080", hostNetwork: true,
+			want: unsure, wantWhy: "hostNetwork"},
+		{name: "an allow on a hostNetwork pod still admits", policies: allowWorld, src: srcInternet, port: "8080", hostNetwork: true,
+			want: allowed},
 		{name: "no policyTypes and no ingress section still isolates", src: srcInternet, port: "8080", want: blocked,
 			policies: "metadata: {name: p}\nspec: {podSelector: {}}"},
 		{name: "no policyTypes with only an egress section isolates for ingress", src: srcInternet, port: "8080", want: blocked,
@@ -201,6 +207,11 @@ spec:
 					t.Fatal(err)
 				}
 				svc.Spec.Ports = []corev1.ServicePort{sp}
+			}
+			spec := spec
+			if tt.hostNetwork {
+				spec = spec.DeepCopy()
+				spec.HostNetwork = true
 			}
 			got := newNetpols(snap).admit("shop", podLabels, spec, tt.src, targets(svc, spec))
 			if got.v != tt.want {
