@@ -255,7 +255,7 @@ func portsAllow(ports []networkingv1.NetworkPolicyPort, ts []target, spec *corev
 	return best
 }
 
-// peerAllows says whether one peer of a rule in namespace ns admits src.
+// peerAllows says whether one peer of a rule admits src.
 func (n *netpols) peerAllows(peer *networkingv1.NetworkPolicyPeer, src source) admission {
 	if b := peer.IPBlock; b != nil {
 		desc := "ipBlock " + b.CIDR
