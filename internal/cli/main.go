@@ -116,6 +116,7 @@ func NewRoot(g *Globals, extra func(*Globals) []*cobra.Command) *cobra.Command {
 	root.AddCommand(newImageCmd(g), newFSCmd(g), newSBOMCmd(g), newVersionCmd(g))
 	root.AddCommand(newDBCmd(g))
 	root.AddCommand(newDockerCmd(g))
+	root.AddCommand(newRegistryCmd(g))
 	if extra != nil {
 		root.AddCommand(extra(g)...)
 	} else {

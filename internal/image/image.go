@@ -85,6 +85,7 @@ type options struct {
 	timeout  time.Duration
 	logger   *slog.Logger
 	tempDir  string
+	pageSize int
 }
 
 // Option configures [Open].
@@ -142,14 +143,23 @@ func HostPlatform() string {
 	return p
 }
 
-// Open opens the artifact ref names. The caller must Close the artifact.
-// Errors wrap ErrNotFound, ErrUnauthorized, ErrUnreachable or ErrInvalid.
-func Open(ctx context.Context, ref Ref, opts ...Option) (*Artifact, error) {
+// makeOptions applies opts over the defaults.
+func makeOptions(opts []Option) (options, error) {
 	o := options{platform: HostPlatform(), keychain: authn.DefaultKeychain, timeout: 30 * time.Second, logger: slog.Default()}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
-			return nil, err
+			return options{}, err
 		}
+	}
+	return o, nil
+}
+
+// Open opens the artifact ref names. The caller must Close the artifact.
+// Errors wrap ErrNotFound, ErrUnauthorized, ErrUnreachable or ErrInvalid.
+func Open(ctx context.Context, ref Ref, opts ...Option) (*Artifact, error) {
+	o, err := makeOptions(opts)
+	if err != nil {
+		return nil, err
 	}
 	plat, err := v1.ParsePlatform(o.platform)
 	if err != nil {
@@ -253,20 +263,15 @@ func (a *Artifact) fill(img v1.Image) error {
 }
 
 func openRemote(ctx context.Context, ref Ref, plat *v1.Platform, o *options, art *Artifact) (v1.Image, error) {
-	var nopts []name.Option
-	if o.insecure {
-		nopts = append(nopts, name.Insecure)
-	}
-	r, err := name.ParseReference(ref.Name, nopts...)
+	r, err := name.ParseReference(ref.Name, o.nameOptions()...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: reference %q: %w", ErrInvalid, ref.Name, err)
 	}
-	tr, err := transportFor(o)
+	ropts, err := o.remoteOptions(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ropts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(o.keychain),
-		remote.WithTransport(tr), remote.WithPlatform(*plat), remote.WithUserAgent("rampart")}
+	ropts = append(ropts, remote.WithPlatform(*plat))
 	desc, err := remote.Get(r, ropts...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ref.Name, classify(err))
@@ -290,6 +295,25 @@ func openRemote(ctx context.Context, ref Ref, plat *v1.Platform, o *options, art
 	}
 	art.Digest = desc.Digest.String()
 	return img, nil
+}
+
+// nameOptions are the options for parsing registry references: plain HTTP when insecure.
+func (o *options) nameOptions() []name.Option {
+	if o.insecure {
+		return []name.Option{name.Insecure}
+	}
+	return nil
+}
+
+// remoteOptions are the go-containerregistry options every registry request uses: the
+// context, credentials and the transport of [transportFor].
+func (o *options) remoteOptions(ctx context.Context) ([]remote.Option, error) {
+	tr, err := transportFor(o)
+	if err != nil {
+		return nil, err
+	}
+	return []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(o.keychain),
+		remote.WithTransport(tr), remote.WithUserAgent("rampart")}, nil
 }
 
 // transportFor builds the HTTP transport: timeouts so a hanging registry cannot hang a scan,
