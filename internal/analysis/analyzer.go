@@ -160,9 +160,21 @@ func (a *Analyzer) layer(ctx context.Context, l *image.Layer) (*LayerResult, err
 		return nil, err
 	}
 	defer rc.Close()
-	lr, err := a.walkLayer(ctx, rc, l.DiffID, onBytes)
+	lr, links, err := a.walk(ctx, rc, l.DiffID, onBytes)
 	if err != nil {
 		return nil, err
+	}
+	if len(links) > 0 {
+		a.logger.Debug("second read of the layer for hard links", "layer", l.DiffID, "links", len(links))
+		rc2, err := l.Open()
+		if err != nil {
+			return nil, fmt.Errorf("open again for %d hard links: %w", len(links), err)
+		}
+		err = a.walkLinks(ctx, rc2, l.DiffID, links, lr)
+		rc2.Close()
+		if err != nil {
+			return nil, err
+		}
 	}
 	if err := a.cfg.Cache.Put(key, lr); err != nil {
 		a.logger.Warn("layer cache not written", "layer", l.DiffID, "err", err)
@@ -202,7 +214,8 @@ func (a *Analyzer) walkDir(ctx context.Context, root string) (*LayerResult, erro
 			lr.Warnings = append(lr.Warnings, fmt.Sprintf("%s: %v", rel, err))
 			return nil
 		}
-		if !a.wanted(rel, info) {
+		want := a.wanted(rel, info)
+		if want == 0 {
 			return nil
 		}
 		f, err := os.Open(p)
@@ -211,7 +224,7 @@ func (a *Analyzer) walkDir(ctx context.Context, root string) (*LayerResult, erro
 			return nil
 		}
 		defer f.Close()
-		if err := a.analyzeFile(ctx, rel, info, f, lr); err != nil {
+		if err := a.analyzeFile(ctx, rel, info, f, want, lr); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -223,15 +236,6 @@ func (a *Analyzer) walkDir(ctx context.Context, root string) (*LayerResult, erro
 		return nil, fmt.Errorf("walk %s: %w", root, err)
 	}
 	return lr, nil
-}
-
-func (a *Analyzer) wanted(p string, info fs.FileInfo) bool {
-	for _, an := range a.analyzers {
-		if an.Required(p, info) {
-			return true
-		}
-	}
-	return false
 }
 
 // pseudoFS are the top-level directories of a live root that are kernel interfaces, not files.

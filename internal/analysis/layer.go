@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"io/fs"
 	"os"
@@ -33,6 +34,14 @@ type LayerResult struct {
 	Warnings   []string
 }
 
+// hardLink is a tar hard-link entry: path has the content of target, an earlier entry of the
+// same layer. need is the analyzers (bit i: a.analyzers[i]) that want path and did not see target.
+type hardLink struct {
+	path, target string
+	info         fs.FileInfo
+	need         uint64
+}
+
 const (
 	whiteoutPrefix = ".wh."
 	whiteoutOpaque = ".wh..wh..opq"
@@ -47,22 +56,39 @@ type DirAnalyzer interface {
 }
 
 // walkLayer reads one layer tar stream to its end, running the analyzers on the entries they want.
-// When wantDiffID is set the stream's sha256 must equal it.
+// When wantDiffID is set the stream's sha256 must equal it. Hard links to content an analyzer
+// did not see are left out: see walk.
 func (a *Analyzer) walkLayer(ctx context.Context, r io.Reader, wantDiffID string, onBytes func(int64)) (*LayerResult, error) {
+	lr, _, err := a.walk(ctx, r, wantDiffID, onBytes)
+	return lr, err
+}
+
+// walk is walkLayer that also returns the hard links whose path an analyzer wants but whose
+// content it did not see under another path (the content went by before the link): reading
+// them needs a second pass, [Analyzer.walkLinks].
+func (a *Analyzer) walk(ctx context.Context, r io.Reader, wantDiffID string, onBytes func(int64)) (_ *LayerResult, links []hardLink, _ error) {
 	cr := newChunkReader(r, sha256.New(), onBytes)
 	defer cr.close()
 	tr := tar.NewReader(cr)
 	lr := &LayerResult{DiffID: wantDiffID, Files: map[string]*inventory.Result{}}
+	// For hard links, whose entries carry no content: every regular file's size, and which
+	// analyzers saw it, keyed by a hash of its path (cheaper than keeping the paths).
+	seed := maphash.MakeSeed()
+	type seen struct {
+		size int64
+		by   uint64
+	}
+	regular := map[uint64]seen{}
 	for {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		hdr, err := tr.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: read tar entry after %d bytes: %w", ErrCorruptLayer, cr.pos, err)
+			return nil, nil, fmt.Errorf("%w: read tar entry after %d bytes: %w", ErrCorruptLayer, cr.pos, err)
 		}
 		p, escaped := cleanPath(hdr.Name)
 		if escaped {
@@ -81,6 +107,19 @@ func (a *Analyzer) walkLayer(ctx context.Context, r io.Reader, wantDiffID string
 			lr.Whiteouts = append(lr.Whiteouts, path.Join(dir, strings.TrimPrefix(base, whiteoutPrefix)))
 			continue
 		}
+		if hdr.Typeflag == tar.TypeLink {
+			target, _ := cleanPath(hdr.Linkname)
+			t, ok := regular[maphash.String(seed, target)]
+			if !ok || len(a.analyzers) > 64 {
+				continue // not a regular file of this layer: nothing to read
+			}
+			hdr.Typeflag, hdr.Size = tar.TypeReg, t.size
+			info := hdr.FileInfo()
+			if need := a.wanted(p, info) &^ t.by; need != 0 {
+				links = append(links, hardLink{path: p, target: target, info: info, need: need})
+			}
+			continue
+		}
 		if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeGNUSparse && hdr.Typeflag != '7' && hdr.Typeflag != tar.TypeDir {
 			continue
 		}
@@ -88,38 +127,52 @@ func (a *Analyzer) walkLayer(ctx context.Context, r io.Reader, wantDiffID string
 			hdr.Size = 0 // a directory has no content, whatever its header claims
 		}
 		info := hdr.FileInfo()
-		if err := a.analyzeFile(ctx, p, info, tr, lr); err != nil {
-			return nil, err
+		want := a.wanted(p, info)
+		if !info.IsDir() {
+			regular[maphash.String(seed, p)] = seen{size: info.Size(), by: want}
+		}
+		if err := a.analyzeFile(ctx, p, info, tr, want, lr); err != nil {
+			return nil, nil, err
 		}
 	}
 	// Read trailing padding so the digest covers the whole stream.
 	if err := cr.discardRest(); err != nil {
-		return nil, fmt.Errorf("%w: read after end of archive: %w", ErrCorruptLayer, err)
+		return nil, nil, fmt.Errorf("%w: read after end of archive: %w", ErrCorruptLayer, err)
 	}
 	sum, err := cr.sum()
 	if err != nil {
-		return nil, fmt.Errorf("%w: hash: %w", ErrCorruptLayer, err)
+		return nil, nil, fmt.Errorf("%w: hash: %w", ErrCorruptLayer, err)
 	}
 	if wantDiffID != "" {
 		got := "sha256:" + hex.EncodeToString(sum)
 		if strings.HasPrefix(wantDiffID, "sha256:") && got != wantDiffID {
-			return nil, fmt.Errorf("%w: content hashes to %s, config says %s", ErrCorruptLayer, got, wantDiffID)
+			return nil, nil, fmt.Errorf("%w: content hashes to %s, config says %s", ErrCorruptLayer, got, wantDiffID)
 		}
 	}
-	return lr, nil
+	return lr, links, nil
 }
 
-// analyzeFile hands the file to every analyzer that wants it, reading its content once.
-func (a *Analyzer) analyzeFile(ctx context.Context, p string, info fs.FileInfo, r io.Reader, lr *LayerResult) error {
-	var wanted []inventory.Analyzer
-	for _, an := range a.analyzers {
+// wanted returns the analyzers that want the entry, bit i for a.analyzers[i] (beyond 64
+// analyzers every bit is set: see analyzeFile).
+func (a *Analyzer) wanted(p string, info fs.FileInfo) uint64 {
+	var mask uint64
+	for i, an := range a.analyzers {
 		if d, ok := an.(DirAnalyzer); info.IsDir() && (!ok || !d.WantsDirectories()) {
 			continue // only analyzers that ask for directories see them
 		}
 		if an.Required(p, info) {
-			wanted = append(wanted, an)
+			mask |= 1 << min(i, 63)
 		}
 	}
+	return mask
+}
+
+// analyzeFile hands the file to every analyzer in mask, reading its content once.
+func (a *Analyzer) analyzeFile(ctx context.Context, p string, info fs.FileInfo, r io.Reader, mask uint64, lr *LayerResult) error {
+	if mask == 0 {
+		return nil
+	}
+	wanted := a.selected(p, info, mask)
 	if len(wanted) == 0 {
 		return nil
 	}
@@ -133,6 +186,86 @@ func (a *Analyzer) analyzeFile(ctx context.Context, p string, info fs.FileInfo, 
 	}
 	defer cleanup()
 	f := &inventory.File{Path: p, Info: info, Content: content, Size: info.Size(), Data: data}
+	return a.run(ctx, f, wanted, lr)
+}
+
+// selected returns the analyzers of mask.
+func (a *Analyzer) selected(p string, info fs.FileInfo, mask uint64) []inventory.Analyzer {
+	var wanted []inventory.Analyzer
+	for i, an := range a.analyzers {
+		// With more than 64 analyzers the last bit stands for all the rest: ask them again.
+		if mask&(1<<min(i, 63)) != 0 && (i < 63 || an.Required(p, info)) {
+			wanted = append(wanted, an)
+		}
+	}
+	return wanted
+}
+
+// walkLinks reads a layer a second time, for the targets of links found by walk, and runs each
+// link's analyzers on its target's content under the link's own path: a package database or
+// manifest stored as a hard link (pnpm's node_modules are hard links into its store, which a
+// tar may list first) is read like any file. The stream must hash to wantDiffID again.
+func (a *Analyzer) walkLinks(ctx context.Context, r io.Reader, wantDiffID string, links []hardLink, lr *LayerResult) error {
+	byTarget := map[string][]hardLink{}
+	for _, l := range links {
+		byTarget[l.target] = append(byTarget[l.target], l)
+	}
+	cr := newChunkReader(r, sha256.New(), nil)
+	defer cr.close()
+	tr := tar.NewReader(cr)
+	for len(byTarget) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%w: second read for hard links: tar entry after %d bytes: %w", ErrCorruptLayer, cr.pos, err)
+		}
+		if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeGNUSparse && hdr.Typeflag != '7' {
+			continue
+		}
+		p, _ := cleanPath(hdr.Name)
+		ls := byTarget[p]
+		if len(ls) == 0 {
+			continue
+		}
+		delete(byTarget, p)
+		if hdr.Size > a.cfg.MaxFileSize {
+			lr.Warnings = append(lr.Warnings, fmt.Sprintf("%s: %d bytes is over the %d-byte file limit; not analyzed", ls[0].path, hdr.Size, a.cfg.MaxFileSize))
+			continue
+		}
+		content, data, cleanup, err := a.buffer(tr, hdr.Size)
+		if err != nil {
+			return fmt.Errorf("%w: read %s: %w", ErrCorruptLayer, p, err)
+		}
+		for _, l := range ls {
+			f := &inventory.File{Path: l.path, Info: l.info, Content: content, Size: hdr.Size, Data: data}
+			if err := a.run(ctx, f, a.selected(l.path, l.info, l.need), lr); err != nil {
+				cleanup()
+				return err
+			}
+		}
+		cleanup()
+	}
+	if err := cr.discardRest(); err != nil {
+		return fmt.Errorf("%w: second read for hard links: %w", ErrCorruptLayer, err)
+	}
+	sum, err := cr.sum()
+	if err != nil {
+		return fmt.Errorf("%w: hash: %w", ErrCorruptLayer, err)
+	}
+	if got := "sha256:" + hex.EncodeToString(sum); strings.HasPrefix(wantDiffID, "sha256:") && got != wantDiffID {
+		return fmt.Errorf("%w: read again for hard links, content hashes to %s, config says %s", ErrCorruptLayer, got, wantDiffID)
+	}
+	return nil
+}
+
+// run runs the analyzers on f and records their results in lr under f.Path.
+func (a *Analyzer) run(ctx context.Context, f *inventory.File, wanted []inventory.Analyzer, lr *LayerResult) error {
+	p := f.Path
 	for _, an := range wanted {
 		res, err := an.Analyze(ctx, f)
 		if err != nil {
