@@ -34,7 +34,7 @@ type RegistryReport struct {
 	Registry  string      `json:"registry"`
 	Prefix    string      `json:"prefix,omitempty"`
 	CreatedAt time.Time   `json:"created_at"`
-	// Images are in repository order, then by the first tag of each.
+	// Images are in repository order, then by the first tag of each (version-aware order).
 	Images []RegistryImage `json:"images"`
 }
 
@@ -151,6 +151,9 @@ its error and the scan goes on; see docs/registry.md for the output and exit cod
 			images, err := listRegistry(ctx, host, prefix, &rf, af.Timeout, opts)
 			if err != nil {
 				return err
+			}
+			if len(images) == 0 {
+				g.Logger.Warn("no image matched", "registry", host, "prefix", prefix)
 			}
 			s := &registryScan{g: g, af: &af, vf: &vf, ff: &ff, scanners: scanners, settings: settings, db: db, skipped: skipped, host: host}
 			s.run(ctx, images, rf.parallel)
@@ -388,6 +391,8 @@ func (s *registryScan) scan(ctx context.Context, im *RegistryImage) (*report.Rep
 	if err != nil {
 		return nil, err
 	}
+	// The tags, not the digest-pinned name the image was opened by (that is artifact.name).
+	rep.Artifact.RepoTags = nil
 	for _, t := range im.Tags {
 		rep.Artifact.RepoTags = append(rep.Artifact.RepoTags, s.host+"/"+im.Repository+":"+t)
 	}
