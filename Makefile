@@ -51,8 +51,9 @@ lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-bench: build ## benchmarks against other scanners (scripts/bench.sh)
+bench: build ## benchmarks against other scanners (scripts/bench.sh), then the Go benchmarks once
 	scripts/bench.sh
+	$(GO) test -run XXX -bench . -benchtime 1x ./internal/analysis ./internal/match ./internal/vulndb ./internal/graph ./internal/rbac ./internal/dockerhost ./internal/inventory/gobinary
 
 clean: ## remove build output (not the machine's fixture cache)
 	rm -rf bin/

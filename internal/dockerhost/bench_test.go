@@ -22,20 +22,16 @@ func fiftyContainers(tb testing.TB, delay time.Duration) *fakeEngine {
 	return f
 }
 
-// TestFiftyContainersInBudget: a host with 50 containers is audited in at most 5 s even when the
-// engine takes 20 ms per container request (a real, idle engine answers an inspect in about
-// 1 ms), because the list is read once, each container inspected once and inspections overlap.
-func TestFiftyContainersInBudget(t *testing.T) {
+// TestFiftyContainers: a host with 50 containers costs one container list, one inspect per
+// container and one process list per running one, whatever the engine's latency (20 ms per
+// request here; a real, idle engine answers an inspect in about 1 ms). The time is
+// BenchmarkAudit50Slow's to measure.
+func TestFiftyContainers(t *testing.T) {
 	f := fiftyContainers(t, 20*time.Millisecond)
 	root := fakeRoot(t, dockerdFiles("--bridge=none"))
-	start := time.Now()
 	rep, err := Audit(context.Background(), Config{Host: f.socket, Root: root, All: true, Logger: quiet})
-	took := time.Since(start)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if took > 5*time.Second {
-		t.Errorf("50 containers took %v, budget 5s", took)
 	}
 	if n := f.count("/containers/json"); n != 1 {
 		t.Errorf("%d container lists, want 1", n)
@@ -51,7 +47,21 @@ func TestFiftyContainersInBudget(t *testing.T) {
 	if got := len(rep.Results); got < 50*len(containerControls) {
 		t.Errorf("%d results, want at least %d", got, 50*len(containerControls))
 	}
-	t.Logf("50 containers at 20ms per request: %v", took)
+}
+
+// BenchmarkAudit50Slow audits 50 containers against an engine that takes 20 ms per container
+// request, and holds it to the Docker issue's budget of 5 s: inspections must overlap.
+func BenchmarkAudit50Slow(b *testing.B) {
+	f := fiftyContainers(b, 20*time.Millisecond)
+	root := fakeRoot(b, dockerdFiles("--bridge=none"))
+	for b.Loop() {
+		if _, err := Audit(context.Background(), Config{Host: f.socket, Root: root, All: true, Logger: quiet}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if per := b.Elapsed() / time.Duration(b.N); per > 5*time.Second {
+		b.Errorf("50 containers took %v, budget 5s", per)
+	}
 }
 
 // BenchmarkAudit50 measures a whole audit of 50 containers against the fake engine (no added

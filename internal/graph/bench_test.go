@@ -155,31 +155,31 @@ func BenchmarkGraph(b *testing.B) {
 	b.ReportMetric(float64(nodes), "nodes")
 	b.ReportMetric(float64(edges), "edges")
 	b.ReportMetric(float64(issues), "issues")
-	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+	rss := peakRSS()
+	b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
+	// The budget of the graph issue: 30 s and 2 GiB for this cluster on the 2-core machine.
+	if per := b.Elapsed() / time.Duration(b.N); per > 30*time.Second {
+		b.Errorf("%v per graph, budget 30s", per)
+	}
+	if rss > 2<<30 {
+		b.Errorf("peak RSS %d MiB, budget 2048", rss>>20)
+	}
 }
 
-// TestScaleBudget runs the benchmark's cluster once and holds it to the budget: 30 s and 2 GiB.
-func TestScaleBudget(t *testing.T) {
+// TestScale builds the benchmark's cluster once: the build and the rules must work at that size.
+// Its time and memory are the benchmark's to measure and hold to the budget (BenchmarkGraph).
+func TestScale(t *testing.T) {
 	if testing.Short() {
 		t.Skip("scale test")
 	}
 	snap, reps := synthCluster(30000, 3000, 5000)
 	rules, _ := DefaultRules()
-	start := time.Now()
 	g, err := Build(Input{Snapshot: snap, Images: reps})
 	if err != nil {
 		t.Fatal(err)
 	}
 	issues := Analyze(g, rules)
-	el := time.Since(start)
-	rss := peakRSS()
-	t.Logf("%d nodes, %d edges, %d issues in %v, peak RSS %d MiB", len(g.Nodes), len(g.Edges), len(issues), el, rss>>20)
-	if el > 30*time.Second {
-		t.Errorf("took %v, budget 30s", el)
-	}
-	if rss > 2<<30 {
-		t.Errorf("peak RSS %d MiB, budget 2048", rss>>20)
-	}
+	t.Logf("%d nodes, %d edges, %d issues", len(g.Nodes), len(g.Edges), len(issues))
 	if len(issues) == 0 {
 		t.Error("no issues in a cluster built with exposed vulnerable and privileged workloads")
 	}

@@ -100,27 +100,25 @@ func BenchmarkResolveAndRisks(b *testing.B) {
 	b.ReportMetric(float64(n), "findings")
 	// Sys only grows: what the process took from the OS during the runs, snapshot included.
 	b.ReportMetric(float64(after.Sys)/(1<<20), "sys-MiB")
+	// The budget of the RBAC issue: 30 s and 1 GiB on the 2-core machine.
+	if per := b.Elapsed() / time.Duration(b.N); per > 30*time.Second {
+		b.Errorf("%v per run, budget 30s", per)
+	}
+	if after.Sys > 1<<30 {
+		b.Errorf("%d MiB from the OS, budget 1 GiB", after.Sys>>20)
+	}
 }
 
-// TestScaleBudget runs the benchmark's workload once under the budget, so a regression fails
-// the ordinary test run and not only a benchmark someone has to read.
-func TestScaleBudget(t *testing.T) {
+// TestScale resolves the benchmark's workload once: resolution and the risk checks must work at
+// that size and find something. Time and memory are BenchmarkResolveAndRisks' to measure.
+func TestScale(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
 	s := synthetic(500, 30000, 5000)
-	res := testing.Benchmark(func(b *testing.B) {
-		for range b.N {
-			rbac.Resolve(s).Risks(s, rbac.RiskOptions{})
-		}
-	})
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	t.Logf("%d runs, %v per run, %d MiB allocated per run, %d MiB from the OS", res.N, res.T/time.Duration(res.N), res.AllocedBytesPerOp()>>20, ms.Sys>>20)
-	if per := res.T / time.Duration(res.N); per > 30*time.Second {
-		t.Errorf("%v per run, budget 30s", per)
-	}
-	if ms.Sys > 1<<30 {
-		t.Errorf("%d MiB from the OS, budget 1 GiB", ms.Sys>>20)
+	rep := rbac.Resolve(s).Risks(s, rbac.RiskOptions{})
+	t.Logf("%d findings", len(rep.Findings))
+	if len(rep.Findings) == 0 {
+		t.Error("no risky permissions in a snapshot built with cluster-admin bindings")
 	}
 }
