@@ -19,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -29,6 +31,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/report"
@@ -315,6 +318,9 @@ func TestRegistryScan(t *testing.T) {
 		t.Fatalf("exit %d with two broken images; stderr: %s", res.code, res.stderr)
 	}
 
+	// Each report is a `rampart image` report: valid against its schema.
+	checkReportsSchema(t, res.stdout)
+
 	// The listing: every (repository, tag) the registry's own API lists, once.
 	var catalog struct{ Repositories []string }
 	reg.getJSON(t, "/v2/_catalog", &catalog)
@@ -431,6 +437,7 @@ func TestRegistryScan(t *testing.T) {
 			{"max tags: last by version", []string{"--max-tags", "1", "--tags", "1.*", reg.host + "/shop/api"}, []string{"shop/api:1.10"}, ExitOK},
 			{"gate", []string{"--fail-on", "HIGH", reg.host + "/shop/api"}, []string{"shop/api:1.10", "shop/api:1.9", "shop/api:latest"}, ExitGate},
 			{"gate wins over a broken image", []string{"--fail-on", "HIGH", reg.host}, want, ExitGate},
+			{"other platform", []string{"--platform", "linux/" + other, reg.host + "/multi"}, []string{"multi/app:1"}, ExitOK},
 			{"nothing matches", []string{reg.host + "/nope"}, nil, ExitOK},
 		}
 		for _, tt := range tests {
@@ -449,6 +456,15 @@ func TestRegistryScan(t *testing.T) {
 				slices.Sort(got)
 				if diff := cmp.Diff(tt.wantTags, got); diff != "" {
 					t.Errorf("tags (-want +got):\n%s", diff)
+				}
+				if tt.name == "gate wins over a broken image" && !strings.Contains(res.stderr, "images not scanned") {
+					t.Errorf("stderr = %q, want the failed images said beside the gate", res.stderr)
+				}
+				if tt.name == "other platform" {
+					fd, _ := foreign.Digest()
+					if len(doc.Images) != 1 || doc.Images[0].Report == nil || doc.Images[0].Report.Artifact.Digest != fd.String() || doc.Images[0].Report.Artifact.Platform != "linux/"+other {
+						t.Errorf("images = %+v, want the %s image %s", doc.Images, other, fd)
+					}
 				}
 			})
 		}
@@ -477,6 +493,53 @@ func TestRegistryScan(t *testing.T) {
 			}
 		}
 	})
+}
+
+// checkReportsSchema validates every image's report in a registry JSON document against
+// docs/schema/report.schema.json.
+func checkReportsSchema(t *testing.T, doc string) {
+	t.Helper()
+	sf, err := os.Open("../../docs/schema/report.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sf.Close()
+	sdoc, err := jsonschema.UnmarshalJSON(sf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AddResource("report.json", sdoc)
+	schema, err := c.Compile("report.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw struct {
+		Images []struct {
+			Repository string          `json:"repository"`
+			Report     json.RawMessage `json:"report"`
+		} `json:"images"`
+	}
+	if err := json.Unmarshal([]byte(doc), &raw); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, im := range raw.Images {
+		if im.Report == nil {
+			continue
+		}
+		n++
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(im.Report))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := schema.Validate(inst); err != nil {
+			t.Errorf("%s: report invalid against report.schema.json: %v", im.Repository, err)
+		}
+	}
+	if n == 0 {
+		t.Error("no report to validate")
+	}
 }
 
 // TestCatalogPages lists a real registry's catalog and tags a page of two at a time.
@@ -653,4 +716,23 @@ func TestTableText(t *testing.T) {
 			t.Errorf("tableText(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
+}
+
+// FuzzTableText: whatever a registry's message holds, the table cell has no control character
+// and is valid UTF-8.
+func FuzzTableText(f *testing.F) {
+	for _, s := range []string{"manifest unknown", "a\x1b[2J\r\nb", "\xff\xfe", "\u009b1m", "é\ufffd"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := tableText(s)
+		if !utf8.ValidString(out) {
+			t.Fatalf("tableText(%q) = %q: invalid UTF-8", s, out)
+		}
+		for _, r := range out {
+			if unicode.IsControl(r) {
+				t.Fatalf("tableText(%q) = %q: control character %U", s, out, r)
+			}
+		}
+	})
 }
