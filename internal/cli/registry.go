@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -30,10 +31,12 @@ var registryFormats = []string{"table", "json"}
 
 // RegistryReport is the JSON document of `rampart registry`, described in docs/registry.md.
 type RegistryReport struct {
-	Tool      report.Tool `json:"tool"`
-	Registry  string      `json:"registry"`
-	Prefix    string      `json:"prefix,omitempty"`
-	CreatedAt time.Time   `json:"created_at"`
+	Tool     report.Tool `json:"tool"`
+	Registry string      `json:"registry"`
+	Prefix   string      `json:"prefix,omitempty"`
+	// Scanners are those that ran: --scanners, less vuln when its database was missing.
+	Scanners  []string  `json:"scanners"`
+	CreatedAt time.Time `json:"created_at"`
 	// Images are in repository order, then by the first tag of each (version-aware order).
 	Images []RegistryImage `json:"images"`
 }
@@ -152,6 +155,7 @@ its error and the scan goes on; see docs/registry.md for the output and exit cod
 			if err != nil {
 				return err
 			}
+			ran := slices.DeleteFunc(slices.Clone(scanners), func(s string) bool { return s == scanVuln && db == nil })
 			if len(images) == 0 {
 				g.Logger.Warn("no image matched", "registry", host, "prefix", prefix)
 			}
@@ -161,6 +165,7 @@ its error and the scan goes on; see docs/registry.md for the output and exit cod
 				Tool:      report.Tool{Name: "rampart", Version: Version()},
 				Registry:  host,
 				Prefix:    prefix,
+				Scanners:  ran,
 				CreatedAt: time.Now().UTC().Truncate(time.Second),
 				Images:    images,
 			}
@@ -512,9 +517,17 @@ func writeRegistryTable(w io.Writer, doc *RegistryReport) error {
 		if im.FailedGate {
 			status = "failed --fail-on"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", im.Repository, tags, digest, len(im.Report.Packages),
-			vulns[finding.SeverityCritical], vulns[finding.SeverityHigh], vulns[finding.SeverityMedium], vulns[finding.SeverityLow], vulns[finding.SeverityUnknown],
-			kinds[finding.KindSecret], kinds[finding.KindMisconfig], kinds[finding.KindMalware], status)
+		// A scanner that did not run shows "-", not a reassuring 0.
+		count := func(scanner string, n int) string {
+			if !slices.Contains(doc.Scanners, scanner) {
+				return "-"
+			}
+			return strconv.Itoa(n)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", im.Repository, tags, digest, len(im.Report.Packages),
+			count(scanVuln, vulns[finding.SeverityCritical]), count(scanVuln, vulns[finding.SeverityHigh]), count(scanVuln, vulns[finding.SeverityMedium]),
+			count(scanVuln, vulns[finding.SeverityLow]), count(scanVuln, vulns[finding.SeverityUnknown]),
+			count(ScanSecret, kinds[finding.KindSecret]), count(scanMisconfig, kinds[finding.KindMisconfig]), count(scanMalware, kinds[finding.KindMalware]), status)
 	}
 	return tw.Flush()
 }

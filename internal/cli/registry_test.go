@@ -470,6 +470,18 @@ func TestRegistryScan(t *testing.T) {
 		}
 	})
 
+	t.Run("table without the vuln scanner", func(t *testing.T) {
+		res := runRegistry(t, nil, "--scanners", "pkg", "--cache-dir", cacheDir, reg.host+"/shop/web")
+		lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
+		if res.code != ExitOK || len(lines) != 2 {
+			t.Fatalf("exit %d, output:\n%s\nstderr: %s", res.code, res.stdout, res.stderr)
+		}
+		// PACKAGES, then "-" for each severity and for secrets, misconfigs and malware, then STATUS.
+		if f := strings.Fields(lines[1]); len(f) != 13 || f[3] != "3" || strings.Join(f[4:12], " ") != "- - - - - - - -" {
+			t.Errorf("row %q: want 3 packages and - for every scanner that did not run", lines[1])
+		}
+	})
+
 	t.Run("table", func(t *testing.T) {
 		res := runRegistry(t, nil, "--db-dir", dbDir, "--cache-dir", cacheDir, reg.host)
 		lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
