@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -276,5 +277,38 @@ func TestOpenMissingLocalArtifacts(t *testing.T) {
 	os.WriteFile(bad, []byte("not a tar at all"), 0o644)
 	if _, err := Open(context.Background(), Ref{Source: SourceDockerArchive, Name: bad}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("corrupt archive: err = %v, want ErrInvalid", err)
+	}
+}
+
+// TestResolveWithoutHeadDigest: a registry whose HEAD answers carry no digest (or that refuses
+// HEAD) still resolves, through GET, to the digest of the manifest it serves.
+func TestResolveWithoutHeadDigest(t *testing.T) {
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	for _, tt := range []struct {
+		name string
+		head func(w http.ResponseWriter)
+	}{
+		{"no digest header", func(w http.ResponseWriter) { w.WriteHeader(http.StatusOK) }},
+		{"HEAD refused", func(w http.ResponseWriter) { w.WriteHeader(http.StatusMethodNotAllowed) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var pushed atomic.Bool // the push itself needs a working HEAD
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if pushed.Load() && r.Method == http.MethodHead && strings.Contains(r.URL.Path, "/manifests/") {
+					tt.head(w)
+					return
+				}
+				reg.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			host := strings.TrimPrefix(srv.URL, "http://")
+			ref, img := pushRandom(t, host)
+			pushed.Store(true)
+			want, _ := img.Digest()
+			got, err := Resolve(context.Background(), ref, WithKeychain(authn.NewMultiKeychain()))
+			if err != nil || got != want.String() {
+				t.Errorf("Resolve = %q, %v; want %s", got, err, want)
+			}
+		})
 	}
 }

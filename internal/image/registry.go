@@ -93,8 +93,14 @@ func Resolve(ctx context.Context, ref string, opts ...Option) (string, error) {
 		return "", err
 	}
 	desc, err := remote.Head(r, ropts...)
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", ref, classify(err))
+	if err == nil {
+		return desc.Digest.String(), nil
 	}
-	return desc.Digest.String(), nil
+	// Some registries and proxies answer HEAD without a Docker-Content-Digest header, or not
+	// at all: GET the manifest, whose digest ggcr computes from the bytes.
+	full, gerr := remote.Get(r, ropts...)
+	if gerr != nil {
+		return "", fmt.Errorf("%s: %w", ref, classify(gerr))
+	}
+	return full.Digest.String(), nil
 }
