@@ -16,7 +16,6 @@ import (
 	"github.com/rampartsec/rampart/internal/inventory/catalogers"
 	"github.com/rampartsec/rampart/internal/report"
 	"github.com/rampartsec/rampart/internal/sbom"
-	"github.com/rampartsec/rampart/internal/vulndb"
 )
 
 // Scanner names accepted by --scanners.
@@ -179,21 +178,12 @@ func newScanCmd(g *Globals, spec scanCmdSpec) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			// Open the database before the (long) image scan, so a missing one fails fast. When
-			// vuln is only the default and nothing gates on it, a missing database is a warning:
-			// listing packages needs none.
-			var db *vulndb.DB
-			var skipped string
-			if slices.Contains(scanners, scanVuln) {
-				db, err = OpenVulnDB(&vf)
-				if err != nil {
-					if cmd.Flags().Changed("scanners") || settings.gate || CodeFor(err) != ExitDatabase {
-						return err
-					}
-					skipped = "vulnerability scan skipped: " + err.Error()
-				} else {
-					defer db.Close()
-				}
+			db, skipped, err := openScanDB(cmd, &vf, settings, scanners)
+			if err != nil {
+				return err
+			}
+			if db != nil {
+				defer db.Close()
 			}
 			rep, err := ScanArtifact(cmd.Context(), g, &af, args[0], plan)
 			if err != nil {

@@ -135,19 +135,15 @@ its error and the scan goes on; see docs/registry.md for the output and exit cod
 			if _, err := ff.Plan(scanners, vf.dbDir); err != nil {
 				return err
 			}
-			var db *vulndb.DB
-			var skipped string
-			if slices.Contains(scanners, scanVuln) {
-				db, err = OpenVulnDB(&vf)
-				if err != nil {
-					if cmd.Flags().Changed("scanners") || settings.gate || CodeFor(err) != ExitDatabase {
-						return err
-					}
-					skipped = "vulnerability scan skipped: " + err.Error()
-					g.Logger.Warn(skipped)
-				} else {
-					defer db.Close()
-				}
+			db, skipped, err := openScanDB(cmd, &vf, settings, scanners)
+			if err != nil {
+				return err
+			}
+			if db != nil {
+				defer db.Close()
+			}
+			if skipped != "" {
+				g.Logger.Warn(skipped)
 			}
 			ctx := cmd.Context()
 			opts := imageOptions(g, &af)

@@ -511,21 +511,7 @@ func TestRegistryScan(t *testing.T) {
 // docs/schema/report.schema.json.
 func checkReportsSchema(t *testing.T, doc string) {
 	t.Helper()
-	sf, err := os.Open("../../docs/schema/report.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sf.Close()
-	sdoc, err := jsonschema.UnmarshalJSON(sf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AddResource("report.json", sdoc)
-	schema, err := c.Compile("report.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	schema := compileSchema(t, "../../docs/schema/report.schema.json")
 	var raw struct {
 		Images []struct {
 			Repository string          `json:"repository"`

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -112,6 +113,23 @@ func readFlagFile[T any](flag, path string, parse func([]byte) (*T, error)) (*T,
 
 // OpenVulnDB opens the database, mapping its absence or damage to ExitDatabase with a hint.
 // The caller must Close the DB.
+// openScanDB opens the database before the (long) scan, so a missing one fails fast. When vuln
+// is only a default scanner and nothing gates on it, a missing database is not an error: db is
+// nil and skipped says why (listing packages needs no database). Without vuln both are zero.
+func openScanDB(cmd *cobra.Command, vf *VulnFlags, settings *VulnSettings, scanners []string) (db *vulndb.DB, skipped string, err error) {
+	if !slices.Contains(scanners, scanVuln) {
+		return nil, "", nil
+	}
+	db, err = OpenVulnDB(vf)
+	if err == nil {
+		return db, "", nil
+	}
+	if cmd.Flags().Changed("scanners") || settings.gate || CodeFor(err) != ExitDatabase {
+		return nil, "", err
+	}
+	return nil, "vulnerability scan skipped: " + err.Error(), nil
+}
+
 func OpenVulnDB(f *VulnFlags) (*vulndb.DB, error) {
 	db, err := vulndb.Open(f.dbDir)
 	switch {

@@ -257,21 +257,7 @@ func TestImageVuln(t *testing.T) {
 		if res.code != ExitOK {
 			t.Fatalf("exit %d: %s", res.code, res.stderr)
 		}
-		sf, err := os.Open("../report/testdata/sarif-schema-2.1.0.json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer sf.Close()
-		sdoc, err := jsonschema.UnmarshalJSON(sf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := jsonschema.NewCompiler()
-		c.AddResource("sarif.json", sdoc)
-		schema, err := c.Compile("sarif.json")
-		if err != nil {
-			t.Fatal(err)
-		}
+		schema := compileSchema(t, "../report/testdata/sarif-schema-2.1.0.json")
 		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(res.stdout))
 		if err != nil {
 			t.Fatal(err)
@@ -307,4 +293,25 @@ func TestImageVuln(t *testing.T) {
 			t.Errorf("--scanners vuln listed packages:\n%s", res.stdout)
 		}
 	})
+}
+
+// compileSchema compiles the JSON Schema in the file at path.
+func compileSchema(t *testing.T, path string) *jsonschema.Schema {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AddResource("schema.json", doc)
+	schema, err := c.Compile("schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return schema
 }
