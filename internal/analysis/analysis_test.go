@@ -66,7 +66,7 @@ func tarBytes(t testing.TB, entries ...entry2) []byte {
 		if h.Typeflag != tar.TypeReg {
 			h.Size = 0
 		}
-		if h.Typeflag == tar.TypeSymlink {
+		if h.Typeflag == tar.TypeSymlink || h.Typeflag == tar.TypeLink {
 			h.Linkname = e.body
 		}
 		if err := tw.WriteHeader(h); err != nil {
@@ -270,13 +270,22 @@ func TestWalkDirSymlinkLoop(t *testing.T) {
 
 func FuzzWalkLayer(f *testing.F) {
 	f.Add(tarBytes(f, entry2{name: "a.pkg", body: "x 1"}, entry2{name: "d/.wh..wh..opq"}, entry2{name: "d/.wh.e"}))
+	f.Add(tarBytes(f, entry2{name: "store/x", body: "x 1"}, entry2{name: "a.pkg", body: "store/x", typ: tar.TypeLink},
+		entry2{name: "b.pkg", body: "../../store/x", typ: tar.TypeLink}))
 	f.Add([]byte{})
 	a := New([]inventory.Analyzer{lineAnalyzer{}}, Config{MemFileLimit: 1 << 10, TempDir: f.TempDir()})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		lr, err := a.walkLayer(context.Background(), bytes.NewReader(b), "", nil)
-		if err == nil {
-			merge([]*LayerResult{lr, lr})
+		lr, links, err := a.walk(context.Background(), bytes.NewReader(b), "", nil)
+		if err != nil {
+			return
 		}
+		// The second pass for hard links reads the same bytes.
+		if len(links) > 0 {
+			if err := a.walkLinks(context.Background(), bytes.NewReader(b), "", links, lr); err != nil {
+				t.Fatalf("second read of a layer the first read accepted: %v", err)
+			}
+		}
+		merge([]*LayerResult{lr, lr})
 	})
 }
 
