@@ -1,0 +1,147 @@
+package regaudit
+
+import (
+	"bufio"
+	"crypto/x509"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestClassifyAnswer(t *testing.T) {
+	tests := []struct {
+		push   bool
+		status int
+		want   Access
+	}{
+		{false, http.StatusOK, AccessAllowed},
+		{false, http.StatusUnauthorized, AccessRefused},
+		{false, http.StatusForbidden, AccessRefused},
+		{false, http.StatusNotFound, AccessUnknown},
+		{false, http.StatusAccepted, AccessUnknown},
+		{false, http.StatusMethodNotAllowed, AccessUnknown}, // a pull is never refused that way
+		{false, http.StatusTooManyRequests, AccessUnknown},
+		{false, http.StatusInternalServerError, AccessUnknown},
+		{true, http.StatusAccepted, AccessAllowed},
+		{true, http.StatusOK, AccessUnknown}, // not the Distribution answer to starting an upload
+		{true, http.StatusCreated, AccessUnknown},
+		{true, http.StatusUnauthorized, AccessRefused},
+		{true, http.StatusForbidden, AccessRefused},
+		{true, http.StatusMethodNotAllowed, AccessRefused}, // read-only registry
+		{true, http.StatusNotFound, AccessUnknown},
+		{true, http.StatusBadGateway, AccessUnknown},
+	}
+	for _, tc := range tests {
+		if got := ClassifyAnswer(tc.push, tc.status); got != tc.want {
+			t.Errorf("ClassifyAnswer(push=%v, %d) = %d, want %d", tc.push, tc.status, got, tc.want)
+		}
+	}
+}
+
+func TestParseChallenge(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Challenge
+		ok   bool
+	}{
+		{`Bearer realm="https://auth/token",service="registry",scope="repository:a/b:pull,push"`,
+			Challenge{"bearer", map[string]string{"realm": "https://auth/token", "service": "registry", "scope": "repository:a/b:pull,push"}}, true},
+		{`Basic realm="Registry Realm"`, Challenge{"basic", map[string]string{"realm": "Registry Realm"}}, true},
+		{`basic REALM=plain , Charset="UTF-8"`, Challenge{"basic", map[string]string{"realm": "plain", "charset": "UTF-8"}}, true},
+		{`Basic realm="a\"b\\c"`, Challenge{"basic", map[string]string{"realm": `a"b\c`}}, true},
+		{`Negotiate`, Challenge{"negotiate", map[string]string{}}, true},
+		{`Bearer realm="https://a", Basic realm="b"`, Challenge{"bearer", map[string]string{"realm": "https://a"}}, true},
+		{`Bearer realm="x", realm="y"`, Challenge{"bearer", map[string]string{"realm": "x"}}, true},
+		{`Bearer realm="unterminated`, Challenge{"bearer", map[string]string{"realm": "unterminated"}}, true},
+		{``, Challenge{}, false},
+		{`   `, Challenge{}, false},
+		{`"quoted" realm=x`, Challenge{}, false},
+	}
+	for _, tc := range tests {
+		got, ok := ParseChallenge(tc.in)
+		if ok != tc.ok {
+			t.Errorf("ParseChallenge(%q) ok = %v, want %v", tc.in, ok, tc.ok)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, got); ok && diff != "" {
+			t.Errorf("ParseChallenge(%q) (-want +got):\n%s", tc.in, diff)
+		}
+	}
+}
+
+func FuzzParseChallenge(f *testing.F) {
+	file, err := os.Open("testdata/challenges.txt")
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer file.Close()
+	sc := bufio.NewScanner(file)
+	for sc.Scan() {
+		f.Add(sc.Text())
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		c, ok := ParseChallenge(h)
+		if !ok {
+			return
+		}
+		if c.Scheme == "" || c.Scheme != strings.ToLower(c.Scheme) {
+			t.Errorf("scheme %q", c.Scheme)
+		}
+		// Bounded: nothing parsed comes from past the header's limit.
+		total := len(c.Scheme)
+		for k, v := range c.Params {
+			total += len(k) + len(v)
+		}
+		if total > maxChallengeHeader {
+			t.Errorf("parsed %d bytes from a %d-byte limit", total, maxChallengeHeader)
+		}
+	})
+}
+
+// TestClassifyCert checks each verification outcome against certificates made for it.
+func TestClassifyCert(t *testing.T) {
+	ca := newCA(t)
+	other := newCA(t)
+	key := newKey(t)
+	now := time.Now()
+	lo := []net.IP{net.IPv4(127, 0, 0, 1)}
+	good := ca.leaf(t, key, now.Add(-time.Hour), now.Add(time.Hour), lo, "registry.test")
+	expired := ca.leaf(t, key, now.Add(-48*time.Hour), now.Add(-time.Hour), lo)
+	future := ca.leaf(t, key, now.Add(time.Hour), now.Add(48*time.Hour), lo)
+	tests := []struct {
+		name  string
+		chain []*x509.Certificate
+		host  string
+		roots *x509.CertPool
+		want  CertProblem
+	}{
+		{"ok by IP", []*x509.Certificate{good}, "127.0.0.1", ca.pool(), CertOK},
+		{"ok by name", []*x509.Certificate{good}, "registry.test", ca.pool(), CertOK},
+		{"expired", []*x509.Certificate{expired}, "127.0.0.1", ca.pool(), CertExpired},
+		{"not yet valid", []*x509.Certificate{future}, "127.0.0.1", ca.pool(), CertNotYetValid},
+		{"hostname", []*x509.Certificate{good}, "other.test", ca.pool(), CertHostname},
+		{"untrusted", []*x509.Certificate{good}, "127.0.0.1", other.pool(), CertUntrusted},
+		{"self-signed", []*x509.Certificate{ca.cert}, "127.0.0.1", other.pool(), CertSelfSigned},
+		{"none", nil, "127.0.0.1", ca.pool(), CertInvalid},
+	}
+	for _, tc := range tests {
+		got, err := classifyCert(tc.chain, tc.host, tc.roots, now)
+		if got != tc.want || (got == CertOK) != (err == nil) {
+			t.Errorf("%s: %q (%v), want %q", tc.name, got, err, tc.want)
+		}
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	for h, want := range map[string]bool{"127.0.0.1": true, "127.1.2.3": true, "::1": true, "localhost": true, "LOCALHOST": true,
+		"10.0.0.1": false, "registry.example.com": false, "0.0.0.0": false, "localhost.example.com": false} {
+		if got := isLoopback(h); got != want {
+			t.Errorf("isLoopback(%q) = %v", h, got)
+		}
+	}
+}
