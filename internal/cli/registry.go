@@ -23,6 +23,7 @@ import (
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/regaudit"
 	"github.com/rampartsec/rampart/internal/report"
 	"github.com/rampartsec/rampart/internal/vulndb"
 )
@@ -182,7 +183,124 @@ its error and the scan goes on; see docs/registry.md for the output and exit cod
 	cmd.Flags().StringVar(&rf.tags, "tags", "", "scan only tags matching this glob")
 	cmd.Flags().IntVar(&rf.maxTags, "max-tags", 0, "scan at most this many tags per repository, the last in version-aware name order (0: all)")
 	cmd.Flags().IntVar(&rf.parallel, "parallel", 2, "images scanned at once")
+	cmd.AddCommand(newRegistryAuditCmd(g))
 	return cmd
+}
+
+// RegistryAuditReport is the JSON document of `rampart registry audit`, described in
+// docs/registry.md.
+type RegistryAuditReport struct {
+	Tool      report.Tool `json:"tool"`
+	CreatedAt time.Time   `json:"created_at"`
+	*regaudit.Report
+}
+
+func newRegistryAuditCmd(g *Globals) *cobra.Command {
+	var of OutputFlags
+	var cfg regaudit.Config
+	var failOn string
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "audit REGISTRY",
+		Short: "Audit who may pull from and push to a registry, and how it is served",
+		Long: `Audit a Distribution (Docker) registry: whether it is served over TLS with a certificate that
+verifies and without TLS below 1.2, how it asks for credentials, and what an anonymous client may
+do: call the API, list the catalog, pull a manifest, start a push. With credentials for the
+registry in the docker config (docker login), it also says what they may pull and push.
+
+The push probes start a blob upload and cancel it at once: nothing is written to the registry
+(--no-push skips them). Each check passes, fails, is information, or is not assessed with the
+reason; failed checks are findings. See docs/registry.md.`,
+		Example: `  rampart registry audit 127.0.0.1:5000
+  rampart registry audit registry.example.com --ca-cert ca.pem --repo team/app:1 --fail-on HIGH -f json -o audit.json`,
+		Args: UsageArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			gate, err := ParseGate(failOn)
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(registryFormats, of.Format) {
+				return WithCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", of.Format, strings.Join(registryFormats, ", ")))
+			}
+			host, prefix, err := parseRegistryArg(args[0])
+			if err != nil {
+				return err
+			}
+			if prefix != "" {
+				return WithCode(ExitUsage, fmt.Errorf("registry %q: the audit takes HOST[:PORT] (name a repository with --repo)", args[0]))
+			}
+			if strings.ContainsAny(cfg.Repo, "@ ") || strings.HasPrefix(cfg.Repo, "/") {
+				return WithCode(ExitUsage, fmt.Errorf("--repo %q: want NAME[:TAG]", cfg.Repo))
+			}
+			ctx := cmd.Context()
+			if timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, timeout)
+				defer cancel()
+			}
+			cfg.Host, cfg.Logger = host, g.Logger
+			rep, err := regaudit.Audit(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			w, done, err := of.Writer(g.Stdout)
+			if err != nil {
+				return err
+			}
+			switch of.Format {
+			case "json":
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				err = enc.Encode(RegistryAuditReport{Tool: report.Tool{Name: "rampart", Version: Version()},
+					CreatedAt: time.Now().UTC().Truncate(time.Second), Report: rep})
+			default:
+				err = writeRegistryAuditTable(w, rep)
+			}
+			if err := CloseOutput(done, err); err != nil {
+				return fmt.Errorf("write report: %w", err)
+			}
+			return GateError(rep.Findings, gate)
+		},
+	}
+	of.Register(cmd, "table", registryFormats)
+	fl := cmd.Flags()
+	fl.StringVar(&cfg.CACert, "ca-cert", "", "PEM file with extra CA certificates to trust for the registry")
+	fl.BoolVar(&cfg.Insecure, "insecure", false, "send your credentials even when the registry's certificate does not verify")
+	fl.StringVar(&cfg.Repo, "repo", "", "repository (NAME[:TAG]) the pull and push probes use (default: the first the catalog lists)")
+	fl.BoolVar(&cfg.NoPush, "no-push", false, "skip the push probes (they start a blob upload and cancel it)")
+	fl.StringVar(&failOn, "fail-on", "", "exit with code 3 when a failed check's severity is at or above this")
+	fl.DurationVar(&timeout, "timeout", 2*time.Minute, "give up on the audit after this long")
+	cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions([]string{"UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+// writeRegistryAuditTable writes one row per check and a summary line. Evidence carries the
+// registry's own words, so it is escaped.
+func writeRegistryAuditTable(w io.Writer, rep *regaudit.Report) error {
+	fmt.Fprintf(w, "registry %s (%s)", rep.Registry, rep.URL)
+	if rep.Repository != "" {
+		fmt.Fprintf(w, ", probes on %s", tableText(rep.Repository))
+		if rep.Tag != "" {
+			fmt.Fprintf(w, ":%s", tableText(rep.Tag))
+		}
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tTITLE\tEVIDENCE")
+	for _, r := range rep.Results {
+		sev := string(r.Severity)
+		if r.Status != regaudit.StatusFail {
+			sev = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, sev, r.Title, tableText(r.Evidence))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	s := rep.Summary
+	_, err := fmt.Fprintf(w, "%d failed (%d critical, %d high, %d medium, %d low), %d passed, %d info, %d not assessed\n",
+		s.Failed, s.Critical, s.High, s.Medium, s.Low, s.Passed, s.Info, s.NotAssessed)
+	return err
 }
 
 // checkScanners rejects --scanners values that are unknown or not in this build.

@@ -26,6 +26,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -159,6 +160,8 @@ func Audit(ctx context.Context, cfg Config) (*Report, error) {
 	a.anonymous(ctx, anon)
 	a.authScheme(anon)
 	a.credentials(ctx)
+	// In ID order, whatever order the probes ran in.
+	slices.SortStableFunc(a.rep.Results, func(x, y Result) int { return cmp.Compare(x.ID, y.ID) })
 	a.rep.Summary = summarize(a.rep.Results)
 	a.rep.Findings = findings(cfg.Host, a.rep.Results)
 	if a.rep.Warnings == nil {
