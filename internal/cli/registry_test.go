@@ -9,10 +9,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -44,63 +42,15 @@ type testRegistry struct {
 	storage string // its filesystem storage root
 }
 
-// startRegistry runs /usr/bin/docker-registry with a temporary config and storage, and stops it
-// when the test ends.
+// startRegistry runs an open /usr/bin/docker-registry with a temporary config and storage, and
+// stops it when the test ends.
 func startRegistry(t *testing.T) *testRegistry {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("runs a docker-registry: skipped with -short")
-	}
-	bin, err := exec.LookPath("docker-registry")
-	if err != nil {
-		testenv.Missing(t, "no docker-registry binary (apt-get install docker-registry)")
-	}
-	dir := t.TempDir()
-	port := freePort(t)
-	r := &testRegistry{host: fmt.Sprintf("127.0.0.1:%d", port), storage: filepath.Join(dir, "storage")}
-	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: %s\n", r.storage, r.host)
-	cfgPath := filepath.Join(dir, "config.yml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "serve", cfgPath)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start docker-registry: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("docker-registry log:\n%s", logs.String())
-		}
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get("http://" + r.host + "/v2/")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return r
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("docker-registry on %s did not come up: %v\n%s", r.host, err, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	l := testenv.StartRegistry(t, testenv.RegistryConfig{})
+	return &testRegistry{host: l.Host, storage: l.Storage}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+func freePort(t *testing.T) int { return testenv.FreePort(t) }
 
 // push writes img (an image or an index) to ref in r.
 func (r *testRegistry) push(t *testing.T, ref string, img any) string {

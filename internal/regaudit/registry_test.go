@@ -5,14 +5,11 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"fmt"
 	"math/big"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,88 +34,31 @@ type testRegistry struct {
 	storage string
 }
 
-// startRegistry runs /usr/bin/docker-registry with a temporary config and storage until the
-// test ends.
+// startRegistry runs a throwaway docker-registry configured by o until the test ends.
 func startRegistry(t *testing.T, o regOpts) *testRegistry {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("runs a docker-registry: skipped with -short")
-	}
-	bin, err := exec.LookPath("docker-registry")
-	if err != nil {
-		testenv.Missing(t, "no docker-registry binary (apt-get install docker-registry)")
-	}
 	dir := t.TempDir()
-	r := &testRegistry{host: fmt.Sprintf("127.0.0.1:%d", freePort(t)), storage: filepath.Join(dir, "storage")}
-	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\n", r.storage)
-	if o.readOnly {
-		cfg += "  maintenance:\n    readonly:\n      enabled: true\n"
-	}
-	cfg += fmt.Sprintf("http:\n  addr: %s\n", r.host)
+	var c testenv.RegistryConfig
+	c.ReadOnly, c.MinTLS = o.readOnly, o.minTLS
 	if o.tls != nil {
-		cert, key := o.tls.serverFiles(t, dir)
-		cfg += fmt.Sprintf("  tls:\n    certificate: %s\n    key: %s\n", cert, key)
-		if o.minTLS != "" {
-			cfg += "    minimumtls: " + o.minTLS + "\n"
-		}
+		c.TLSCert, c.TLSKey = o.tls.serverFiles(t, dir)
+		c.RootCAs = o.tls.pool()
 	}
 	if o.user != "" {
 		out, err := exec.Command("htpasswd", "-Bbn", o.user, o.pass).Output()
 		if err != nil {
 			testenv.Missing(t, "no htpasswd (apt-get install apache2-utils): "+err.Error())
 		}
-		hp := filepath.Join(dir, "htpasswd")
-		if err := os.WriteFile(hp, bytes.TrimSpace(out), 0o600); err != nil {
+		c.Htpasswd = filepath.Join(dir, "htpasswd")
+		if err := os.WriteFile(c.Htpasswd, bytes.TrimSpace(out), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		cfg += fmt.Sprintf("auth:\n  htpasswd:\n    realm: rampart-test\n    path: %s\n", hp)
 	}
-	cfgPath := filepath.Join(dir, "config.yml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var logs bytes.Buffer
-	cmd := exec.Command(bin, "serve", cfgPath)
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start docker-registry: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("docker-registry log:\n%s", logs.String())
-		}
-	})
-	scheme := "http"
-	client := &http.Client{Timeout: 2 * time.Second}
-	if o.tls != nil {
-		scheme = "https"
-		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: o.tls.pool()}}
-	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := client.Get(scheme + "://" + r.host + "/v2/")
-		if err == nil {
-			resp.Body.Close()
-			return r
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("docker-registry on %s did not come up: %v\n%s", r.host, err, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	l := testenv.StartRegistry(t, c)
+	return &testRegistry{host: l.Host, storage: l.Storage}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+func freePort(t *testing.T) int { return testenv.FreePort(t) }
 
 // testCA is a CA made for one test.
 type testCA struct {
