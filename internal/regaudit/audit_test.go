@@ -273,6 +273,12 @@ func TestAuditTLSAuth(t *testing.T) {
 		t.Errorf("statuses without --ca-cert: %v", st)
 	}
 
+	// --insecure: the user accepts the certificate, and the credentials are sent.
+	rep = audit(t, Config{Host: r.host, Keychain: kc, Repo: "team/app:1", Insecure: true})
+	if st := statuses(rep); st[idCertificate] != StatusFail || st[idCredPush] != StatusInfo {
+		t.Errorf("statuses with --insecure: %v", st)
+	}
+
 	// Wrong password: refused, said as information.
 	rep = audit(t, Config{Host: r.host, CACert: caFile, Keychain: staticKeychain{host: r.host, user: "alice", pass: "wrong"}, Repo: "team/app:1"})
 	if ev := result(t, rep, idCredPush).Evidence; !strings.HasPrefix(ev, "refused: ") {

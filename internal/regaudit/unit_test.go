@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -142,6 +143,44 @@ func TestIsLoopback(t *testing.T) {
 		"10.0.0.1": false, "registry.example.com": false, "0.0.0.0": false, "localhost.example.com": false} {
 		if got := isLoopback(h); got != want {
 			t.Errorf("isLoopback(%q) = %v", h, got)
+		}
+	}
+}
+
+// TestAuthScheme covers the challenge checks on addresses the tests' registries cannot have
+// (they listen on loopback only).
+func TestAuthScheme(t *testing.T) {
+	tests := []struct {
+		name      string
+		base      string
+		challenge string // "" for none
+		basic     Status
+		realm     Status
+	}{
+		{"basic over network http", "http://10.0.0.5:5000", `Basic realm="r"`, StatusFail, StatusNotAssessed},
+		{"basic over loopback http", "http://127.0.0.1:5000", `Basic realm="r"`, StatusPass, StatusNotAssessed},
+		{"basic over https", "https://registry.example.com", `Basic realm="r"`, StatusPass, StatusNotAssessed},
+		{"bearer over network http", "http://10.0.0.5:5000", `Bearer realm="https://auth.example.com/token"`, StatusFail, StatusPass},
+		{"bearer, http realm", "https://registry.example.com", `Bearer realm="http://auth.example.com/token",service="r"`, StatusPass, StatusFail},
+		{"bearer, loopback http realm", "https://registry.example.com", `Bearer realm="http://127.0.0.1:5001/token"`, StatusPass, StatusPass},
+		{"bearer, realm not a URL", "https://registry.example.com", `Bearer realm="token"`, StatusPass, StatusNotAssessed},
+		{"no challenge", "https://registry.example.com", "", StatusNotAssessed, StatusNotAssessed},
+		{"other scheme", "https://registry.example.com", `Negotiate`, StatusNotAssessed, StatusNotAssessed},
+	}
+	for _, tc := range tests {
+		base, err := url.Parse(tc.base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := &auditor{base: base, hostname: base.Hostname()}
+		p := &prober{}
+		if c, ok := ParseChallenge(tc.challenge); ok {
+			p.challenge = &c
+		}
+		a.authScheme(p)
+		got := statuses(&a.rep)
+		if got[idBasicClear] != tc.basic || got[idRealmClear] != tc.realm {
+			t.Errorf("%s: RG004 %s, RG005 %s; want %s, %s (%+v)", tc.name, got[idBasicClear], got[idRealmClear], tc.basic, tc.realm, a.rep.Results)
 		}
 	}
 }
