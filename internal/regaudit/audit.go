@@ -149,6 +149,7 @@ func Audit(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.roots = roots
 	if err := a.transport(ctx, port, roots); err != nil {
 		return nil, err
 	}
@@ -175,6 +176,7 @@ type auditor struct {
 	log      *slog.Logger
 	timeout  time.Duration
 	hostname string
+	roots    *x509.CertPool
 	base     *url.URL
 	// verified is true when the certificate verified (or there is no TLS).
 	verified bool
@@ -264,8 +266,8 @@ func (a *auditor) transport(ctx context.Context, port string, roots *x509.CertPo
 	return nil
 }
 
-// prober is a client for the registry, anonymous when cred is nil. Certificates are not
-// verified here: transport reports them, and credentials are held back when they did not verify.
+// prober is a client for the registry, anonymous when cred is nil. An anonymous client does
+// not verify certificates (transport reports them); one with credentials does, unless --insecure.
 func (a *auditor) prober(cred *authn.AuthConfig) *prober {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = http.ProxyFromEnvironment
@@ -274,6 +276,11 @@ func (a *auditor) prober(cred *authn.AuthConfig) *prober {
 	tr.ResponseHeaderTimeout = a.timeout
 	// TLS 1.0 too: an old registry is audited, not refused (RG003 reports it).
 	tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS10} //nolint:gosec // see above
+	if cred != nil && !a.cfg.Insecure {
+		// The user's credentials go only where a certificate verifies: the registry and its
+		// token realm alike.
+		tr.TLSClientConfig = &tls.Config{RootCAs: a.roots, MinVersion: tls.VersionTLS10}
+	}
 	return &prober{
 		client: &http.Client{Transport: tr, Timeout: 2 * a.timeout,
 			// A registry may redirect blob and token requests; stay with what it said.

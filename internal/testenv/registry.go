@@ -24,8 +24,19 @@ type RegistryConfig struct {
 	MinTLS string
 	// Htpasswd is an htpasswd file (bcrypt): the registry then asks for Basic credentials.
 	Htpasswd string
+	// Token makes the registry ask for Bearer tokens from a token service instead.
+	Token *TokenAuth
+	// Storage is the storage root; empty for a new temporary directory. A test can fill a
+	// registry open, then serve the same storage with authentication.
+	Storage string
 	// ReadOnly puts the storage in maintenance read-only mode: pushes are refused.
 	ReadOnly bool
+}
+
+// TokenAuth is the registry's auth.token section: tokens from Realm, for Service, signed by
+// Issuer with a key whose certificate (sent in the token's x5c header) chains to RootCertBundle.
+type TokenAuth struct {
+	Realm, Service, Issuer, RootCertBundle string
 }
 
 // LocalRegistry is a running docker-registry (the Distribution binary) on a loopback port.
@@ -48,6 +59,9 @@ func StartRegistry(t testing.TB, c RegistryConfig) *LocalRegistry {
 	}
 	dir := t.TempDir()
 	r := &LocalRegistry{Host: fmt.Sprintf("127.0.0.1:%d", FreePort(t)), Storage: filepath.Join(dir, "storage")}
+	if c.Storage != "" {
+		r.Storage = c.Storage
+	}
 	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\n", r.Storage)
 	if c.ReadOnly {
 		cfg += "  maintenance:\n    readonly:\n      enabled: true\n"
@@ -61,6 +75,9 @@ func StartRegistry(t testing.TB, c RegistryConfig) *LocalRegistry {
 	}
 	if c.Htpasswd != "" {
 		cfg += fmt.Sprintf("auth:\n  htpasswd:\n    realm: rampart-test\n    path: %s\n", c.Htpasswd)
+	}
+	if tk := c.Token; tk != nil {
+		cfg += fmt.Sprintf("auth:\n  token:\n    realm: %s\n    service: %s\n    issuer: %s\n    rootcertbundle: %s\n", tk.Realm, tk.Service, tk.Issuer, tk.RootCertBundle)
 	}
 	cfgPath := filepath.Join(dir, "config.yml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
@@ -86,7 +103,7 @@ func StartRegistry(t testing.TB, c RegistryConfig) *LocalRegistry {
 		url = "https://" + r.Host + "/v2/"
 		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: c.RootCAs}}
 	}
-	if c.Htpasswd != "" {
+	if c.Htpasswd != "" || c.Token != nil {
 		want = http.StatusUnauthorized
 	}
 	deadline := time.Now().Add(15 * time.Second)
