@@ -501,15 +501,9 @@ func (a *auditor) push(ctx context.Context, p *prober, r *Result, who string) {
 // cancel deletes the upload at loc (absolute or relative to the registry), which must be on
 // the registry itself: a Location elsewhere is not followed.
 func (a *auditor) cancel(ctx context.Context, p *prober, repo, loc string) error {
-	if loc == "" {
-		return errors.New("no Location in the 202 answer")
-	}
-	u, err := a.base.Parse(loc)
+	u, err := uploadLocation(a.base, repo, loc)
 	if err != nil {
-		return fmt.Errorf("location %q: %w", loc, err)
-	}
-	if u.Host != a.base.Host || !strings.HasPrefix(u.Path, "/v2/"+repo+"/blobs/uploads/") {
-		return fmt.Errorf("location %q is not an upload of %s on the registry", loc, repo)
+		return err
 	}
 	path := u.Path
 	if u.RawQuery != "" {
@@ -523,6 +517,25 @@ func (a *auditor) cancel(ctx context.Context, p *prober, repo, loc string) error
 		return fmt.Errorf("DELETE upload: %d", ans.status)
 	}
 	return nil
+}
+
+// uploadLocation resolves the Location of a started upload against the registry's base URL,
+// and refuses one that is not an upload of repo on the registry itself (same scheme, host and
+// port, the default port of the scheme counting as given).
+func uploadLocation(base *url.URL, repo, loc string) (*url.URL, error) {
+	if loc == "" {
+		return nil, errors.New("no Location in the 202 answer")
+	}
+	u, err := base.Parse(loc)
+	if err != nil {
+		return nil, fmt.Errorf("location %q: %w", loc, err)
+	}
+	port := func(x *url.URL) string { return cmp.Or(x.Port(), map[string]string{"http": "80", "https": "443"}[x.Scheme]) }
+	if u.Scheme != base.Scheme || !strings.EqualFold(u.Hostname(), base.Hostname()) || port(u) != port(base) ||
+		!strings.HasPrefix(u.Path, "/v2/"+repo+"/blobs/uploads/") || strings.Contains(u.Path, "/../") {
+		return nil, fmt.Errorf("location %q is not an upload of %s on the registry", loc, repo)
+	}
+	return u, nil
 }
 
 // authScheme is RG004 and RG005: credentials that would cross the network in clear.

@@ -184,3 +184,33 @@ func TestAuthScheme(t *testing.T) {
 		}
 	}
 }
+
+func TestUploadLocation(t *testing.T) {
+	base, _ := url.Parse("https://registry.example.com")
+	tests := []struct {
+		loc  string
+		want string // "" when refused
+	}{
+		{"/v2/team/app/blobs/uploads/abc?_state=x", "https://registry.example.com/v2/team/app/blobs/uploads/abc?_state=x"},
+		{"https://registry.example.com/v2/team/app/blobs/uploads/abc", "https://registry.example.com/v2/team/app/blobs/uploads/abc"},
+		{"https://REGISTRY.example.com:443/v2/team/app/blobs/uploads/abc", "https://REGISTRY.example.com:443/v2/team/app/blobs/uploads/abc"},
+		{"", ""},
+		{"https://evil.example.com/v2/team/app/blobs/uploads/abc", ""},
+		{"http://registry.example.com/v2/team/app/blobs/uploads/abc", ""},
+		{"https://registry.example.com:8443/v2/team/app/blobs/uploads/abc", ""},
+		{"/v2/other/blobs/uploads/abc", ""},
+		{"/v2/team/app/blobs/uploads/../../../other/manifests/1", ""},
+		{"/v2/team/app/manifests/1", ""},
+		{"%zz", ""},
+	}
+	for _, tc := range tests {
+		u, err := uploadLocation(base, "team/app", tc.loc)
+		got := ""
+		if err == nil {
+			got = u.String()
+		}
+		if got != tc.want {
+			t.Errorf("uploadLocation(%q) = %q (%v), want %q", tc.loc, got, err, tc.want)
+		}
+	}
+}
