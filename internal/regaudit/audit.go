@@ -530,7 +530,9 @@ func uploadLocation(base *url.URL, repo, loc string) (*url.URL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("location %q: %w", loc, err)
 	}
-	port := func(x *url.URL) string { return cmp.Or(x.Port(), map[string]string{"http": "80", "https": "443"}[x.Scheme]) }
+	port := func(x *url.URL) string {
+		return cmp.Or(x.Port(), map[string]string{"http": "80", "https": "443"}[x.Scheme])
+	}
 	if u.Scheme != base.Scheme || !strings.EqualFold(u.Hostname(), base.Hostname()) || port(u) != port(base) ||
 		!strings.HasPrefix(u.Path, "/v2/"+repo+"/blobs/uploads/") || strings.Contains(u.Path, "/../") {
 		return nil, fmt.Errorf("location %q is not an upload of %s on the registry", loc, repo)
