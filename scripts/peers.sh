@@ -6,6 +6,8 @@
 #   - osv-scanner v2.6.0 (needs the Go 1.27 toolchain: the go command fetches it through the
 #     module proxy)
 #   - govulncheck (golang.org/x/vuln v1.9.0, the latest when this was written)
+#   - cosign v2.6.5, which signs the images `rampart verify` is tested on
+#     (internal/cli/verify_test.go); a large build, a few minutes on two cores
 #
 # Each version gets its own directory, $RAMPART_TEST_CACHE/peers/<name>-<version>/, so a version
 # bump installs anew and never reuses a stale binary. A copy left by scripts/bench.sh in
@@ -19,6 +21,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OSV_SCANNER_VERSION=v2.6.0
 OSV_SCANNER_TOOLCHAIN=go1.27.3
 GOVULNCHECK_VERSION=v1.9.0
+# Keep in step with cosignVersion in internal/cli/verify_test.go.
+COSIGN_VERSION=v2.6.5
 BENCH_BIN=${BENCH_BIN:-/var/cache/rampart-bench/bin}
 peers=$RAMPART_TEST_CACHE/peers
 
@@ -48,3 +52,4 @@ install() {
 
 install osv-scanner "$OSV_SCANNER_VERSION" github.com/google/osv-scanner/v2/cmd/osv-scanner GOTOOLCHAIN="$OSV_SCANNER_TOOLCHAIN"
 install govulncheck "$GOVULNCHECK_VERSION" golang.org/x/vuln/cmd/govulncheck GOTOOLCHAIN=local
+install cosign "$COSIGN_VERSION" github.com/sigstore/cosign/v2/cmd/cosign GOTOOLCHAIN=local

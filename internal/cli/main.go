@@ -117,6 +117,7 @@ func NewRoot(g *Globals, extra func(*Globals) []*cobra.Command) *cobra.Command {
 	root.AddCommand(newDBCmd(g))
 	root.AddCommand(newDockerCmd(g))
 	root.AddCommand(newRegistryCmd(g))
+	root.AddCommand(newVerifyCmd(g))
 	if extra != nil {
 		root.AddCommand(extra(g)...)
 	} else {
