@@ -193,6 +193,7 @@ func TestVerifyWithCosign(t *testing.T) {
 		return r.push(t, "team/app:"+tag, img)
 	}
 	signed, unsigned, copied, tampered, forged, twice := push("signed"), push("unsigned"), push("copied"), push("tampered"), push("forged"), push("twice")
+	odd, corrupt := push("odd"), push("corrupt")
 	if got := r.manifestDigest(t, "team/app", "signed"); got != signed {
 		t.Fatalf("registry says %s, pushed %s", got, signed)
 	}
@@ -201,6 +202,8 @@ func TestVerifyWithCosign(t *testing.T) {
 	c.sign(t, "a", repo+"@"+forged, "env=dev")
 	c.sign(t, "b", repo+"@"+twice)
 	c.sign(t, "a", repo+"@"+twice)
+	c.sign(t, "a", repo+"@"+odd)
+	c.sign(t, "a", repo+"@"+corrupt)
 
 	// What cosign wrote, read with ggcr: the truth the report is compared with.
 	m := sigManifest(t, repo, signed)
@@ -260,6 +263,40 @@ func TestVerifyWithCosign(t *testing.T) {
 	fm.Layers[0].Digest, fm.Layers[0].Size = fd, int64(len(forgedPayload))
 	putSigManifest(t, repo, forged, fm)
 
+	// Beside a good signature, layers that are not signatures or cannot be read: each gets its
+	// reason and none stops the others from being checked.
+	om := sigManifest(t, repo, odd)
+	good := om.Layers[0]
+	variant := func(f func(*v1.Descriptor)) v1.Descriptor {
+		d := good
+		d.Annotations = map[string]string{}
+		for k, v := range good.Annotations {
+			d.Annotations[k] = v
+		}
+		f(&d)
+		return d
+	}
+	om.Layers = append(om.Layers,
+		variant(func(d *v1.Descriptor) { d.MediaType = "application/octet-stream" }),
+		variant(func(d *v1.Descriptor) { delete(d.Annotations, signature.SignatureAnnotation) }),
+		variant(func(d *v1.Descriptor) { d.Annotations[signature.SignatureAnnotation] = "not base64!" }),
+		variant(func(d *v1.Descriptor) { d.Size = 2 << 20 }),
+	)
+	putSigManifest(t, repo, odd, om)
+
+	// A payload blob damaged in the registry's storage: same length, one byte changed.
+	cm := sigManifest(t, repo, corrupt)
+	corruptLayer := cm.Layers[0].Digest.String()
+	blob := r.blobPath(cm.Layers[0].Digest)
+	b, err := os.ReadFile(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0x01
+	if err := os.WriteFile(blob, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
 	// The signed image and its signature copied to another repository, as a mirror does.
 	mirror := r.host + "/mirror/app"
 	for _, d := range []string{signed} {
@@ -311,6 +348,15 @@ func TestVerifyWithCosign(t *testing.T) {
 			want: []sigRow{{Reason: "signature does not verify with the key", Ref: repo}}},
 		{name: "two signers", args: []string{repo + ":twice", "--key", pubA},
 			want: []sigRow{{Reason: "signature does not verify with the key", Ref: repo}, {Verified: true, Ref: repo}}},
+		{name: "odd layers", args: []string{repo + ":odd", "--key", pubA}, want: []sigRow{
+			{Verified: true, Ref: repo},
+			{Reason: `layer media type "application/octet-stream" is not a cosign payload`},
+			{Reason: "no dev.cosignproject.cosign/signature annotation"},
+			{Reason: "signature annotation is not base64"},
+			{Reason: "payload of 2097152 bytes is larger than 1048576"},
+		}},
+		{name: "corrupt payload blob", args: []string{repo + ":corrupt", "--key", pubA}, wantCode: ExitGate,
+			want: []sigRow{{Reason: "payload blob: invalid artifact: blob " + corruptLayer}}},
 		{name: "mirror warns", args: []string{mirror + ":signed", "--key", pubA}, want: []sigRow{{Verified: true, Ref: repo, Warn: true}}},
 		{name: "unsigned", args: []string{repo + "@" + unsigned, "--key", pubA}, wantCode: ExitNotFound, wantErr: "no signatures"},
 		{name: "no such image", args: []string{repo + ":missing", "--key", pubA}, wantCode: ExitNotFound, wantErr: "rampart: "},
@@ -333,7 +379,12 @@ func TestVerifyWithCosign(t *testing.T) {
 			doc := decodeVerify(t, res)
 			var got []sigRow
 			for _, s := range doc.Signatures {
-				got = append(got, sigRow{Verified: s.Verified, Reason: s.Reason, Ref: s.DockerReference, Warn: len(s.Warnings) > 0})
+				// What follows the damaged blob's digest is go-containerregistry's wording.
+				reason := s.Reason
+				if i := strings.Index(reason, corruptLayer); i >= 0 {
+					reason = reason[:i+len(corruptLayer)]
+				}
+				got = append(got, sigRow{Verified: s.Verified, Reason: reason, Ref: s.DockerReference, Warn: len(s.Warnings) > 0})
 			}
 			// The two signers' order is the order cosign appended them: b, then a.
 			if diff := cmp.Diff(tt.want, got); diff != "" {

@@ -66,7 +66,11 @@ func FetchBlob(ctx context.Context, repo, digest string, limit int64, opts ...Op
 	var buf bytes.Buffer
 	n, err := io.Copy(&buf, io.LimitReader(rc, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("blob %s: %w", digest, classify(err))
+		if c := classify(err); c != err {
+			return nil, fmt.Errorf("blob %s: %w", digest, c)
+		}
+		// Not the network: ggcr's check of the content against the digest, at the end.
+		return nil, fmt.Errorf("%w: blob %s: %w", ErrInvalid, digest, err)
 	}
 	if n > limit {
 		return nil, fmt.Errorf("%w: blob %s is larger than %d bytes", ErrInvalid, digest, limit)
