@@ -422,3 +422,32 @@ func TestVerifyWithCosign(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyTableEscapes: the payload's text is the signer's, or an attacker's who pushed a
+// .sig manifest; it must not forge rows or drive the terminal.
+func TestVerifyTableEscapes(t *testing.T) {
+	doc := &VerifyReport{Key: "cosign.pub", KeyType: "ecdsa-P-256"}
+	doc.Repository, doc.Digest, doc.SignatureRef = "127.0.0.1:5000/app", "sha256:"+strings.Repeat("0", 64), "127.0.0.1:5000/app:sha256-x.sig"
+	doc.Signatures = []signature.Signature{{
+		Layer:           "sha256:" + strings.Repeat("1", 64),
+		DockerReference: "evil\x1b[2J\nverified\tx",
+		Reason:          "signs \x1b]0;title\x07, not this image",
+	}}
+	var buf bytes.Buffer
+	if err := writeVerifyTable(&buf, doc); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.ContainsAny(out, "\x1b\x07\t") {
+		t.Errorf("table holds control characters: %q", out)
+	}
+	// Header block (3 lines), a blank line, the column header, one row, a blank line, the summary.
+	if got := strings.Count(out, "\n"); got != 8 {
+		t.Errorf("table has %d lines, want 8:\n%s", got, out)
+	}
+	for _, want := range []string{`evil\x1b[2J\x0averified\x09x`, "0 of 1 signatures verified"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table does not say %q:\n%s", want, out)
+		}
+	}
+}
