@@ -3,8 +3,16 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"os"
 	"os/exec"
@@ -68,6 +76,35 @@ func (c *cosign) run(t *testing.T, args ...string) {
 	if err != nil {
 		t.Fatalf("cosign %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
+}
+
+// importKey writes priv as PEM and makes cosign import it as NAME.key and NAME.pub; it
+// returns the public key's path.
+func (c *cosign) importKey(t *testing.T, name string, priv crypto.Signer) string {
+	t.Helper()
+	var block *pem.Block
+	switch k := priv.(type) {
+	case *rsa.PrivateKey:
+		block = &pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)}
+	case *ecdsa.PrivateKey:
+		der, err := x509.MarshalECPrivateKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		block = &pem.Block{Type: "EC PRIVATE KEY", Bytes: der}
+	default:
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		block = &pem.Block{Type: "PRIVATE KEY", Bytes: der}
+	}
+	src := filepath.Join(c.dir, name+".pem")
+	if err := os.WriteFile(src, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.run(t, "import-key-pair", "--key", src, "--output-key-prefix", name, "--yes")
+	return filepath.Join(c.dir, name+".pub")
 }
 
 // keyPair makes cosign write NAME.key and NAME.pub and returns the public key's path.
@@ -420,6 +457,65 @@ func TestVerifyWithCosign(t *testing.T) {
 		if !strings.Contains(res.stdout, s) {
 			t.Errorf("table does not say %q:\n%s", s, res.stdout)
 		}
+	}
+}
+
+// TestVerifyImportedKeys: cosign generates only ECDSA P-256 keys, but signs with the RSA,
+// ECDSA and Ed25519 keys it imports; each must verify with its own public key only.
+func TestVerifyImportedKeys(t *testing.T) {
+	bin := cosignBinary(t)
+	r := startRegistry(t)
+	c := &cosign{bin: bin, dir: t.TempDir()}
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 3072)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p384, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p521, err := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, edKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := []struct {
+		name, keyType string
+		priv          crypto.Signer
+	}{
+		{"rsa", "rsa-3072", rsaKey},
+		{"p384", "ecdsa-P-384", p384},
+		{"p521", "ecdsa-P-521", p521},
+		{"ed", "ed25519", edKey},
+	}
+	pubs := map[string]string{}
+	for _, k := range keys {
+		pubs[k.name] = c.importKey(t, k.name, k.priv)
+	}
+	for i, k := range keys {
+		t.Run(k.name, func(t *testing.T) {
+			img, err := random.Image(256, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := r.push(t, "imported/"+k.name+":1", img)
+			ref := r.host + "/imported/" + k.name + "@" + d
+			c.sign(t, k.name, ref)
+			res := runVerify(t, ref, "--key", pubs[k.name], "-f", "json")
+			if res.code != ExitOK {
+				t.Fatalf("exit %d\nstdout: %s\nstderr: %s", res.code, res.stdout, res.stderr)
+			}
+			if doc := decodeVerify(t, res); doc.KeyType != k.keyType || doc.Verified != 1 {
+				t.Errorf("key type %q, %d verified; want %q, 1", doc.KeyType, doc.Verified, k.keyType)
+			}
+			other := keys[(i+1)%len(keys)].name
+			if res := runVerify(t, ref, "--key", pubs[other]); res.code != ExitGate {
+				t.Errorf("with the %s key: exit %d, want %d\n%s", other, res.code, ExitGate, res.stdout)
+			}
+		})
 	}
 }
 

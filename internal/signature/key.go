@@ -4,8 +4,10 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -50,17 +52,39 @@ func ParseKey(b []byte) (*Key, error) {
 	return nil, fmt.Errorf("%w: unsupported key type %T", ErrKey, pub)
 }
 
-// Verify reports whether sig is k's signature over payload. Cosign's key-based signing hashes
-// with SHA-256 whatever the curve; ECDSA signatures are ASN.1, RSA ones PKCS #1 v1.5, Ed25519
-// ones sign the payload itself.
+// Verify reports whether sig is k's signature over payload, in one of the ways cosign signs
+// with a key (sigstore's defaults for the key, and the SHA-256 of cosign verify's default):
+//   - ECDSA, ASN.1 signature: over the SHA-256 of the payload, or over the hash that goes with
+//     the curve (SHA-384 for P-384, SHA-512 for P-521), which cosign sign uses for those curves;
+//   - RSA: PKCS #1 v1.5 over the SHA-256;
+//   - Ed25519: Ed25519ph (over the SHA-512, cosign's default since it uploads to Rekor), or
+//     pure Ed25519 over the payload, which older cosign versions wrote.
+//
+// Each scheme is a signature by the key over these very bytes, so accepting any of them admits
+// nothing the key did not sign.
 func (k *Key) Verify(payload, sig []byte) bool {
 	sum := sha256.Sum256(payload)
 	switch pub := k.pub.(type) {
 	case *ecdsa.PublicKey:
-		return ecdsa.VerifyASN1(pub, sum[:], sig)
+		if ecdsa.VerifyASN1(pub, sum[:], sig) {
+			return true
+		}
+		switch pub.Curve {
+		case elliptic.P384():
+			h := sha512.Sum384(payload)
+			return ecdsa.VerifyASN1(pub, h[:], sig)
+		case elliptic.P521():
+			h := sha512.Sum512(payload)
+			return ecdsa.VerifyASN1(pub, h[:], sig)
+		}
+		return false
 	case *rsa.PublicKey:
 		return rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig) == nil
 	case ed25519.PublicKey:
+		h := sha512.Sum512(payload)
+		if ed25519.VerifyWithOptions(pub, h[:], sig, &ed25519.Options{Hash: crypto.SHA512}) == nil {
+			return true
+		}
 		return ed25519.Verify(pub, payload, sig)
 	}
 	return false
