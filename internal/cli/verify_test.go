@@ -547,3 +547,56 @@ func TestVerifyTableEscapes(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyRegistryErrors: the shared TLS registry with basic auth (read only here) and a
+// closed port give the exit codes every registry command gives.
+func TestVerifyRegistryErrors(t *testing.T) {
+	env := testenv.Load(t)
+	r := env.Registry
+	dir := t.TempDir()
+	pub := filepath.Join(dir, "cosign.pub")
+	if err := os.WriteFile(pub, newPublicKeyPEM(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	app := r.TLS + "/" + r.AppRepository + ":" + r.AppTag
+	tests := []struct {
+		name     string
+		password string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		// Authenticated over TLS with the CA: the image is found, it has no signatures.
+		{name: "unsigned over TLS", password: r.Password, args: []string{app, "--ca-cert", r.CACert}, wantCode: ExitNotFound,
+			wantErr: "no signatures"},
+		{name: "wrong password", password: "wrong-" + r.Password, args: []string{app, "--ca-cert", r.CACert}, wantCode: ExitUnauthorized},
+		{name: "unknown CA", password: r.Password, args: []string{app}, wantCode: ExitUnreachable},
+		{name: "closed port", password: r.Password, args: []string{fmt.Sprintf("127.0.0.1:%d/app:1", freePort(t)), "--timeout", "20s"}, wantCode: ExitUnreachable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("DOCKER_CONFIG", dockerConfig(t, r.TLS, r.Username, tt.password))
+			res := runVerify(t, append(tt.args, "--key", pub)...)
+			if res.code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", res.code, tt.wantCode, res.stdout, res.stderr)
+			}
+			if !strings.HasPrefix(res.stderr, "rampart: ") || !strings.Contains(res.stderr, tt.wantErr) {
+				t.Errorf("stderr %q: want one rampart: line saying %q", res.stderr, tt.wantErr)
+			}
+		})
+	}
+}
+
+// newPublicKeyPEM is a fresh ECDSA P-256 public key in PEM.
+func newPublicKeyPEM(t *testing.T) []byte {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(k.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+}
