@@ -231,6 +231,11 @@ func TestVerifyWithCosign(t *testing.T) {
 	}
 	signed, unsigned, copied, tampered, forged, twice := push("signed"), push("unsigned"), push("copied"), push("tampered"), push("forged"), push("twice")
 	odd, corrupt := push("odd"), push("corrupt")
+	idx, err := random.Index(256, 1, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	index := r.push(t, "team/app:multi", idx)
 	if got := r.manifestDigest(t, "team/app", "signed"); got != signed {
 		t.Fatalf("registry says %s, pushed %s", got, signed)
 	}
@@ -241,6 +246,7 @@ func TestVerifyWithCosign(t *testing.T) {
 	c.sign(t, "a", repo+"@"+twice)
 	c.sign(t, "a", repo+"@"+odd)
 	c.sign(t, "a", repo+"@"+corrupt)
+	c.sign(t, "a", repo+"@"+index)
 
 	// What cosign wrote, read with ggcr: the truth the report is compared with.
 	m := sigManifest(t, repo, signed)
@@ -394,6 +400,8 @@ func TestVerifyWithCosign(t *testing.T) {
 		}},
 		{name: "corrupt payload blob", args: []string{repo + ":corrupt", "--key", pubA}, wantCode: ExitGate,
 			want: []sigRow{{Reason: "payload blob: invalid artifact: blob " + corruptLayer}}},
+		// A multi-platform image is signed, and verified, as its index's digest.
+		{name: "index", args: []string{repo + ":multi", "--key", pubA}, want: []sigRow{{Verified: true, Ref: repo}}},
 		{name: "mirror warns", args: []string{mirror + ":signed", "--key", pubA}, want: []sigRow{{Verified: true, Ref: repo, Warn: true}}},
 		{name: "unsigned", args: []string{repo + "@" + unsigned, "--key", pubA}, wantCode: ExitNotFound, wantErr: "no signatures"},
 		{name: "no such image", args: []string{repo + ":missing", "--key", pubA}, wantCode: ExitNotFound, wantErr: "rampart: "},
