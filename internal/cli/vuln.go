@@ -150,14 +150,19 @@ func OpenVulnDB(f *VulnFlags) (*vulndb.DB, error) {
 // MatchVulns adds the vulnerability findings of rep's packages to rep, with the matcher's
 // warnings and a warning when the database is old.
 func MatchVulns(ctx context.Context, g *Globals, db *vulndb.DB, offline bool, rep *report.Report) error {
-	m := match.New(db, match.Options{
+	st, stErr := db.Status()
+	opts := match.Options{
 		KEV: func(cve string) bool { _, ok := db.KEV(cve); return ok },
 		EPSS: func(cve string) (float64, bool) {
 			e, ok := db.EPSS(cve)
 			return e.Score, ok
 		},
 		Logger: g.Logger,
-	})
+	}
+	if stErr == nil {
+		opts.Covered = func(eco string) bool { return st.Ecosystems[eco] > 0 }
+	}
+	m := match.New(db, opts)
 	inv := &inventory.Inventory{OS: rep.Artifact.OS, Packages: rep.Packages}
 	fs, warnings, err := m.Match(ctx, inv)
 	if err != nil {
@@ -165,7 +170,7 @@ func MatchVulns(ctx context.Context, g *Globals, db *vulndb.DB, offline bool, re
 	}
 	rep.Findings = append(rep.Findings, fs...)
 	rep.Warnings = append(rep.Warnings, warnings...)
-	if st, err := db.Status(); err == nil {
+	if stErr == nil {
 		if w := vulndb.CheckAge(st, vulndb.DefaultMaxAge); w != "" {
 			if offline {
 				w = strings.Replace(w, "run `rampart db update`", "import newer data with `rampart db import`", 1)

@@ -28,6 +28,10 @@ type Options struct {
 	EPSS func(cve string) (float64, bool)
 	// Logger receives warnings; the default is slog.Default().
 	Logger *slog.Logger
+	// Covered, when set, reports whether the source holds any advisory for an ecosystem
+	// ("Debian:12", "Maven"). Packages of an ecosystem it does not cover cannot be assessed, and
+	// Match says so instead of reporting them as free of vulnerabilities.
+	Covered func(ecosystem string) bool
 }
 
 // Matcher matches inventories against a Source. Create it with [New].
@@ -71,6 +75,10 @@ func (m *Matcher) Match(ctx context.Context, inv *inventory.Inventory) ([]findin
 	queries, qwarn := plan(inv)
 	for _, w := range qwarn {
 		warn("%s", w)
+	}
+	for _, u := range uncovered(queries, m.opts.Covered) {
+		warn("the vulnerability database has no advisories for %s: %d %s not assessed for vulnerabilities (import or update that ecosystem's data: rampart db import / rampart db update)",
+			u.ecosystem, u.packages, plural(u.packages, "package", "packages"))
 	}
 	cache := map[[2]string][]*osv.Vulnerability{}
 	var out []finding.Finding
@@ -307,4 +315,48 @@ func cmpStrings(pairs ...string) int {
 		}
 	}
 	return 0
+}
+
+// uncoveredEcosystem is an ecosystem of the inventory the advisory source knows nothing of.
+type uncoveredEcosystem struct {
+	ecosystem string
+	packages  int
+}
+
+// uncovered lists, in order of first appearance, the ecosystems of queries that covered says the
+// source has no advisories for, with how many packages each holds. A nil covered knows nothing.
+func uncovered(queries []query, covered func(string) bool) []uncoveredEcosystem {
+	if covered == nil {
+		return nil
+	}
+	var out []uncoveredEcosystem
+	index := map[string]int{}
+	seen := map[*inventory.Package]bool{}
+	for _, q := range queries {
+		if seen[q.pkg] {
+			continue // a package queried under two names counts once
+		}
+		seen[q.pkg] = true
+		i, ok := index[q.ecosystem]
+		if !ok {
+			if covered(q.ecosystem) {
+				index[q.ecosystem] = -1
+				continue
+			}
+			i = len(out)
+			index[q.ecosystem] = i
+			out = append(out, uncoveredEcosystem{ecosystem: q.ecosystem})
+		}
+		if i >= 0 {
+			out[i].packages++
+		}
+	}
+	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

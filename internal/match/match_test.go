@@ -373,3 +373,43 @@ func TestMaliciousPackages(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// TestUncoveredEcosystems: packages of an ecosystem the database holds no advisory for are said
+// to be not assessed, once per ecosystem with their count, never reported as clean in silence.
+func TestUncoveredEcosystems(t *testing.T) {
+	inv := &inventory.Inventory{Packages: []inventory.Package{
+		{Type: inventory.TypeApk, Name: "musl", Version: "1.2.5-r0", Ecosystem: "Alpine:v3.20"},
+		{Type: inventory.TypeApk, Name: "busybox", Version: "1.36.1-r29", Ecosystem: "Alpine:v3.20"},
+		{Type: inventory.TypeJava, Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1", Ecosystem: "Maven"},
+		{Type: inventory.TypeNpm, Name: "lodash", Version: "4.17.20", Ecosystem: "npm"},
+	}}
+	covered := map[string]bool{"npm": true, "Debian:12": true}
+	for _, tt := range []struct {
+		name    string
+		covered func(string) bool
+		want    []string
+	}{
+		{"database knows npm only", func(e string) bool { return covered[e] }, []string{
+			"the vulnerability database has no advisories for Alpine:v3.20: 2 packages not assessed",
+			"the vulnerability database has no advisories for Maven: 1 package not assessed",
+		}},
+		{"coverage unknown", nil, nil},
+		{"everything covered", func(string) bool { return true }, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, warnings, err := New(&memSource{}, Options{Covered: tt.covered, Logger: slog.New(slog.DiscardHandler)}).Match(context.Background(), inv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, w := range warnings {
+				if i := strings.Index(w, " for vulnerabilities"); i >= 0 {
+					got = append(got, w[:i])
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("warnings (-want +got):\n%s\nall: %q", diff, warnings)
+			}
+		})
+	}
+}
