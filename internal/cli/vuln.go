@@ -160,7 +160,7 @@ func MatchVulns(ctx context.Context, g *Globals, db *vulndb.DB, offline bool, re
 		Logger: g.Logger,
 	}
 	if stErr == nil {
-		opts.Covered = func(eco string) bool { return st.Ecosystems[eco] > 0 }
+		opts.Covered = st.Covers
 	}
 	m := match.New(db, opts)
 	inv := &inventory.Inventory{OS: rep.Artifact.OS, Packages: rep.Packages}

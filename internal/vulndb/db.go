@@ -120,6 +120,28 @@ type Status struct {
 	Sources    []SourceMeta   `json:"sources"`
 }
 
+// Covers reports whether the database holds records that [DB.Lookup] would consider for
+// ecosystem, under the same release rules: "Debian:12" is covered by "Debian:12" or bare
+// "Debian" records, "Ubuntu:22.04" also by "Ubuntu:22.04:LTS", a bare "Go" by any "Go" records.
+func (s Status) Covers(ecosystem string) bool {
+	eco := NormalizeEcosystem(ecosystem)
+	bare := BaseEcosystem(eco)
+	for k, n := range s.Ecosystems {
+		if n == 0 {
+			continue
+		}
+		k = NormalizeEcosystem(k)
+		if bare != eco {
+			if k == eco || k == bare || strings.HasPrefix(k, eco+":") {
+				return true
+			}
+		} else if BaseEcosystem(k) == eco {
+			return true
+		}
+	}
+	return false
+}
+
 // DB is an open, read-only vulnerability database. Its methods are safe for concurrent use. The
 // methods of a nil or closed *DB return [ErrNoDatabase] (or report nothing found), so a scan
 // without a database can hold a nil *DB. The caller must call [DB.Close].
