@@ -14,8 +14,6 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -279,9 +277,9 @@ reason; failed checks are findings. See docs/registry.md.`,
 func writeRegistryAuditTable(w io.Writer, rep *regaudit.Report) error {
 	fmt.Fprintf(w, "registry %s (%s)", rep.Registry, rep.URL)
 	if rep.Repository != "" {
-		fmt.Fprintf(w, ", probes on %s", tableText(rep.Repository))
+		fmt.Fprintf(w, ", probes on %s", report.Clean(rep.Repository))
 		if rep.Tag != "" {
-			fmt.Fprintf(w, ":%s", tableText(rep.Tag))
+			fmt.Fprintf(w, ":%s", report.Clean(rep.Tag))
 		}
 	}
 	fmt.Fprintln(w)
@@ -292,7 +290,7 @@ func writeRegistryAuditTable(w io.Writer, rep *regaudit.Report) error {
 		if r.Status != regaudit.StatusFail {
 			sev = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, sev, r.Title, tableText(r.Evidence))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, sev, r.Title, report.Clean(r.Evidence))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -614,7 +612,7 @@ func writeRegistryTable(w io.Writer, doc *RegistryReport) error {
 		if im.Report == nil {
 			msg := "error"
 			if im.Error != nil {
-				msg = "error (" + im.Error.Class + "): " + tableText(im.Error.Message)
+				msg = "error (" + im.Error.Class + "): " + report.Clean(im.Error.Message)
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\t-\t-\t%s\n", im.Repository, tags, digest, msg)
 			continue
@@ -644,25 +642,6 @@ func writeRegistryTable(w io.Writer, doc *RegistryReport) error {
 			count(ScanSecret, kinds[finding.KindSecret]), count(scanMisconfig, kinds[finding.KindMisconfig]), count(scanMalware, kinds[finding.KindMalware]), status)
 	}
 	return tw.Flush()
-}
-
-// tableText escapes control characters and invalid UTF-8, which a registry's error message
-// could carry, so that they cannot move the terminal's cursor or forge rows.
-func tableText(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			fmt.Fprintf(&b, "\\x%02x", s[i])
-		case unicode.IsControl(r): // C0 and C1 only: one byte's worth
-			fmt.Fprintf(&b, "\\x%02x", r)
-		default:
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
 }
 
 // registryExit is the command's result: ExitGate when an image failed --fail-on, else the

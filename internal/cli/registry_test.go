@@ -660,8 +660,8 @@ func TestTableText(t *testing.T) {
 		{"c1 \u009b", `c1 \x9b`},
 	}
 	for _, tt := range tests {
-		if got := tableText(tt.in); got != tt.want {
-			t.Errorf("tableText(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := report.Clean(tt.in); got != tt.want {
+			t.Errorf("report.Clean(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -673,13 +673,13 @@ func FuzzTableText(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		out := tableText(s)
+		out := report.Clean(s)
 		if !utf8.ValidString(out) {
-			t.Fatalf("tableText(%q) = %q: invalid UTF-8", s, out)
+			t.Fatalf("report.Clean(%q) = %q: invalid UTF-8", s, out)
 		}
 		for _, r := range out {
 			if unicode.IsControl(r) {
-				t.Fatalf("tableText(%q) = %q: control character %U", s, out, r)
+				t.Fatalf("report.Clean(%q) = %q: control character %U", s, out, r)
 			}
 		}
 	})

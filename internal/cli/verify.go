@@ -138,16 +138,16 @@ func writeVerifyTable(w io.Writer, doc *VerifyReport) error {
 		if len(layer) > 12 {
 			layer = layer[:12]
 		}
-		refText := tableText(s.DockerReference)
+		refText := report.Clean(s.DockerReference)
 		if refText == "" {
 			refText = "-"
 		}
 		status := "verified"
 		if !s.Verified {
-			status = "NOT verified: " + tableText(s.Reason)
+			status = "NOT verified: " + report.Clean(s.Reason)
 		}
 		for _, warn := range s.Warnings {
-			status += "; warning: " + tableText(warn)
+			status += "; warning: " + report.Clean(warn)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", layer, refText, status)
 	}

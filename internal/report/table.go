@@ -15,9 +15,9 @@ import (
 // set, and the findings.
 func WriteTable(w io.Writer, r *Report, listPackages bool) error {
 	a := r.Artifact
-	fmt.Fprintf(w, "%s (%s)\n", clean(a.Name), clean(osLabel(r)))
+	fmt.Fprintf(w, "%s (%s)\n", Clean(a.Name), Clean(osLabel(r)))
 	if a.Digest != "" {
-		fmt.Fprintf(w, "digest: %s\n", clean(a.Digest))
+		fmt.Fprintf(w, "digest: %s\n", Clean(a.Digest))
 	}
 	fmt.Fprintf(w, "%d packages, %d findings\n", len(r.Packages), len(r.Findings))
 	if listPackages && len(r.Packages) > 0 {
@@ -29,7 +29,7 @@ func WriteTable(w io.Writer, r *Report, listPackages bool) error {
 			if p.SourceVersion != "" && p.SourceVersion != p.Version {
 				src += " " + p.SourceVersion
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", clean(string(p.Type)), clean(p.Name), clean(p.Version), clean(src), p.LayerIndex, clean(p.Location()))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", Clean(string(p.Type)), Clean(p.Name), Clean(p.Version), Clean(src), p.LayerIndex, Clean(p.Location()))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -56,15 +56,15 @@ func WriteTable(w io.Writer, r *Report, listPackages bool) error {
 			} else if f.Kind == "vulnerability" {
 				fixed = "no fix yet"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", clean(string(f.Kind)), clean(f.ID), clean(string(f.Severity)),
-				clean(where), clean(fixed), clean(notes(&f)), truncate(clean(f.Title), 60))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", Clean(string(f.Kind)), Clean(f.ID), Clean(string(f.Severity)),
+				Clean(where), Clean(fixed), Clean(notes(&f)), truncate(Clean(f.Title), 60))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
 	}
 	for _, warn := range r.Warnings {
-		fmt.Fprintf(w, "warning: %s\n", clean(warn))
+		fmt.Fprintf(w, "warning: %s\n", Clean(warn))
 	}
 	return nil
 }
@@ -109,11 +109,11 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// clean makes text from the scanned artifact safe to print on a terminal and in a table: names,
+// Clean makes text from the scanned artifact safe to print on a terminal and in a table: names,
 // versions and paths come from files an image author controls, and an escape sequence or a
 // newline in them could rewrite the screen or forge rows. Control characters (C0, DEL, C1) and
 // invalid UTF-8 are shown escaped, "\x1b"; everything else is kept.
-func clean(s string) string {
+func Clean(s string) string {
 	ok := true
 	for _, c := range s {
 		if c == utf8.RuneError || unicode.IsControl(c) {
