@@ -325,16 +325,12 @@ func transportFor(o *options) (http.RoundTripper, error) {
 	base.ResponseHeaderTimeout = o.timeout
 	tc := &tls.Config{MinVersion: tls.VersionTLS12}
 	if o.caFile != "" {
-		pem, err := os.ReadFile(o.caFile)
+		pool, err := RootPool(o.caFile)
+		if errors.Is(err, errNoPEM) {
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("read CA certificate: %w", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%w: %s holds no PEM certificate", ErrInvalid, o.caFile)
+			return nil, err
 		}
 		tc.RootCAs = pool
 	}
@@ -343,6 +339,29 @@ func transportFor(o *options) (http.RoundTripper, error) {
 	}
 	base.TLSClientConfig = tc
 	return base, nil
+}
+
+// errNoPEM is wrapped by RootPool's error for a CA file without a PEM certificate.
+var errNoPEM = errors.New("holds no PEM certificate")
+
+// RootPool is the system roots plus the PEM certificates in caFile (when not empty): the trust
+// --ca-cert adds for a registry.
+func RootPool(caFile string) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if caFile == "" {
+		return pool, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("read CA certificate: %w", err)
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s %w", caFile, errNoPEM)
+	}
+	return pool, nil
 }
 
 func openDaemon(ctx context.Context, ref Ref, o *options, art *Artifact) (v1.Image, error) {

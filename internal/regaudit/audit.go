@@ -145,7 +145,7 @@ func Audit(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("%w: registry %q: want HOST[:PORT]", image.ErrInvalid, cfg.Host)
 	}
 	a.hostname = hostname
-	roots, err := rootPool(cfg.CACert)
+	roots, err := image.RootPool(cfg.CACert)
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strings"
 	"time"
 )
@@ -66,25 +65,6 @@ func classifyCert(chain []*x509.Certificate, hostname string, roots *x509.CertPo
 		return CertUntrusted, err
 	}
 	return CertInvalid, err
-}
-
-// rootPool is the system roots plus the PEM certificates in caFile (when not empty).
-func rootPool(caFile string) (*x509.CertPool, error) {
-	pool, err := x509.SystemCertPool()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
-	}
-	if caFile == "" {
-		return pool, nil
-	}
-	pem, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, fmt.Errorf("read CA certificate: %w", err)
-	}
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s holds no PEM certificate", caFile)
-	}
-	return pool, nil
 }
 
 // errNotTLS means the server answered the TLS handshake with something else (plain HTTP).
