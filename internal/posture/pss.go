@@ -345,19 +345,6 @@ func hasCap(caps []corev1.Capability, name string) bool {
 	return false
 }
 
-// profiles returns the profiles a check belongs to at v: a baseline check is part of restricted
-// too unless a restricted check overrides it there.
-func (e *pssEngine) profiles(id policy.CheckID, v psaapi.Version) []string {
-	var out []string
-	if _, ok := e.active(psaapi.LevelBaseline, v)[id]; ok {
-		out = append(out, ProfileBaseline)
-	}
-	if _, ok := e.active(psaapi.LevelRestricted, v)[id]; ok {
-		out = append(out, ProfileRestricted)
-	}
-	return out
-}
-
 // Allowed reports whether a pod template meets a Pod Security Standards profile at a policy
 // version ("latest" or "v1.N"), exactly as the API server's PodSecurity admission decides it
 // (the same reference checks), and the reasons when it does not.

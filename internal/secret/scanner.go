@@ -83,7 +83,7 @@ func (s *Scanner) Skip(path string) bool {
 // of several rules keep the first rule in priority order.
 func (s *Scanner) Scan(path string, content []byte) []Match {
 	// Pass 1: which rules have a keyword in the content, and on which lines.
-	type hit struct{ rule, lineStart, lineEnd int }
+	type hit struct{ rule, lineStart int }
 	var hits []hit
 	seen := map[[2]int]bool{}
 	it := s.ac.IterOverlappingByte(content)
