@@ -292,7 +292,8 @@ func ScanArtifact(ctx context.Context, g *Globals, af *ArtifactFlags, arg string
 		},
 		Packages: res.Inventory.Packages,
 		Findings: res.Findings,
-		Warnings: append(plan.warnings, res.Warnings...),
+		// A copy: the plan may serve several scans at once (rampart registry).
+		Warnings: append(slices.Clone(plan.warnings), res.Warnings...),
 	}
 	for _, check := range plan.config {
 		check(art, rep)

@@ -129,9 +129,11 @@ its error and the scan goes on; see docs/registry.md for the output and exit cod
 			if err != nil {
 				return err
 			}
-			// The plan is built per image (its analyzers are not shared between goroutines); this
-			// one checks the scanners' files before anything is listed.
-			if _, err := ff.Plan(scanners, vf.dbDir); err != nil {
+			// One plan for every image, built (and the scanners' files checked) before anything is
+			// listed: its analyzers and checks are safe for concurrent use, and ScanArtifact does
+			// not write to it.
+			plan, err := ff.Plan(scanners, vf.dbDir)
+			if err != nil {
 				return err
 			}
 			db, skipped, err := openScanDB(cmd, &vf, settings, scanners)
@@ -154,7 +156,7 @@ its error and the scan goes on; see docs/registry.md for the output and exit cod
 			if len(images) == 0 {
 				g.Logger.Warn("no image matched", "registry", host, "prefix", prefix)
 			}
-			s := &registryScan{g: g, af: &af, vf: &vf, ff: &ff, scanners: scanners, settings: settings, db: db, skipped: skipped, host: host}
+			s := &registryScan{g: g, af: &af, vf: &vf, plan: plan, scanners: scanners, settings: settings, db: db, skipped: skipped, host: host}
 			s.run(ctx, images, rf.parallel)
 			doc := &RegistryReport{
 				Tool:      report.Tool{Name: "rampart", Version: Version()},
@@ -463,7 +465,7 @@ type registryScan struct {
 	g        *Globals
 	af       *ArtifactFlags
 	vf       *VulnFlags
-	ff       *FileScanFlags
+	plan     *ScanPlan
 	scanners []string
 	settings *VulnSettings
 	db       *vulndb.DB
@@ -496,15 +498,11 @@ func (s *registryScan) run(ctx context.Context, images []RegistryImage, parallel
 
 // scan is `rampart image` on one image of the registry.
 func (s *registryScan) scan(ctx context.Context, im *RegistryImage) (*report.Report, error) {
-	plan, err := s.ff.Plan(s.scanners, s.vf.dbDir)
-	if err != nil {
-		return nil, err
-	}
 	// Per-layer progress lines would interleave between parallel scans: the count of images
 	// is the progress here.
 	quiet := *s.g
 	quiet.Quiet = true
-	rep, err := ScanArtifact(ctx, &quiet, s.af, s.host+"/"+im.Repository+"@"+im.Digest, plan)
+	rep, err := ScanArtifact(ctx, &quiet, s.af, s.host+"/"+im.Repository+"@"+im.Digest, s.plan)
 	if err != nil {
 		return nil, err
 	}
