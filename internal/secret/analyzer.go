@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/rampartsec/rampart/internal/finding"
@@ -116,8 +117,14 @@ func (a *Analyzer) scan(ctx context.Context, p string, b []byte, depth int, res 
 	if !a.opt.IncludeBinaries && isBinary(b) {
 		return
 	}
-	for _, m := range a.s.Scan(p, b) {
-		res.Findings = append(res.Findings, m.Finding(finding.Location{Path: p, Line: m.Line}))
+	ms := a.s.Scan(p, b)
+	if len(ms) == 0 {
+		return
+	}
+	// A file name can be a secret too ("tokens/ghp_…"): the location is printed and cached.
+	loc := a.s.Redact(p)
+	for _, m := range ms {
+		res.Findings = append(res.Findings, m.Finding(finding.Location{Path: loc, Line: m.Line}))
 	}
 }
 
@@ -215,31 +222,49 @@ func (m Match) Finding(loc finding.Location) finding.Finding {
 	}
 }
 
+// ConfigField is the location field [Scanner.ScanConfig] gives an entry "NAME=value" of kind
+// "env" or "label", whose name is its first nameLen bytes: "env:NAME", with any secret in NAME
+// masked (a token used as a variable's name is printed and cached as any other).
+func (s *Scanner) ConfigField(kind, entry string, nameLen int) string {
+	return kind + ":" + s.RedactPart(entry, 0, nameLen)
+}
+
 // ScanConfig looks for secrets in an image's configuration: environment variables, labels, the
 // command, and the build history (where build arguments leak). Each finding's location names the
-// field: "env:NAME", "label:NAME", "cmd", "entrypoint", "history:N".
+// field: "env:NAME", "label:NAME" (see [Scanner.ConfigField]), "cmd", "entrypoint", "history:N".
 func (s *Scanner) ScanConfig(env []string, labels map[string]string, cmd, entrypoint []string, history []string) []finding.Finding {
 	var out []finding.Finding
-	scan := func(field, text string) {
-		for _, m := range s.Scan("", []byte(text)) {
-			out = append(out, m.Finding(finding.Location{Field: field}))
+	scan := func(text string, field func() string) {
+		ms := s.Scan("", []byte(text))
+		if len(ms) == 0 {
+			return
+		}
+		loc := finding.Location{Field: field()}
+		for _, m := range ms {
+			out = append(out, m.Finding(loc))
 		}
 	}
 	for _, e := range env {
 		name, _, _ := strings.Cut(e, "=")
-		scan("env:"+name, e)
+		scan(e, func() string { return s.ConfigField("env", e, len(name)) })
 	}
-	for k, v := range labels {
-		scan("label:"+k, fmt.Sprintf("%s=%s", k, v))
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		text := k + "=" + labels[k]
+		scan(text, func() string { return s.ConfigField("label", text, len(k)) })
 	}
 	if len(cmd) > 0 {
-		scan("cmd", strings.Join(cmd, " "))
+		scan(strings.Join(cmd, " "), func() string { return "cmd" })
 	}
 	if len(entrypoint) > 0 {
-		scan("entrypoint", strings.Join(entrypoint, " "))
+		scan(strings.Join(entrypoint, " "), func() string { return "entrypoint" })
 	}
 	for i, h := range history {
-		scan(fmt.Sprintf("history:%d", i), h)
+		scan(h, func() string { return fmt.Sprintf("history:%d", i) })
 	}
 	return out
 }

@@ -80,8 +80,24 @@ func (s *Scanner) Skip(path string) bool {
 }
 
 // Scan finds secrets in content, read from path (used by path-scoped rules). Overlapping matches
-// of several rules keep the first rule in priority order.
+// of several rules keep the first rule in priority order. Each match's evidence line has every
+// secret on it masked, not only the match's own: see [Scanner.Redact].
 func (s *Scanner) Scan(path string, content []byte) []Match {
+	cands := s.candidates(path, content, false)
+	if len(cands) == 0 {
+		return nil
+	}
+	kept := dedupe(s.rules, slices.Clone(cands))
+	for i := range kept {
+		kept[i].Evidence = s.evidence(content, kept[i], cands)
+	}
+	return kept
+}
+
+// candidates returns every match of every rule that passes the rule's checks, before overlaps
+// are settled and without evidence. anyPath runs path-scoped rules whatever the path: for
+// masking, where a credential in the format of .npmrc or .netrc is one wherever it is printed.
+func (s *Scanner) candidates(path string, content []byte, anyPath bool) []Match {
 	// Pass 1: which rules have a keyword in the content, and on which lines.
 	type hit struct{ rule, lineStart int }
 	var hits []hit
@@ -106,7 +122,7 @@ func (s *Scanner) Scan(path string, content []byte) []Match {
 	done := map[[2]int]bool{}
 	for _, h := range hits {
 		r := s.rules[h.rule]
-		if len(r.paths) > 0 && !anyMatch(r.paths, path) {
+		if !anyPath && len(r.paths) > 0 && !anyMatch(r.paths, path) {
 			continue
 		}
 		// Most rules match within the keyword's line; a rule with `lines: N` sees N lines before
@@ -128,10 +144,16 @@ func (s *Scanner) Scan(path string, content []byte) []Match {
 					continue
 				}
 			}
-			out = append(out, newMatch(r, content, st, en))
+			out = append(out, Match{
+				Rule:   r,
+				Line:   bytes.Count(content[:st], []byte{'\n'}) + 1,
+				Masked: Mask(string(secret)),
+				start:  st,
+				end:    en,
+			})
 		}
 	}
-	return dedupe(s.rules, out)
+	return out
 }
 
 // accept applies a rule's entropy, allowlist and validator to a candidate.
@@ -148,22 +170,6 @@ func (s *Scanner) accept(r *Rule, secret, content []byte, end int) bool {
 		return false
 	}
 	return true
-}
-
-func newMatch(r *Rule, content []byte, st, en int) Match {
-	line := bytes.Count(content[:st], []byte{'\n'}) + 1
-	ls := bytes.LastIndexByte(content[:st], '\n') + 1
-	le := bytes.IndexByte(content[en:], '\n')
-	if le < 0 {
-		le = len(content)
-	} else {
-		le += en
-	}
-	masked := Mask(string(content[st:en]))
-	before := string(content[max(ls, st-60):st])
-	after := string(content[en:min(le, en+60)])
-	ev := strings.TrimSpace(strings.ToValidUTF8(before+masked+after, "?"))
-	return Match{Rule: r, Line: line, Masked: masked, Evidence: ev, start: st, end: en}
 }
 
 // dedupe drops matches whose secret overlaps a match of a rule with higher priority.
@@ -280,22 +286,4 @@ func defaultAllowPaths() []*regexp.Regexp {
 		out[i] = regexp.MustCompile(p)
 	}
 	return out
-}
-
-// Redact returns text with every secret the rules find replaced by its masked form, for
-// strings Rampart prints as they are (an image's build history, say).
-func (s *Scanner) Redact(text string) string {
-	ms := s.Scan("", []byte(text))
-	if len(ms) == 0 {
-		return text
-	}
-	var b strings.Builder
-	last := 0
-	for _, m := range ms {
-		b.WriteString(text[last:m.start])
-		b.WriteString(m.Masked)
-		last = m.end
-	}
-	b.WriteString(text[last:])
-	return b.String()
 }

@@ -269,6 +269,7 @@ func FuzzScan(f *testing.F) {
 			}
 		}
 		a.Analyze(context.Background(), memFile("x.zip", b))
+		s.Redact(string(b))
 	})
 }
 
