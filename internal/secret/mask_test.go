@@ -3,6 +3,9 @@ package secret
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -120,5 +123,29 @@ func TestAnalyzerMasksPath(t *testing.T) {
 	}
 	if p := res.Findings[0].Location.Path; p != "srv/ghp_********************************/app.env" {
 		t.Errorf("location path %q", p)
+	}
+}
+
+// TestConfigUnknownKeys: a misspelt key in a --secret-config file is an error that names the
+// file, the line and the keys expected there, not a silently ignored setting.
+func TestConfigUnknownKeys(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct{ yaml, want string }{
+		{"disabled: [jwt]\n", `rules.yaml:1: unknown key "disabled" at the top level (expected one of: version, rules, disable, allow-paths, no-default-allow-paths)`},
+		{"allow_paths: ['^srv/']\n", `rules.yaml:1: unknown key "allow_paths" at the top level`},
+		{"rules:\n  - id: acme\n    keywords: [acme_]\n    regx: 'acme_[a-z]{8}'\n", `rules.yaml:4: unknown key "regx" in a rule (expected one of: id, title, severity, keywords, regex, entropy, paths, validate, allow, remediation, lines, fallback, key-deny)`},
+	}
+	for _, tt := range tests {
+		p := filepath.Join(dir, "rules.yaml")
+		if err := os.WriteFile(p, []byte(tt.yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadConfig(p)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, ErrConfig) {
+			t.Errorf("LoadConfig(%q) = %v, want an ErrConfig saying %q", tt.yaml, err, tt.want)
+		}
+	}
+	if _, err := parseConfig([]byte("rules:\n  - id: a\n    severity: HIGH\n    keywords: [a]\n    regex: a\ndisable: [jwt]\nallow-paths: []\nno-default-allow-paths: true\n"), "ok"); err != nil {
+		t.Errorf("a valid config: %v", err)
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -72,11 +74,67 @@ func LoadConfig(path string) (*Config, error) {
 }
 
 func parseConfig(b []byte, name string) (*Config, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrConfig, name, err)
+	}
+	if err := checkKeys(&doc, name); err != nil {
+		return nil, err
+	}
 	var c Config
-	if err := yaml.Unmarshal(b, &c); err != nil {
+	if err := doc.Decode(&c); err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrConfig, name, err)
 	}
 	return &c, nil
+}
+
+// checkKeys rejects keys that neither [Config] nor [Rule] has: a misspelt "disable" or
+// "allow-paths" would otherwise be ignored, and the user would believe a rule off or a path
+// skipped.
+func checkKeys(doc *yaml.Node, name string) error {
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil // empty, or not a mapping: Decode says what is wrong
+	}
+	top := doc.Content[0]
+	if err := knownKeys(top, name, "at the top level", yamlKeys(reflect.TypeFor[Config]())); err != nil {
+		return err
+	}
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		if top.Content[i].Value != "rules" || top.Content[i+1].Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, r := range top.Content[i+1].Content {
+			if r.Kind != yaml.MappingNode {
+				continue
+			}
+			if err := knownKeys(r, name, "in a rule", yamlKeys(reflect.TypeFor[Rule]())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// knownKeys checks the keys of the mapping m against want.
+func knownKeys(m *yaml.Node, name, where string, want []string) error {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i]
+		if !slices.Contains(want, k.Value) {
+			return fmt.Errorf("%w: %s:%d: unknown key %q %s (expected one of: %s)", ErrConfig, name, k.Line, k.Value, where, strings.Join(want, ", "))
+		}
+	}
+	return nil
+}
+
+// yamlKeys lists the yaml keys of a struct type's fields, in declaration order.
+func yamlKeys(t reflect.Type) []string {
+	var keys []string
+	for f := range t.Fields() {
+		if k, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); f.IsExported() && k != "" && k != "-" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
 }
 
 // compile checks and prepares a rule.
