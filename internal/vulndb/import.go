@@ -2,37 +2,32 @@ package vulndb
 
 import (
 	"archive/zip"
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
 	bolt "go.etcd.io/bbolt"
-	"golang.org/x/sync/errgroup"
 
-	"github.com/rampartsec/rampart/internal/malware"
-	"github.com/rampartsec/rampart/internal/osv"
+	"github.com/rampartsec/rampart/internal/hashlist"
 )
+
+// This file holds Import and the builder it drives: sources are told apart by content and
+// handed to the readers of records.go (OSV), kev.go, epss.go and hashes.go; swap.go puts the
+// finished file in place.
 
 // Size limits keep a hostile archive from exhausting memory.
 const (
@@ -99,38 +94,17 @@ type Stats struct {
 //
 // Import returns an error wrapping [ErrInvalidSource] for an input it cannot read (naming the
 // file), and ctx.Err() when ctx is done.
-func Import(ctx context.Context, dir string, paths []string, opts ImportOptions) (_ Stats, err error) {
+func Import(ctx context.Context, dir string, paths []string, opts ImportOptions) (Stats, error) {
 	start := time.Now()
 	if len(paths) == 0 {
 		return Stats{}, fmt.Errorf("import: %w: no sources given", ErrInvalidSource)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return Stats{}, fmt.Errorf("import: %w", err)
-	}
-	removeStale(filepath.Join(dir, FileName+".new-*"))
-	tmp, err := os.CreateTemp(dir, FileName+".new-*")
+	t, err := newTempDB(dir)
 	if err != nil {
 		return Stats{}, fmt.Errorf("import: %w", err)
 	}
-	tmpName := tmp.Name()
-	tmp.Close()
-	committed := false
-	defer func() {
-		if !committed {
-			os.Remove(tmpName)
-		}
-	}()
-	// NoSync: the file is private until renamed, and synced once before that.
-	bdb, err := bolt.Open(tmpName, 0o644, &bolt.Options{NoSync: true, NoFreelistSync: true, Timeout: 5 * time.Second})
-	if err != nil {
-		return Stats{}, fmt.Errorf("import: create database: %w", err)
-	}
-	defer func() {
-		if !committed {
-			bdb.Close()
-		}
-	}()
-	b, err := newBuilder(bdb, opts)
+	defer t.abort()
+	b, err := newBuilder(t.db, opts)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -144,57 +118,13 @@ func Import(ctx context.Context, dir string, paths []string, opts ImportOptions)
 	if err != nil {
 		return Stats{}, fmt.Errorf("import: %w", err)
 	}
-	if err := bdb.Sync(); err != nil {
-		return Stats{}, fmt.Errorf("import: sync: %w", err)
-	}
-	committed = true // from here the deferred cleanups must not run twice
-	if err := bdb.Close(); err != nil {
-		os.Remove(tmpName)
-		return Stats{}, fmt.Errorf("import: close: %w", err)
-	}
-	final := filepath.Join(dir, FileName)
-	if err := os.Chmod(tmpName, 0o644); err != nil {
-		os.Remove(tmpName)
+	final, err := t.commit()
+	if err != nil {
 		return Stats{}, fmt.Errorf("import: %w", err)
 	}
-	if err := os.Rename(tmpName, final); err != nil {
-		os.Remove(tmpName)
-		return Stats{}, fmt.Errorf("import: put database in place: %w", err)
-	}
-	syncDir(dir)
 	st.Path = final
 	st.Duration = time.Since(start)
 	return st, nil
-}
-
-// staleAfter is the age past which a temporary file is taken to be left by a killed process
-// rather than by an import still running.
-const staleAfter = 24 * time.Hour
-
-// removeStale deletes temporary files matching pattern that are older than staleAfter.
-func removeStale(pattern string) {
-	matches, _ := filepath.Glob(pattern)
-	for _, m := range matches {
-		if fi, err := os.Stat(m); err == nil && time.Since(fi.ModTime()) > staleAfter {
-			os.Remove(m)
-		}
-	}
-}
-
-// syncDir makes the rename durable; failure only weakens crash safety, so it is not an error.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-}
-
-// recInfo is what the builder remembers of each stored record to build the indexes at the end.
-type recInfo struct {
-	modified time.Time
-	keys     []string // package index keys
-	aliases  []string
-	ecos     []string
 }
 
 type builder struct {
@@ -319,7 +249,7 @@ func (b *builder) addFile(ctx context.Context, path string, sm *SourceMeta) erro
 		return b.addEPSS(ctx, path, zr, sm)
 	case isEPSS(head):
 		return b.addEPSS(ctx, path, io.NewSectionReader(f, 0, size), sm)
-	case isHashList(head):
+	case hashlist.Sniff(head):
 		return b.addHashList(path, io.NewSectionReader(f, 0, size), sm)
 	case len(bytes.TrimLeft(head, " \t\r\n\ufeff")) > 0 && bytes.TrimLeft(head, " \t\r\n\ufeff")[0] == '{':
 		read := func(int) (string, []byte, error) {
@@ -332,97 +262,6 @@ func (b *builder) addFile(ctx context.Context, path string, sm *SourceMeta) erro
 		return b.run(ctx, 1, read, sm)
 	}
 	return fmt.Errorf("%w: %s: not a zip, OSV or KEV JSON, EPSS CSV, or SHA-256 hash list", ErrInvalidSource, path)
-}
-
-// isHashList recognises a list of known-malicious SHA-256 hashes (sha256sum output, or a
-// MalwareBazaar-style CSV whose header is a comment) by its first line that is not a comment.
-func isHashList(head []byte) bool {
-	for _, line := range bytes.Split(head, []byte("\n")) {
-		line = bytes.TrimSpace(line)
-		if len(line) == 0 || line[0] == '#' {
-			continue
-		}
-		return sha256Hex.Match(line)
-	}
-	return false
-}
-
-var sha256Hex = regexp.MustCompile(`(?i)(?:^|[\s",])[0-9a-f]{64}(?:$|[\s",])`)
-
-// addHashList stores a hash list's entries in the malware bucket.
-func (b *builder) addHashList(path string, r io.Reader, sm *SourceMeta) error {
-	hashes, skipped, err := malware.ParseHashList(r, filepath.Base(path))
-	if err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrInvalidSource, path, err)
-	}
-	if len(hashes) == 0 {
-		return fmt.Errorf("%w: %s: no SHA-256 hashes", ErrInvalidSource, path)
-	}
-	if skipped > 0 {
-		b.log.Warn("hash list lines without a hash skipped", "path", path, "lines", skipped)
-	}
-	keys := make([]string, 0, len(hashes))
-	for h := range hashes {
-		keys = append(keys, h)
-	}
-	slices.Sort(keys)
-	err = b.db.Update(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(bucketMalware)
-		for _, h := range keys {
-			e := hashes[h]
-			if err := bk.Put([]byte(h), []byte(e.Name+"\x00"+e.Source)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("import: store hashes of %s: %w", path, err)
-	}
-	sm.Malware += len(hashes)
-	return nil
-}
-
-func isEPSS(head []byte) bool {
-	return bytes.HasPrefix(head, []byte("#model_version")) || bytes.HasPrefix(head, []byte("cve,epss"))
-}
-
-func (b *builder) addZip(ctx context.Context, path string, zr *zip.Reader, sm *SourceMeta) error {
-	var files []*zip.File
-	var newest time.Time
-	for _, f := range zr.File {
-		if !f.FileInfo().IsDir() && strings.HasSuffix(strings.ToLower(f.Name), ".json") {
-			files = append(files, f)
-			if m := f.Modified; m.After(newest) {
-				newest = m
-			}
-		}
-	}
-	// Some databases (Go's) publish zero modified times: then the archive's dates tell the age.
-	defer func() {
-		if sm.Updated.IsZero() && newest.Year() > 1980 {
-			sm.Updated = newest.UTC()
-		}
-	}()
-	read := func(i int) (string, []byte, error) {
-		f := files[i]
-		name := filepath.Base(path) + ": " + f.Name
-		if f.UncompressedSize64 > maxRecordSize {
-			return name, nil, nil // too big for a record: reported as invalid
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return "", nil, fmt.Errorf("%w: %s: %w", ErrInvalidSource, name, err)
-		}
-		defer rc.Close()
-		raw, err := readLimited(rc, maxRecordSize)
-		if err != nil {
-			// A damaged entry means a damaged archive, not a bad record.
-			return "", nil, fmt.Errorf("%w: %s: %w", ErrInvalidSource, name, err)
-		}
-		return name, raw, nil
-	}
-	return b.run(ctx, len(files), read, sm)
 }
 
 // addDir imports the OSV and KEV JSON files under dir as one source, and every zip, EPSS CSV
@@ -491,175 +330,6 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 	return raw, nil
 }
 
-// prepared is one input file after parsing: a record ready to store, a KEV catalog, or a skip.
-type prepared struct {
-	name      string
-	id        string
-	value     []byte
-	info      *recInfo
-	kev       *kevCatalog
-	withdrawn bool
-	warn      string
-}
-
-// run reads n inputs with read, parses and compresses them on b.workers goroutines, and stores
-// the results from this goroutine, which alone touches the builder's state.
-func (b *builder) run(ctx context.Context, n int, read func(int) (string, []byte, error), sm *SourceMeta) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	g, gctx := errgroup.WithContext(ctx)
-	out := make(chan prepared, 4*b.workers)
-	var next atomic.Int64
-	for range min(b.workers, max(n, 1)) {
-		g.Go(func() error {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return nil
-				}
-				if err := gctx.Err(); err != nil {
-					return err
-				}
-				name, raw, err := read(i)
-				if err != nil {
-					return err
-				}
-				p := b.prepare(name, raw)
-				select {
-				case out <- p:
-				case <-gctx.Done():
-					return gctx.Err()
-				}
-			}
-		})
-	}
-	var werr error
-	go func() { werr = g.Wait(); close(out) }()
-	var cerr error
-	for p := range out {
-		if cerr != nil {
-			continue
-		}
-		if cerr = b.collect(p, sm); cerr != nil {
-			cancel()
-		}
-	}
-	if werr != nil && !(cerr != nil && errors.Is(werr, context.Canceled)) {
-		return werr
-	}
-	if cerr != nil {
-		return cerr
-	}
-	return b.flush()
-}
-
-// prepare parses one input; it runs on worker goroutines and touches no builder state but the
-// (concurrency-safe) encoder.
-func (b *builder) prepare(name string, raw []byte) prepared {
-	if raw == nil {
-		return prepared{name: name, warn: fmt.Sprintf("%s: larger than %d bytes", name, maxRecordSize)}
-	}
-	if looksLikeKEV(raw) {
-		if cat, err := parseKEV(raw); err == nil {
-			return prepared{name: name, kev: cat}
-		}
-	}
-	v, err := osv.Parse(raw)
-	if err != nil {
-		return prepared{name: name, warn: fmt.Sprintf("%s: %v", name, err)}
-	}
-	if v.Withdrawn != nil {
-		return prepared{name: name, id: v.ID, withdrawn: true}
-	}
-	var buf bytes.Buffer
-	buf.Grow(len(raw))
-	if err := json.Compact(&buf, raw); err != nil {
-		return prepared{name: name, warn: fmt.Sprintf("%s: %v", name, err)}
-	}
-	info := &recInfo{modified: v.Modified}
-	for _, a := range v.Affected {
-		eco := NormalizeEcosystem(a.Package.Ecosystem)
-		n := NormalizeName(eco, a.Package.Name)
-		if eco == "" || n == "" {
-			continue
-		}
-		info.ecos = append(info.ecos, eco)
-		info.keys = append(info.keys, string(packageKey(eco, n)))
-		if bare := BaseEcosystem(eco); bare != eco {
-			info.keys = append(info.keys, string(packageKey(bare, n)))
-		}
-	}
-	for _, s := range slices.Concat(v.Aliases, v.Upstream) {
-		if s != "" && s != v.ID {
-			info.aliases = append(info.aliases, s)
-		}
-	}
-	for _, s := range []*[]string{&info.ecos, &info.keys, &info.aliases} {
-		slices.Sort(*s)
-		*s = slices.Compact(*s)
-	}
-	value := b.enc.EncodeAll(buf.Bytes(), make([]byte, 0, buf.Len()/2))
-	return prepared{name: name, id: v.ID, value: value, info: info}
-}
-
-// collect stores one prepared input.
-func (b *builder) collect(p prepared, sm *SourceMeta) error {
-	switch {
-	case p.warn != "":
-		b.invalid++
-		sm.Invalid++
-		if len(b.warnings) < maxWarnings {
-			b.warnings = append(b.warnings, p.warn)
-		}
-		b.log.Warn("skip invalid vulnerability record", "path", p.name, "err", p.warn)
-		return nil
-	case p.withdrawn:
-		b.withdrawn++
-		sm.Withdrawn++
-		return nil
-	case p.kev != nil:
-		return b.storeKEV(p.kev, sm)
-	}
-	sm.Records++
-	if p.info.modified.After(sm.Updated) {
-		sm.Updated = p.info.modified
-	}
-	if old, ok := b.recs[p.id]; ok {
-		b.duplicates++
-		if p.info.modified.Before(old.modified) {
-			return nil
-		}
-	}
-	b.recs[p.id] = p.info
-	b.pending = append(b.pending, p)
-	b.pendSz += len(p.value)
-	if len(b.pending) >= batchRecords || b.pendSz >= batchBytes {
-		return b.flush()
-	}
-	return nil
-}
-
-// flush writes pending records in one transaction, in key order, which bbolt packs best.
-func (b *builder) flush() error {
-	if len(b.pending) == 0 {
-		return nil
-	}
-	slices.SortStableFunc(b.pending, func(x, y prepared) int { return strings.Compare(x.id, y.id) })
-	err := b.db.Update(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(bucketRecords)
-		bk.FillPercent = 0.9
-		for _, p := range b.pending {
-			if err := bk.Put([]byte(p.id), p.value); err != nil {
-				return fmt.Errorf("store %s: %w", p.id, err)
-			}
-		}
-		return nil
-	})
-	b.pending = b.pending[:0]
-	b.pendSz = 0
-	return err
-}
-
 // finish writes the indexes and the meta data.
 func (b *builder) finish() (Stats, error) {
 	if err := b.flush(); err != nil {
@@ -716,166 +386,4 @@ func (b *builder) finish() (Stats, error) {
 		return Stats{}, fmt.Errorf("write indexes: %w", err)
 	}
 	return st, nil
-}
-
-func putIndex(bk *bolt.Bucket, idx map[string][]string) error {
-	keys := make([]string, 0, len(idx))
-	for k := range idx {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	bk.FillPercent = 1 // keys arrive in order: pack pages full
-	for _, k := range keys {
-		ids := idx[k]
-		slices.Sort(ids)
-		if err := bk.Put([]byte(k), []byte(strings.Join(ids, "\n"))); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// kevCatalog is the part of CISA's known_exploited_vulnerabilities.json that Rampart keeps.
-type kevCatalog struct {
-	CatalogVersion  string `json:"catalogVersion"`
-	DateReleased    string `json:"dateReleased"`
-	Vulnerabilities []struct {
-		CVEID                      string `json:"cveID"`
-		VendorProject              string `json:"vendorProject"`
-		Product                    string `json:"product"`
-		VulnerabilityName          string `json:"vulnerabilityName"`
-		DateAdded                  string `json:"dateAdded"`
-		DueDate                    string `json:"dueDate"`
-		KnownRansomwareCampaignUse string `json:"knownRansomwareCampaignUse"`
-	} `json:"vulnerabilities"`
-}
-
-// looksLikeKEV is a cheap test run before the full decode, so OSV records are parsed once.
-func looksLikeKEV(raw []byte) bool {
-	head := raw[:min(len(raw), 4096)]
-	return bytes.Contains(head, []byte(`"catalogVersion"`)) || (bytes.Contains(head, []byte(`"vulnerabilities"`)) && bytes.Contains(head, []byte(`"cveID"`)))
-}
-
-func parseKEV(raw []byte) (*kevCatalog, error) {
-	var c kevCatalog
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return nil, err
-	}
-	if len(c.Vulnerabilities) == 0 || len(c.Vulnerabilities) > kevMaxEntries {
-		return nil, fmt.Errorf("kev catalog with %d entries", len(c.Vulnerabilities))
-	}
-	return &c, nil
-}
-
-func (b *builder) storeKEV(c *kevCatalog, sm *SourceMeta) error {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02"} {
-		if t, err := time.Parse(layout, c.DateReleased); err == nil {
-			if t.After(sm.Updated) {
-				sm.Updated = t.UTC()
-			}
-			break
-		}
-	}
-	return b.db.Update(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(bucketKEV)
-		for _, v := range c.Vulnerabilities {
-			if !strings.HasPrefix(v.CVEID, "CVE-") {
-				continue
-			}
-			js, err := json.Marshal(KEVEntry{
-				CVE: v.CVEID, VendorProject: v.VendorProject, Product: v.Product, Name: v.VulnerabilityName,
-				DateAdded: v.DateAdded, DueDate: v.DueDate, RansomwareUse: v.KnownRansomwareCampaignUse,
-			})
-			if err != nil {
-				return err
-			}
-			if err := bk.Put([]byte(v.CVEID), js); err != nil {
-				return err
-			}
-			sm.KEV++
-		}
-		return nil
-	})
-}
-
-// addEPSS reads a FIRST EPSS CSV: an optional "#model_version:…,score_date:…" line, a
-// "cve,epss,percentile" header, then one CVE per line.
-func (b *builder) addEPSS(ctx context.Context, path string, r io.Reader, sm *SourceMeta) error {
-	type row struct {
-		cve string
-		val [16]byte
-	}
-	var rows []row
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), maxLineSize)
-	line := 0
-	for sc.Scan() {
-		line++
-		if line%65536 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		text := strings.TrimSpace(sc.Text())
-		if text == "" {
-			continue
-		}
-		if strings.HasPrefix(text, "#") {
-			for _, kv := range strings.Split(strings.TrimPrefix(text, "#"), ",") {
-				k, v, _ := strings.Cut(kv, ":")
-				switch k {
-				case "model_version":
-					sm.EPSSModel = v
-				case "score_date":
-					if t, ok := parseEPSSDate(v); ok {
-						sm.Updated = t
-					}
-				}
-			}
-			continue
-		}
-		f := strings.Split(text, ",")
-		if len(f) < 3 || f[0] == "cve" {
-			continue
-		}
-		score, err1 := strconv.ParseFloat(f[1], 64)
-		pct, err2 := strconv.ParseFloat(f[2], 64)
-		if !strings.HasPrefix(f[0], "CVE-") || err1 != nil || err2 != nil || math.IsNaN(score) || math.IsNaN(pct) {
-			b.invalid++
-			sm.Invalid++
-			if len(b.warnings) < maxWarnings {
-				b.warnings = append(b.warnings, fmt.Sprintf("%s: line %d: not cve,score,percentile", filepath.Base(path), line))
-			}
-			continue
-		}
-		var rw row
-		rw.cve = f[0]
-		binary.LittleEndian.PutUint64(rw.val[:], math.Float64bits(score))
-		binary.LittleEndian.PutUint64(rw.val[8:], math.Float64bits(pct))
-		rows = append(rows, rw)
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrInvalidSource, path, err)
-	}
-	slices.SortStableFunc(rows, func(x, y row) int { return strings.Compare(x.cve, y.cve) })
-	sm.EPSS = len(rows)
-	return b.db.Update(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(bucketEPSS)
-		bk.FillPercent = 1
-		for i := range rows {
-			if err := bk.Put([]byte(rows[i].cve), rows[i].val[:]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-func parseEPSSDate(s string) (time.Time, bool) {
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05-0700", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), true
-		}
-	}
-	return time.Time{}, false
 }
