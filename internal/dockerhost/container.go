@@ -87,11 +87,26 @@ type topper interface {
 	Top(ctx context.Context, id string) (*Top, error)
 }
 
-// assess assesses every per-container control of an inspected container. c.HostConfig must not
-// be nil.
-func (a *auditor) assess(ctx context.Context, eng topper, c *Container, add func(string, Status, string, ...any)) {
-	hc := c.HostConfig
+// addFunc records the result of one control for the container being assessed.
+type addFunc func(id string, st Status, format string, args ...any)
 
+// assess assesses every per-container control of an inspected container, one check group at a
+// time. c.HostConfig must not be nil.
+func (a *auditor) assess(ctx context.Context, eng topper, c *Container, add addFunc) {
+	a.securityProfiles(c, add)
+	privileges(c.HostConfig, add)
+	a.mounts(c, add)
+	a.sshd(ctx, eng, c, add)
+	ports(c.HostConfig, add)
+	namespaces(c.HostConfig, add)
+	resources(c.HostConfig, add)
+	lifecycle(c, add)
+}
+
+// securityProfiles assesses the kernel confinement: AppArmor (5.2), SELinux (5.3), seccomp
+// (5.22) and no-new-privileges (5.26).
+func (a *auditor) securityProfiles(c *Container, add addFunc) {
+	hc := c.HostConfig
 	if hasSecurityOpt(a.info.SecurityOptions, "name=apparmor") {
 		switch p := c.AppArmorProfile; {
 		case hc.Privileged:
@@ -115,6 +130,30 @@ func (a *auditor) assess(ctx context.Context, eng topper, c *Container, add func
 		add("5.3", StatusNotAssessed, "not applicable: the daemon has no SELinux support (GET /info SecurityOptions)")
 	}
 
+	seccomp := optsWith(hc.SecurityOpt, "seccomp")
+	if slices.ContainsFunc(seccomp, func(o string) bool { return strings.HasSuffix(o, "unconfined") }) {
+		add("5.22", StatusFail, "SecurityOpt %s", strings.Join(seccomp, " "))
+	} else {
+		add("5.22", StatusPass, "seccomp options: %s", orNone(seccomp))
+	}
+
+	nnp := optsWith(hc.SecurityOpt, "no-new-privileges")
+	daemonNNP := a.d.get("no-new-privileges", "", "no-new-privileges").last() == "true"
+	switch {
+	case slices.ContainsFunc(nnp, func(o string) bool { return strings.HasSuffix(o, "false") }):
+		add("5.26", StatusFail, "SecurityOpt %s", strings.Join(nnp, " "))
+	case len(nnp) > 0:
+		add("5.26", StatusPass, "SecurityOpt %s", strings.Join(nnp, " "))
+	case daemonNNP:
+		add("5.26", StatusPass, "daemon default no-new-privileges=true")
+	default:
+		add("5.26", StatusFail, "no no-new-privileges in SecurityOpt, nor as daemon default")
+	}
+}
+
+// privileges assesses what the container holds of the host's power: added capabilities (5.4),
+// privileged mode (5.5) and host devices (5.18).
+func privileges(hc *HostConfig, add addFunc) {
 	if len(hc.CapAdd) > 0 {
 		add("5.4", StatusFail, "CapAdd %s", strings.Join(hc.CapAdd, ","))
 	} else {
@@ -127,6 +166,16 @@ func (a *auditor) assess(ctx context.Context, eng topper, c *Container, add func
 		add("5.5", StatusPass, "HostConfig.Privileged false")
 	}
 
+	var devs []string
+	for _, d := range hc.Devices {
+		devs = append(devs, fmt.Sprintf("%s:%s:%s", d.PathOnHost, d.PathInContainer, d.CgroupPermissions))
+	}
+	failIf("5.18", add, devs, "host devices: ", "no host device")
+}
+
+// mounts assesses the container's filesystem: sensitive host directories (5.6), a read-only
+// root filesystem (5.13), shared mount propagation (5.20) and the engine's socket (5.32).
+func (a *auditor) mounts(c *Container, add addFunc) {
 	var sens, prop, sock []string
 	for _, m := range c.Mounts {
 		if m.Type == "bind" && isSensitive(m.Source) {
@@ -140,9 +189,18 @@ func (a *auditor) assess(ctx context.Context, eng topper, c *Container, add func
 		}
 	}
 	failIf("5.6", add, sens, "sensitive host directories mounted: ", "no sensitive host directory mounted")
+	if c.HostConfig.ReadonlyRootfs {
+		add("5.13", StatusPass, "ReadonlyRootfs true")
+	} else {
+		add("5.13", StatusFail, "ReadonlyRootfs false")
+	}
+	failIf("5.20", add, prop, "shared mount propagation: ", "no shared mount propagation")
+	failIf("5.32", add, sock, "docker socket mounted: ", "docker socket not mounted")
+}
 
-	a.sshd(ctx, eng, c, add)
-
+// ports assesses the published ports: privileged host ports (5.8), every published port (5.9),
+// ports bound to every interface (5.14), and the default bridge network (5.30).
+func ports(hc *HostConfig, add addFunc) {
 	var priv, all, wild []string
 	for port, bs := range hc.PortBindings {
 		for _, b := range bs {
@@ -165,9 +223,29 @@ func (a *auditor) assess(ctx context.Context, eng topper, c *Container, add func
 	} else {
 		add("5.9", StatusManual, "published ports: %s; confirm each is needed", strings.Join(all, ", "))
 	}
+	failIf("5.14", add, wild, "ports bound to every interface: ", "no port bound to every interface")
 
+	switch hc.NetworkMode {
+	case "default", "bridge":
+		add("5.30", StatusFail, "NetworkMode %q: the default bridge", hc.NetworkMode)
+	default:
+		add("5.30", StatusPass, "NetworkMode %q", hc.NetworkMode)
+	}
+}
+
+// namespaces assesses the host namespaces the container shares: network (5.10), PID (5.16),
+// IPC (5.17), UTS (5.21) and user (5.31).
+func namespaces(hc *HostConfig, add addFunc) {
 	hostMode("5.10", add, "NetworkMode", hc.NetworkMode)
+	hostMode("5.16", add, "PidMode", hc.PidMode)
+	hostMode("5.17", add, "IpcMode", hc.IpcMode)
+	hostMode("5.21", add, "UTSMode", hc.UTSMode)
+	hostMode("5.31", add, "UsernsMode", hc.UsernsMode)
+}
 
+// resources assesses the resource limits: memory (5.11), CPU shares (5.12), ulimits (5.19),
+// the cgroup parent (5.25) and the PIDs limit (5.29).
+func resources(hc *HostConfig, add addFunc) {
 	if hc.Memory > 0 {
 		add("5.11", StatusPass, "Memory %d bytes", hc.Memory)
 	} else {
@@ -178,33 +256,6 @@ func (a *auditor) assess(ctx context.Context, eng topper, c *Container, add func
 	} else {
 		add("5.12", StatusFail, "CpuShares %d: the default priority", hc.CPUShares)
 	}
-	if hc.ReadonlyRootfs {
-		add("5.13", StatusPass, "ReadonlyRootfs true")
-	} else {
-		add("5.13", StatusFail, "ReadonlyRootfs false")
-	}
-	failIf("5.14", add, wild, "ports bound to every interface: ", "no port bound to every interface")
-
-	rp := hc.RestartPolicy
-	switch {
-	case rp.Name == "" || rp.Name == "no":
-		add("5.15", StatusPass, "restart policy %q", cmpOr(rp.Name, "no"))
-	case rp.Name == "on-failure" && rp.MaximumRetryCount >= 1 && rp.MaximumRetryCount <= 5:
-		add("5.15", StatusPass, "restart policy on-failure:%d", rp.MaximumRetryCount)
-	case rp.Name == "on-failure":
-		add("5.15", StatusFail, "restart policy on-failure:%d (0 is unlimited)", rp.MaximumRetryCount)
-	default:
-		add("5.15", StatusFail, "restart policy %q restarts without limit", rp.Name)
-	}
-
-	hostMode("5.16", add, "PidMode", hc.PidMode)
-	hostMode("5.17", add, "IpcMode", hc.IpcMode)
-
-	var devs []string
-	for _, d := range hc.Devices {
-		devs = append(devs, fmt.Sprintf("%s:%s:%s", d.PathOnHost, d.PathInContainer, d.CgroupPermissions))
-	}
-	failIf("5.18", add, devs, "host devices: ", "no host device")
 
 	if len(hc.Ulimits) == 0 {
 		add("5.19", StatusManual, "no per-container ulimits: the daemon default applies")
@@ -216,33 +267,32 @@ func (a *auditor) assess(ctx context.Context, eng topper, c *Container, add func
 		add("5.19", StatusManual, "ulimits overridden: %s; confirm they are needed", strings.Join(us, ", "))
 	}
 
-	failIf("5.20", add, prop, "shared mount propagation: ", "no shared mount propagation")
-	hostMode("5.21", add, "UTSMode", hc.UTSMode)
-
-	seccomp := optsWith(hc.SecurityOpt, "seccomp")
-	if slices.ContainsFunc(seccomp, func(o string) bool { return strings.HasSuffix(o, "unconfined") }) {
-		add("5.22", StatusFail, "SecurityOpt %s", strings.Join(seccomp, " "))
-	} else {
-		add("5.22", StatusPass, "seccomp options: %s", orNone(seccomp))
-	}
-
 	if hc.CgroupParent != "" {
 		add("5.25", StatusFail, "CgroupParent %q", hc.CgroupParent)
 	} else {
 		add("5.25", StatusPass, "default cgroup parent")
 	}
 
-	nnp := optsWith(hc.SecurityOpt, "no-new-privileges")
-	daemonNNP := a.d.get("no-new-privileges", "", "no-new-privileges").last() == "true"
+	if hc.PidsLimit != nil && *hc.PidsLimit > 0 {
+		add("5.29", StatusPass, "PidsLimit %d", *hc.PidsLimit)
+	} else {
+		add("5.29", StatusFail, "no PIDs limit")
+	}
+}
+
+// lifecycle assesses how the container runs over time: its restart policy (5.15), its
+// healthcheck (5.27) and its image (5.28).
+func lifecycle(c *Container, add addFunc) {
+	rp := c.HostConfig.RestartPolicy
 	switch {
-	case slices.ContainsFunc(nnp, func(o string) bool { return strings.HasSuffix(o, "false") }):
-		add("5.26", StatusFail, "SecurityOpt %s", strings.Join(nnp, " "))
-	case len(nnp) > 0:
-		add("5.26", StatusPass, "SecurityOpt %s", strings.Join(nnp, " "))
-	case daemonNNP:
-		add("5.26", StatusPass, "daemon default no-new-privileges=true")
+	case rp.Name == "" || rp.Name == "no":
+		add("5.15", StatusPass, "restart policy %q", cmpOr(rp.Name, "no"))
+	case rp.Name == "on-failure" && rp.MaximumRetryCount >= 1 && rp.MaximumRetryCount <= 5:
+		add("5.15", StatusPass, "restart policy on-failure:%d", rp.MaximumRetryCount)
+	case rp.Name == "on-failure":
+		add("5.15", StatusFail, "restart policy on-failure:%d (0 is unlimited)", rp.MaximumRetryCount)
 	default:
-		add("5.26", StatusFail, "no no-new-privileges in SecurityOpt, nor as daemon default")
+		add("5.15", StatusFail, "restart policy %q restarts without limit", rp.Name)
 	}
 
 	switch {
@@ -259,25 +309,10 @@ func (a *auditor) assess(ctx context.Context, eng topper, c *Container, add func
 		img = c.Config.Image
 	}
 	add("5.28", StatusManual, "image %s (%s): confirm it was pulled fresh", img, shortID(strings.TrimPrefix(c.Image, "sha256:")))
-
-	if hc.PidsLimit != nil && *hc.PidsLimit > 0 {
-		add("5.29", StatusPass, "PidsLimit %d", *hc.PidsLimit)
-	} else {
-		add("5.29", StatusFail, "no PIDs limit")
-	}
-
-	switch hc.NetworkMode {
-	case "default", "bridge":
-		add("5.30", StatusFail, "NetworkMode %q: the default bridge", hc.NetworkMode)
-	default:
-		add("5.30", StatusPass, "NetworkMode %q", hc.NetworkMode)
-	}
-	hostMode("5.31", add, "UsernsMode", hc.UsernsMode)
-	failIf("5.32", add, sock, "docker socket mounted: ", "docker socket not mounted")
 }
 
 // sshd assesses 5.7 from the container's process list.
-func (a *auditor) sshd(ctx context.Context, eng topper, c *Container, add func(string, Status, string, ...any)) {
+func (a *auditor) sshd(ctx context.Context, eng topper, c *Container, add addFunc) {
 	if !c.State.Running {
 		add("5.7", StatusNotAssessed, "container is not running (%s): no process list", c.State.Status)
 		return
@@ -312,7 +347,7 @@ func (a *auditor) sshd(ctx context.Context, eng topper, c *Container, add func(s
 	add("5.7", StatusPass, "no sshd among %d processes", len(top.Processes))
 }
 
-func failIf(id string, add func(string, Status, string, ...any), bad []string, failPrefix, passText string) {
+func failIf(id string, add addFunc, bad []string, failPrefix, passText string) {
 	if len(bad) > 0 {
 		add(id, StatusFail, "%s%s", failPrefix, strings.Join(bad, ", "))
 		return
@@ -320,7 +355,7 @@ func failIf(id string, add func(string, Status, string, ...any), bad []string, f
 	add(id, StatusPass, "%s", passText)
 }
 
-func hostMode(id string, add func(string, Status, string, ...any), field, v string) {
+func hostMode(id string, add addFunc, field, v string) {
 	if v == "host" {
 		add(id, StatusFail, "%s %q", field, v)
 		return
