@@ -15,6 +15,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/dockerhost"
 	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 var dockerFormats = []string{"table", "json", FormatSARIF}
@@ -73,11 +74,11 @@ The engine is reached on the unix socket named by --host, else $DOCKER_HOST, els
 			case "json":
 				err = writeDockerJSON(w, rep)
 			case FormatSARIF:
-				err = report.WriteSARIF(w, &report.Report{
-					SchemaVersion: report.SchemaVersion,
-					Tool:          report.Tool{Name: "rampart", Version: Version()},
+				err = report.WriteSARIF(w, &result.Report{
+					SchemaVersion: result.SchemaVersion,
+					Tool:          result.Tool{Name: "rampart", Version: Version()},
 					CreatedAt:     time.Now().UTC().Truncate(time.Second),
-					Artifact:      report.Artifact{Name: "docker host " + rep.Host.Socket, Source: "docker-host"},
+					Artifact:      result.Artifact{Name: "docker host " + rep.Host.Socket, Source: "docker-host"},
 					Findings:      rep.Findings,
 					Warnings:      rep.Warnings,
 				})
@@ -105,7 +106,7 @@ The engine is reached on the unix socket named by --host, else $DOCKER_HOST, els
 // dockerJSON is the JSON form of `rampart docker`.
 type dockerJSON struct {
 	SchemaVersion int         `json:"schema_version"`
-	Tool          report.Tool `json:"tool"`
+	Tool          result.Tool `json:"tool"`
 	CreatedAt     time.Time   `json:"created_at"`
 	*dockerhost.Report
 }
@@ -114,8 +115,8 @@ func writeDockerJSON(w io.Writer, rep *dockerhost.Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(dockerJSON{
-		SchemaVersion: report.SchemaVersion,
-		Tool:          report.Tool{Name: "rampart", Version: Version()},
+		SchemaVersion: result.SchemaVersion,
+		Tool:          result.Tool{Name: "rampart", Version: Version()},
 		CreatedAt:     time.Now().UTC().Truncate(time.Second),
 		Report:        rep,
 	})

@@ -15,6 +15,7 @@ import (
 	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/inventory/catalogers"
 	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/sbom"
 )
 
@@ -241,7 +242,7 @@ func newSBOMCmd(g *Globals) *cobra.Command {
 }
 
 // ScanArtifact opens the artifact, inventories it and runs the plan's extra analyzers and config checks.
-func ScanArtifact(ctx context.Context, g *Globals, af *ArtifactFlags, arg string, plan *ScanPlan) (*report.Report, error) {
+func ScanArtifact(ctx context.Context, g *Globals, af *ArtifactFlags, arg string, plan *ScanPlan) (*result.Report, error) {
 	ref, err := af.Ref(arg)
 	if err != nil {
 		return nil, err
@@ -282,11 +283,11 @@ func ScanArtifact(ctx context.Context, g *Globals, af *ArtifactFlags, arg string
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ref, err)
 	}
-	rep := &report.Report{
-		SchemaVersion: report.SchemaVersion,
-		Tool:          report.Tool{Name: "rampart", Version: Version()},
+	rep := &result.Report{
+		SchemaVersion: result.SchemaVersion,
+		Tool:          result.Tool{Name: "rampart", Version: Version()},
 		CreatedAt:     time.Now().UTC().Truncate(time.Second),
-		Artifact: report.Artifact{
+		Artifact: result.Artifact{
 			Name: arg, Source: string(ref.Source), Digest: art.Digest, ID: art.ID,
 			RepoTags: art.RepoTags, Platform: art.Platform, OS: res.Inventory.OS,
 		},
@@ -301,12 +302,12 @@ func ScanArtifact(ctx context.Context, g *Globals, af *ArtifactFlags, arg string
 	mask := plan.masker()
 	for _, l := range art.Layers {
 		// Build history is printed as it is: mask what it leaks (build arguments, tokens).
-		rep.Artifact.Layers = append(rep.Artifact.Layers, report.Layer{Index: l.Index, DiffID: l.DiffID, Digest: l.Digest, Size: l.Size, CreatedBy: redact(mask, l.CreatedBy)})
+		rep.Artifact.Layers = append(rep.Artifact.Layers, result.Layer{Index: l.Index, DiffID: l.DiffID, Digest: l.Digest, Size: l.Size, CreatedBy: redact(mask, l.CreatedBy)})
 	}
 	return rep, nil
 }
 
-func WriteReport(g *Globals, of *OutputFlags, rep *report.Report, listPackages bool) error {
+func WriteReport(g *Globals, of *OutputFlags, rep *result.Report, listPackages bool) error {
 	w, done, err := of.Writer(g.Stdout)
 	if err != nil {
 		return err

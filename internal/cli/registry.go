@@ -23,6 +23,7 @@ import (
 	"github.com/rampartsec/rampart/internal/inventory"
 	"github.com/rampartsec/rampart/internal/regaudit"
 	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/vulndb"
 )
 
@@ -30,7 +31,7 @@ var registryFormats = []string{"table", "json"}
 
 // RegistryReport is the JSON document of `rampart registry`, described in docs/registry.md.
 type RegistryReport struct {
-	Tool     report.Tool `json:"tool"`
+	Tool     result.Tool `json:"tool"`
 	Registry string      `json:"registry"`
 	Prefix   string      `json:"prefix,omitempty"`
 	// Scanners are those that ran: --scanners, less vuln when its database was missing.
@@ -48,7 +49,7 @@ type RegistryImage struct {
 	// Digest is what the tags point at: an image manifest or a multi-platform index (the
 	// report's artifact digest is then the chosen platform's image).
 	Digest string         `json:"digest,omitempty"`
-	Report *report.Report `json:"report,omitempty"`
+	Report *result.Report `json:"report,omitempty"`
 	// FailedGate is true when the report has a finding at or above --fail-on.
 	FailedGate bool           `json:"failed_gate,omitempty"`
 	Error      *RegistryError `json:"error,omitempty"`
@@ -159,7 +160,7 @@ its error and the scan goes on; see docs/registry.md for the output and exit cod
 			s := &registryScan{g: g, af: &af, vf: &vf, plan: plan, scanners: scanners, settings: settings, db: db, skipped: skipped, host: host}
 			s.run(ctx, images, rf.parallel)
 			doc := &RegistryReport{
-				Tool:      report.Tool{Name: "rampart", Version: Version()},
+				Tool:      result.Tool{Name: "rampart", Version: Version()},
 				Registry:  host,
 				Prefix:    prefix,
 				Scanners:  ran,
@@ -190,7 +191,7 @@ its error and the scan goes on; see docs/registry.md for the output and exit cod
 // RegistryAuditReport is the JSON document of `rampart registry audit`, described in
 // docs/registry.md.
 type RegistryAuditReport struct {
-	Tool      report.Tool `json:"tool"`
+	Tool      result.Tool `json:"tool"`
 	CreatedAt time.Time   `json:"created_at"`
 	*regaudit.Report
 }
@@ -251,7 +252,7 @@ reason; failed checks are findings. See docs/registry.md.`,
 			case "json":
 				enc := json.NewEncoder(w)
 				enc.SetIndent("", "  ")
-				err = enc.Encode(RegistryAuditReport{Tool: report.Tool{Name: "rampart", Version: Version()},
+				err = enc.Encode(RegistryAuditReport{Tool: result.Tool{Name: "rampart", Version: Version()},
 					CreatedAt: time.Now().UTC().Truncate(time.Second), Report: rep})
 			default:
 				err = writeRegistryAuditTable(w, rep)
@@ -497,7 +498,7 @@ func (s *registryScan) run(ctx context.Context, images []RegistryImage, parallel
 }
 
 // scan is `rampart image` on one image of the registry.
-func (s *registryScan) scan(ctx context.Context, im *RegistryImage) (*report.Report, error) {
+func (s *registryScan) scan(ctx context.Context, im *RegistryImage) (*result.Report, error) {
 	// Per-layer progress lines would interleave between parallel scans: the count of images
 	// is the progress here.
 	quiet := *s.g

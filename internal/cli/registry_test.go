@@ -33,6 +33,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/testenv"
 )
 
@@ -201,7 +202,7 @@ func decodeRegistry(t *testing.T, res runResult) RegistryReport {
 	return doc
 }
 
-func packageKeys(r *report.Report) []string {
+func packageKeys(r *result.Report) []string {
 	var out []string
 	for _, p := range r.Packages {
 		out = append(out, string(p.Type)+" "+p.Name+" "+p.Version)
@@ -210,7 +211,7 @@ func packageKeys(r *report.Report) []string {
 	return out
 }
 
-func sortedFindingKeys(r *report.Report) []string {
+func sortedFindingKeys(r *result.Report) []string {
 	k := findingKeys(r.Findings)
 	slices.Sort(k)
 	return k

@@ -14,7 +14,7 @@ import (
 	"github.com/rampartsec/rampart/internal/inventory"
 	"github.com/rampartsec/rampart/internal/malware"
 	"github.com/rampartsec/rampart/internal/misconfig/imageconfig"
-	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/secret"
 	"github.com/rampartsec/rampart/internal/vulndb"
 )
@@ -23,7 +23,7 @@ import (
 // checks of the image configuration that run once the artifact is open.
 type ScanPlan struct {
 	analyzers []inventory.Analyzer
-	config    []func(art *image.Artifact, rep *report.Report)
+	config    []func(art *image.Artifact, rep *result.Report)
 	warnings  []string
 	// secrets is the plan's secret scanner, built with the user's --secret-config; it also
 	// masks build history and serves the image checks. Nil without the secret scanner.
@@ -67,7 +67,7 @@ func (f *FileScanFlags) Plan(scanners []string, dbDir string) (*ScanPlan, error)
 		}
 		p.secrets = s
 		p.analyzers = append(p.analyzers, secret.NewAnalyzer(s, secret.AnalyzerOptions{MaxFileSize: f.SecretMaxSize, IncludeBinaries: f.secretBinaries}))
-		p.config = append(p.config, func(art *image.Artifact, rep *report.Report) {
+		p.config = append(p.config, func(art *image.Artifact, rep *result.Report) {
 			if art.Config == nil {
 				return
 			}
@@ -168,7 +168,7 @@ func imageMisconfig(p *ScanPlan) error {
 		return errors.New("secret rules do not compile")
 	}
 	p.analyzers = append(p.analyzers, imageconfig.Analyzer{})
-	p.config = append(p.config, func(art *image.Artifact, rep *report.Report) {
+	p.config = append(p.config, func(art *image.Artifact, rep *result.Report) {
 		img := imageconfig.Image{
 			Config:     art.Config,
 			Names:      append([]string{rep.Artifact.Name}, art.RepoTags...),

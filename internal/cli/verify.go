@@ -15,6 +15,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/signature"
 )
 
@@ -22,7 +23,7 @@ var verifyFormats = []string{"table", "json"}
 
 // VerifyReport is the JSON document of `rampart verify`, described in docs/signatures.md.
 type VerifyReport struct {
-	Tool  report.Tool `json:"tool"`
+	Tool  result.Tool `json:"tool"`
 	Image string      `json:"image"`
 	// Key is the --key file and its algorithm.
 	Key     string `json:"key"`
@@ -93,7 +94,7 @@ the image or its signatures do not exist. See docs/signatures.md.`,
 			if err != nil {
 				return err
 			}
-			doc := &VerifyReport{Tool: report.Tool{Name: "rampart", Version: Version()}, Image: args[0], Key: keyPath,
+			doc := &VerifyReport{Tool: result.Tool{Name: "rampart", Version: Version()}, Image: args[0], Key: keyPath,
 				KeyType: key.Type, Annotations: annotations, Result: *res, Verified: res.Verified()}
 			w, done, err := of.Writer(g.Stdout)
 			if err != nil {

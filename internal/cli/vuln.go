@@ -15,7 +15,7 @@ import (
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/inventory"
 	"github.com/rampartsec/rampart/internal/match"
-	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/vulndb"
 )
 
@@ -149,7 +149,7 @@ func OpenVulnDB(f *VulnFlags) (*vulndb.DB, error) {
 
 // MatchVulns adds the vulnerability findings of rep's packages to rep, with the matcher's
 // warnings and a warning when the database is old.
-func MatchVulns(ctx context.Context, g *Globals, db *vulndb.DB, offline bool, rep *report.Report) error {
+func MatchVulns(ctx context.Context, g *Globals, db *vulndb.DB, offline bool, rep *result.Report) error {
 	st, stErr := db.Status()
 	opts := match.Options{
 		KEV: func(cve string) bool { _, ok := db.KEV(cve); return ok },
@@ -185,7 +185,7 @@ func MatchVulns(ctx context.Context, g *Globals, db *vulndb.DB, offline bool, re
 
 // Filter applies VEX, the ignore file, --ignore-unfixed and --severity to rep's findings, in
 // that order, and sorts what is left.
-func (s *VulnSettings) Filter(g *Globals, rep *report.Report, now time.Time) {
+func (s *VulnSettings) Filter(g *Globals, rep *result.Report, now time.Time) {
 	fs := rep.Findings
 	if s.vex != nil {
 		var n int
@@ -217,7 +217,7 @@ func (s *VulnSettings) Filter(g *Globals, rep *report.Report, now time.Time) {
 }
 
 // GateErr returns an ExitGate error when a reported finding is at or above --fail-on.
-func (s *VulnSettings) GateErr(rep *report.Report) error {
+func (s *VulnSettings) GateErr(rep *result.Report) error {
 	if !s.gate {
 		return nil
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/rampartsec/rampart/internal/finding"
-	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/vulndb"
 )
 
@@ -88,9 +88,9 @@ func runImage(t *testing.T, args ...string) runResult {
 	return runResult{code, out.String(), errb.String()}
 }
 
-func decodeReport(t *testing.T, res runResult) report.Report {
+func decodeReport(t *testing.T, res runResult) result.Report {
 	t.Helper()
-	var r report.Report
+	var r result.Report
 	if err := json.Unmarshal([]byte(res.stdout), &r); err != nil {
 		t.Fatalf("decode report: %v\nstderr: %s", err, res.stderr)
 	}

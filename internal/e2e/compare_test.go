@@ -22,7 +22,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rampartsec/rampart/internal/finding"
-	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/testenv"
 )
 
@@ -106,7 +106,7 @@ func rampartDB(t *testing.T, dir string) string {
 
 // vulnScan runs `rampart image --scanners vuln -f json` on ref with the database in db: scan's
 // run, its --scanners pkg overridden by the later flag.
-func vulnScan(t *testing.T, db, ref string) *report.Report {
+func vulnScan(t *testing.T, db, ref string) *result.Report {
 	t.Helper()
 	return scan(t, nil, ref, "--scanners", "vuln", "--offline", "--db-dir", db)
 }
@@ -272,7 +272,7 @@ func goKey(module, version, id string) string {
 
 // rampartGoFindings returns, for the Go binary at path in the image, each goKey Rampart reports
 // with the finding's extra.symbol.
-func rampartGoFindings(rep *report.Report, path string) map[string]string {
+func rampartGoFindings(rep *result.Report, path string) map[string]string {
 	out := map[string]string{}
 	for _, f := range rep.Findings {
 		if f.Kind != finding.KindVulnerability || f.Package == nil || f.Package.Ecosystem != "Go" || f.Location.Path != path {
@@ -445,7 +445,7 @@ func osvKey(eco, source, name, version, id string) string {
 
 // rampartOSVKeys returns a group key for every vulnerability finding: its osvKey with the
 // records it merged as the ID, sorted and joined by "+".
-func rampartOSVKeys(rep *report.Report) map[string]bool {
+func rampartOSVKeys(rep *result.Report) map[string]bool {
 	out := map[string]bool{}
 	for _, f := range rep.Findings {
 		if f.Kind != finding.KindVulnerability || f.Package == nil {

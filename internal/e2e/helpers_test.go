@@ -16,7 +16,7 @@ import (
 	"testing"
 
 	"github.com/rampartsec/rampart/internal/inventory"
-	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/testenv"
 )
 
@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 
 // scan runs `rampart image -f json` on ref with a private cache and returns the report; any exit
 // code but 0 fails the test.
-func scan(t *testing.T, env []string, ref string, flags ...string) *report.Report {
+func scan(t *testing.T, env []string, ref string, flags ...string) *result.Report {
 	t.Helper()
 	// Only packages: what these tests check, and no vulnerability database is needed.
 	args := append([]string{"image", "-q", "-f", "json", "--scanners", "pkg", "--cache-dir", t.TempDir()}, flags...)
@@ -36,7 +36,7 @@ func scan(t *testing.T, env []string, ref string, flags ...string) *report.Repor
 	if res.Code != 0 {
 		t.Fatalf("%v", res)
 	}
-	var rep report.Report
+	var rep result.Report
 	if err := json.Unmarshal(res.Stdout, &rep); err != nil {
 		t.Fatalf("rampart image %s: output is not a JSON report: %v", ref, err)
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/rampartsec/rampart/internal/finding"
-	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/testenv"
 )
 
@@ -56,7 +56,7 @@ func TestSecretsInARealImage(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("%v", res)
 	}
-	var rep report.Report
+	var rep result.Report
 	if err := json.Unmarshal(res.Stdout, &rep); err != nil {
 		t.Fatal(err)
 	}

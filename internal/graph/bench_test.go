@@ -16,12 +16,12 @@ import (
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/inventory"
 	"github.com/rampartsec/rampart/internal/kube"
-	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // synthCluster makes a cluster of pods pods (5 per Deployment, through ReplicaSets), images
 // distinct pre-scanned images (60 packages and 6 vulnerabilities each), and bindings bindings.
-func synthCluster(pods, images, bindings int) (*kube.Snapshot, []*report.Report) {
+func synthCluster(pods, images, bindings int) (*kube.Snapshot, []*result.Report) {
 	const nsCount = 100
 	snap := &kube.Snapshot{Source: kube.SourceManifests, Origin: "synthetic"}
 	yes := true
@@ -33,9 +33,9 @@ func synthCluster(pods, images, bindings int) (*kube.Snapshot, []*report.Report)
 		snap.Namespaces = append(snap.Namespaces, corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("ns%03d", n), Labels: lbl}})
 	}
 	sevs := []finding.Severity{finding.SeverityLow, finding.SeverityMedium, finding.SeverityHigh, finding.SeverityCritical}
-	var reps []*report.Report
+	var reps []*result.Report
 	for i := 0; i < images; i++ {
-		r := &report.Report{Artifact: report.Artifact{Name: fmt.Sprintf("registry.example/team%d/app%d:1", i%50, i), Digest: fmt.Sprintf("sha256:%064x", i)}}
+		r := &result.Report{Artifact: result.Artifact{Name: fmt.Sprintf("registry.example/team%d/app%d:1", i%50, i), Digest: fmt.Sprintf("sha256:%064x", i)}}
 		for p := 0; p < 60; p++ {
 			// Packages come from a shared pool of 2,000 name/version pairs, as in real images.
 			k := (i*7 + p*13) % 2000

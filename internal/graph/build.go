@@ -15,7 +15,7 @@ import (
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/kube"
 	"github.com/rampartsec/rampart/internal/rbac"
-	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // Names of the singleton nodes.
@@ -45,7 +45,7 @@ type Input struct {
 	Policy *rbac.Policy
 	// Images are scan reports (as `rampart image --format json` writes them) of the workloads'
 	// images. A container's image is matched by reference, repo tag or digest.
-	Images []*report.Report
+	Images []*result.Report
 	// Resolved maps container image references to the digests the registry resolved them to,
 	// so that two tags of one image share one scan.
 	Resolved map[string]string
@@ -137,7 +137,7 @@ type builder struct {
 	g      *Graph
 	in     Input
 	log    *slog.Logger
-	images map[string]*report.Report
+	images map[string]*result.Report
 	// per-namespace indexes
 	secrets   map[string][]int
 	workloads map[string][]wl
@@ -162,7 +162,7 @@ func Build(in Input) (*Graph, error) {
 	if in.Policy == nil {
 		in.Policy = rbac.Resolve(in.Snapshot)
 	}
-	b := &builder{g: New(), in: in, log: in.Logger, images: map[string]*report.Report{},
+	b := &builder{g: New(), in: in, log: in.Logger, images: map[string]*result.Report{},
 		secrets: map[string][]int{}, workloads: map[string][]wl{}, sas: map[string][]int{}, imageIDs: map[string]int{}}
 	if b.log == nil {
 		b.log = slog.Default()
@@ -227,7 +227,7 @@ func (b *builder) secret(ns, name string) int {
 	return id
 }
 
-func (b *builder) indexImage(r *report.Report) {
+func (b *builder) indexImage(r *result.Report) {
 	if r == nil {
 		return
 	}
@@ -245,7 +245,7 @@ func (b *builder) indexImage(r *report.Report) {
 }
 
 // lookupImage finds the scan of a container image reference.
-func (b *builder) lookupImage(ref string) *report.Report {
+func (b *builder) lookupImage(ref string) *result.Report {
 	if r, ok := b.images[ref]; ok {
 		return r
 	}

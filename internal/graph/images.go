@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // maxReports bounds how many reports [ReadReports] accepts from one input.
@@ -15,9 +15,9 @@ const maxReports = 1 << 20
 
 // ReadReports reads image scan reports as `rampart image --format json` writes them: one report,
 // a JSON array of reports, or reports one after another (JSON lines).
-func ReadReports(r io.Reader) ([]*report.Report, error) {
+func ReadReports(r io.Reader) ([]*result.Report, error) {
 	dec := json.NewDecoder(r)
-	var out []*report.Report
+	var out []*result.Report
 	for {
 		var raw json.RawMessage
 		err := dec.Decode(&raw)
@@ -29,13 +29,13 @@ func ReadReports(r io.Reader) ([]*report.Report, error) {
 		}
 		raw = bytes.TrimSpace(raw)
 		if len(raw) > 0 && raw[0] == '[' {
-			var list []*report.Report
+			var list []*result.Report
 			if err := json.Unmarshal(raw, &list); err != nil {
 				return nil, fmt.Errorf("image reports: %w", err)
 			}
 			out = append(out, list...)
 		} else {
-			var rep report.Report
+			var rep result.Report
 			if err := json.Unmarshal(raw, &rep); err != nil {
 				return nil, fmt.Errorf("image reports: %w", err)
 			}

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/rampartsec/rampart/internal/finding"
-	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 func TestDefaultRules(t *testing.T) {
@@ -124,7 +124,7 @@ func FuzzReadReports(f *testing.F) {
 			return
 		}
 		// Whatever was read builds into a graph without a panic.
-		b := &builder{g: New(), images: map[string]*report.Report{}, imageIDs: map[string]int{}}
+		b := &builder{g: New(), images: map[string]*result.Report{}, imageIDs: map[string]int{}}
 		for _, r := range reps {
 			b.indexImage(r)
 			if r != nil {

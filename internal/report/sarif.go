@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // SARIF 2.1.0 (OASIS), the subset Rampart writes. Field names follow the specification.
@@ -105,7 +106,7 @@ func SARIFLevel(s finding.Severity) string {
 // WriteSARIF writes r's findings as a SARIF 2.1.0 log with one run: one rule per finding ID
 // (a vulnerability, secret rule, …) and one result per finding, located at the file that
 // proves it. Packages without findings are not written.
-func WriteSARIF(w io.Writer, r *Report) error {
+func WriteSARIF(w io.Writer, r *result.Report) error {
 	drv := sarifDriver{Name: r.Tool.Name, Version: r.Tool.Version, InformationURI: "https://github.com/rampartsec/rampart", Rules: []sarifRule{}}
 	if drv.Name == "" {
 		drv.Name = "rampart"

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -22,12 +23,12 @@ func ptr[T any](v T) *T { return &v }
 
 // sarifReport covers what the writer must handle: shared rules, every severity, no fix, no
 // package, a line number, no path at all, a path that needs escaping.
-func sarifReport() *Report {
-	return &Report{
-		SchemaVersion: SchemaVersion,
-		Tool:          Tool{Name: "rampart", Version: "1.2.3"},
+func sarifReport() *result.Report {
+	return &result.Report{
+		SchemaVersion: result.SchemaVersion,
+		Tool:          result.Tool{Name: "rampart", Version: "1.2.3"},
 		CreatedAt:     time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC),
-		Artifact:      Artifact{Name: "registry.example/app:1", Digest: "sha256:0123", OS: inventory.OS{Family: "debian", Version: "12"}},
+		Artifact:      result.Artifact{Name: "registry.example/app:1", Digest: "sha256:0123", OS: inventory.OS{Family: "debian", Version: "12"}},
 		Findings: []finding.Finding{
 			{
 				Kind: finding.KindVulnerability, ID: "CVE-2021-38561", Aliases: []string{"GHSA-ppp9-7jff-5vj2", "GO-2021-0113"},
@@ -91,10 +92,10 @@ func TestWriteSARIFSchema(t *testing.T) {
 	schema := compileSARIFSchema(t)
 	tests := []struct {
 		name string
-		rep  *Report
+		rep  *result.Report
 	}{
 		{"findings", sarifReport()},
-		{"no findings", &Report{Tool: Tool{Name: "rampart", Version: "dev"}, Artifact: Artifact{Name: "alpine:3.20"}}},
+		{"no findings", &result.Report{Tool: result.Tool{Name: "rampart", Version: "dev"}, Artifact: result.Artifact{Name: "alpine:3.20"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

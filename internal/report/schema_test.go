@@ -20,6 +20,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // schemaPath is the published schema of the JSON report.
@@ -64,22 +65,22 @@ func compileReportSchema(t *testing.T) *jsonschema.Schema {
 
 // fullReport sets every field of every type in a report, so that validating it exercises every
 // property of the schema (TestFullReportSetsEveryField keeps it so).
-func fullReport() *Report {
+func fullReport() *result.Report {
 	const (
 		l0 = "sha256:1f1d39a2b2dd8bd5b3c1f6e4b2a9f7d0c9d2f2b77c0b6a1f9b1e4c3d2a1b0c9d"
 		l1 = "sha256:2a9c6f1e0b7d4c3a2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a"
 	)
-	return &Report{
-		SchemaVersion: SchemaVersion,
-		Tool:          Tool{Name: "rampart", Version: "0.4.0"},
+	return &result.Report{
+		SchemaVersion: result.SchemaVersion,
+		Tool:          result.Tool{Name: "rampart", Version: "0.4.0"},
 		CreatedAt:     time.Date(2026, 11, 20, 8, 30, 0, 0, time.UTC),
-		Artifact: Artifact{
+		Artifact: result.Artifact{
 			Name: "127.0.0.1:5000/shop/api:1.8", Source: "registry",
 			Digest:   "sha256:5b0bcabd1ed22e9fb1310cf6c2dec7cdef19f0ad69efa1f392e94a4333501270",
 			ID:       "sha256:8f2c3f6d3d6f5ab0c1f3a27e6d2c5d1b52d1e3a3c0e9a4a9c17f6c2b0c9f4e11",
 			RepoTags: []string{"127.0.0.1:5000/shop/api:1.8"}, Platform: "linux/amd64",
 			OS: inventory.OS{Family: "debian", Version: "12", Name: "Debian GNU/Linux 12 (bookworm)", Codename: "bookworm", Distroless: true},
-			Layers: []Layer{
+			Layers: []result.Layer{
 				{Index: 0, DiffID: l0, Digest: "sha256:9a1b", Size: 29150123, CreatedBy: "ADD file:0c1b in /"},
 				{Index: 1, DiffID: l1, Digest: "sha256:7c2d", Size: 1043, CreatedBy: "COPY /app /app"},
 			},
@@ -110,11 +111,11 @@ func fullReport() *Report {
 }
 
 // minimalReport is a directory scan that found nothing.
-func minimalReport() *Report {
-	return &Report{
-		SchemaVersion: SchemaVersion, Tool: Tool{Name: "rampart", Version: "dev"},
+func minimalReport() *result.Report {
+	return &result.Report{
+		SchemaVersion: result.SchemaVersion, Tool: result.Tool{Name: "rampart", Version: "dev"},
 		CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
-		Artifact:  Artifact{Name: "dir:/tmp/x", Source: "dir", OS: inventory.Unknown},
+		Artifact:  result.Artifact{Name: "dir:/tmp/x", Source: "dir", OS: inventory.Unknown},
 	}
 }
 
@@ -157,7 +158,7 @@ func TestFullReportSetsEveryField(t *testing.T) {
 
 func TestWriteJSONValidatesAgainstSchema(t *testing.T) {
 	sch := compileReportSchema(t)
-	for name, r := range map[string]*Report{"full": fullReport(), "minimal": minimalReport()} {
+	for name, r := range map[string]*result.Report{"full": fullReport(), "minimal": minimalReport()} {
 		t.Run(name, func(t *testing.T) {
 			var buf bytes.Buffer
 			if err := WriteJSON(&buf, r); err != nil {
@@ -219,7 +220,7 @@ func art(m map[string]any) map[string]any { return m["artifact"].(map[string]any
 func pkg(m map[string]any) map[string]any { return m["packages"].([]any)[0].(map[string]any) }
 func fnd(m map[string]any) map[string]any { return m["findings"].([]any)[0].(map[string]any) }
 
-// TestSchemaCoversStructs walks report.Report with reflect and compares every JSON field of
+// TestSchemaCoversStructs walks result.Report with reflect and compares every JSON field of
 // every reachable struct with the schema: each field needs a property of a matching type,
 // required exactly when it has no omitempty, and the schema may have no property the structs
 // lack. A field added in Go without the schema fails here.
@@ -353,7 +354,7 @@ func TestSchemaCoversStructs(t *testing.T) {
 			t.Errorf("%s: required must list exactly the fields without omitempty (-go +schema):\n%s", path, diff)
 		}
 	}
-	checkStruct(reflect.TypeFor[Report](), doc, "Report")
+	checkStruct(reflect.TypeFor[result.Report](), doc, "Report")
 }
 
 // jsonTypes lists the JSON types a (resolved) schema allows, from type, enum or const.

@@ -9,11 +9,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // WriteTable writes a human-readable summary: the artifact, its packages when listPackages is
 // set, and the findings.
-func WriteTable(w io.Writer, r *Report, listPackages bool) error {
+func WriteTable(w io.Writer, r *result.Report, listPackages bool) error {
 	a := r.Artifact
 	fmt.Fprintf(w, "%s (%s)\n", Clean(a.Name), Clean(osLabel(r)))
 	if a.Digest != "" {
@@ -88,7 +89,7 @@ func notes(f *finding.Finding) string {
 	return strings.Join(n, ", ")
 }
 
-func osLabel(r *Report) string {
+func osLabel(r *result.Report) string {
 	o := r.Artifact.OS
 	if o.Family == "" || o.Family == "unknown" {
 		return "OS unknown"

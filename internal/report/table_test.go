@@ -12,11 +12,12 @@ import (
 
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // tableReport has what a table must cope with: several package types, a source package, a
 // finding of each sort of location, no fix, KEV and EPSS notes, a long title and a warning.
-func tableReport() *Report {
+func tableReport() *result.Report {
 	r := fullReport()
 	r.Artifact.OS.Distroless = false
 	r.Packages = append(r.Packages,
@@ -39,7 +40,7 @@ func tableReport() *Report {
 func TestWriteTableGolden(t *testing.T) {
 	tests := []struct {
 		name         string
-		r            *Report
+		r            *result.Report
 		listPackages bool
 	}{
 		{"table", tableReport(), false},

@@ -9,10 +9,10 @@ import (
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
 	"github.com/rampartsec/rampart/internal/inventory"
-	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
-func encodeCycloneDX(w io.Writer, r *report.Report, serial string) error {
+func encodeCycloneDX(w io.Writer, r *result.Report, serial string) error {
 	bom := buildCycloneDX(r, serial)
 	enc := cdx.NewBOMEncoder(w, cdx.BOMFileFormatJSON)
 	enc.SetPretty(true).SetEscapeHTML(false)
@@ -23,7 +23,7 @@ func encodeCycloneDX(w io.Writer, r *report.Report, serial string) error {
 }
 
 // buildCycloneDX maps the report onto a CycloneDX BOM. serial is a UUID.
-func buildCycloneDX(r *report.Report, serial string) *cdx.BOM {
+func buildCycloneDX(r *result.Report, serial string) *cdx.BOM {
 	used := ids{}
 	a := r.Artifact
 

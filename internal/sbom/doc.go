@@ -1,4 +1,4 @@
-// Package sbom writes a scan [report.Report] as a software bill of materials: CycloneDX 1.6 JSON
+// Package sbom writes a scan [result.Report] as a software bill of materials: CycloneDX 1.6 JSON
 // or SPDX 2.3 JSON.
 //
 // # Usage

@@ -4,7 +4,7 @@ import (
 	"strconv"
 
 	"github.com/rampartsec/rampart/internal/inventory"
-	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // Names of the facts of the "rampart" namespace (see docs/formats.md): CycloneDX properties, and
@@ -74,7 +74,7 @@ func packageFacts(p *inventory.Package) []fact {
 }
 
 // artifactFacts lists the scanned artifact's facts.
-func artifactFacts(a report.Artifact) []fact {
+func artifactFacts(a result.Artifact) []fact {
 	var fs facts
 	fs.add(propSource, a.Source)
 	if a.Digest != "" {

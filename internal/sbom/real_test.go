@@ -21,7 +21,7 @@ import (
 	"github.com/rampartsec/rampart/internal/inventory/dpkg"
 	"github.com/rampartsec/rampart/internal/inventory/osrelease"
 	"github.com/rampartsec/rampart/internal/inventory/python"
-	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/testenv"
 )
 
@@ -52,7 +52,7 @@ func copyFile(t *testing.T, root, p string) {
 // realScan builds a root filesystem from this machine's real package databases — dpkg's status
 // and file lists, os-release, the Python distributions Debian installed — runs Rampart's real
 // analyzers over it and returns the report the CLI would build.
-func realScan(t *testing.T) (root string, r *report.Report) {
+func realScan(t *testing.T) (root string, r *result.Report) {
 	t.Helper()
 	if _, err := os.Stat("/var/lib/dpkg/status"); err != nil {
 		testenv.Missing(t, "no dpkg database on this machine")
@@ -76,11 +76,11 @@ func realScan(t *testing.T) (root string, r *report.Report) {
 	if err != nil {
 		t.Fatalf("analyze %s: %v", root, err)
 	}
-	r = &report.Report{
-		SchemaVersion: report.SchemaVersion,
-		Tool:          report.Tool{Name: "rampart", Version: "test"},
+	r = &result.Report{
+		SchemaVersion: result.SchemaVersion,
+		Tool:          result.Tool{Name: "rampart", Version: "test"},
 		CreatedAt:     time.Now().UTC().Truncate(time.Second),
-		Artifact:      report.Artifact{Name: "dir:" + root, Source: "dir", OS: res.Inventory.OS},
+		Artifact:      result.Artifact{Name: "dir:" + root, Source: "dir", OS: res.Inventory.OS},
 		Packages:      res.Inventory.Packages,
 		Findings:      res.Findings,
 		Warnings:      res.Warnings,

@@ -15,7 +15,7 @@ import (
 	"github.com/package-url/packageurl-go"
 
 	"github.com/rampartsec/rampart/internal/inventory"
-	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // Format names accepted by --format.
@@ -34,7 +34,7 @@ var ErrUnknownFormat = errors.New("sbom: unknown format")
 // ([FormatCycloneDXJSON] or [FormatSPDXJSON]). It does not modify r. A zero r.CreatedAt is
 // replaced by the current time. It returns an error wrapping [ErrUnknownFormat] for any other
 // format, and the writer's error if writing fails.
-func Encode(w io.Writer, format string, r *report.Report) error {
+func Encode(w io.Writer, format string, r *result.Report) error {
 	if r == nil {
 		return errors.New("sbom: nil report")
 	}
@@ -52,7 +52,7 @@ func Encode(w io.Writer, format string, r *report.Report) error {
 func newSerial() string { return uuid.New().String() }
 
 // created is the document's creation time: the report's, or now when the report has none.
-func created(r *report.Report) time.Time {
+func created(r *result.Report) time.Time {
 	if r.CreatedAt.IsZero() {
 		return time.Now().UTC().Truncate(time.Second)
 	}
@@ -61,7 +61,7 @@ func created(r *report.Report) time.Time {
 
 // sortedPackages returns a copy of the report's packages in the inventory's stable order, so that
 // output does not depend on how the caller ordered them, with missing OS purls filled in.
-func sortedPackages(r *report.Report) []inventory.Package {
+func sortedPackages(r *result.Report) []inventory.Package {
 	inv := inventory.Inventory{Packages: slices.Clone(r.Packages)}
 	inv.Sort()
 	for i := range inv.Packages {
@@ -71,7 +71,7 @@ func sortedPackages(r *report.Report) []inventory.Package {
 }
 
 // toolName is how documents name their creator: "rampart-1.2.3".
-func toolName(r *report.Report) string {
+func toolName(r *result.Report) string {
 	n := cmp.Or(r.Tool.Name, "rampart")
 	if r.Tool.Version == "" {
 		return n
@@ -81,7 +81,7 @@ func toolName(r *report.Report) string {
 
 // imagePURL returns a pkg:oci purl for an image pinned by digest, or "" when the artifact has no
 // manifest digest (directories, some archives).
-func imagePURL(a report.Artifact) string {
+func imagePURL(a result.Artifact) string {
 	if a.Digest == "" || !strings.HasPrefix(a.Digest, "sha256:") {
 		return ""
 	}
@@ -120,12 +120,12 @@ func imagePURL(a report.Artifact) string {
 
 // artifactVersion is what identifies this build of the artifact: its manifest digest, else its
 // config digest (image ID), else nothing.
-func artifactVersion(a report.Artifact) string {
+func artifactVersion(a result.Artifact) string {
 	return cmp.Or(a.Digest, a.ID)
 }
 
 // isImage reports whether the artifact is a container image rather than a directory.
-func isImage(a report.Artifact) bool { return a.Source != "dir" }
+func isImage(a result.Artifact) bool { return a.Source != "dir" }
 
 // knownOS reports whether the report names the artifact's operating system.
 func knownOS(o inventory.OS) bool { return o.Family != "" && o.Family != inventory.Unknown.Family }

@@ -19,19 +19,19 @@ import (
 	spdx "github.com/spdx/tools-golang/spdx/v2/v2_3"
 
 	"github.com/rampartsec/rampart/internal/inventory"
-	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // loadReport reads a report as `rampart image --format json` writes it.
-func loadReport(t testing.TB, file string) *report.Report {
+func loadReport(t testing.TB, file string) *result.Report {
 	t.Helper()
 	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r report.Report
+	var r result.Report
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
@@ -39,16 +39,16 @@ func loadReport(t testing.TB, file string) *report.Report {
 }
 
 // minimalReport is a directory scan that found nothing: no OS, no packages, no version.
-func minimalReport() *report.Report {
-	return &report.Report{
-		SchemaVersion: report.SchemaVersion,
-		Tool:          report.Tool{Name: "rampart", Version: "dev"},
+func minimalReport() *result.Report {
+	return &result.Report{
+		SchemaVersion: result.SchemaVersion,
+		Tool:          result.Tool{Name: "rampart", Version: "dev"},
 		CreatedAt:     time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
-		Artifact:      report.Artifact{Name: "dir:/tmp/empty", Source: "dir", OS: inventory.Unknown},
+		Artifact:      result.Artifact{Name: "dir:/tmp/empty", Source: "dir", OS: inventory.Unknown},
 	}
 }
 
-func encode(t testing.TB, format string, r *report.Report) []byte {
+func encode(t testing.TB, format string, r *result.Report) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := Encode(&buf, format, r); err != nil {
@@ -58,7 +58,7 @@ func encode(t testing.TB, format string, r *report.Report) []byte {
 }
 
 func TestEncodeValidatesAgainstOfficialSchemas(t *testing.T) {
-	reports := map[string]*report.Report{
+	reports := map[string]*result.Report{
 		"realistic": loadReport(t, "testdata/report.json"),
 		"minimal":   minimalReport(),
 	}
@@ -492,21 +492,21 @@ func TestImagePURL(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		a    report.Artifact
+		a    result.Artifact
 		want *packageurl.PackageURL // nil: no purl
 	}{
-		{"docker hub", report.Artifact{Name: "alpine:3.20", Source: "registry", Digest: d, Platform: "linux/arm64/v8"},
+		{"docker hub", result.Artifact{Name: "alpine:3.20", Source: "registry", Digest: d, Platform: "linux/arm64/v8"},
 			oci("alpine", map[string]string{"arch": "arm64/v8", "repository_url": "index.docker.io/library/alpine", "tag": "3.20"})},
-		{"local registry", report.Artifact{Name: "127.0.0.1:5000/shop/api:1.8", Source: "registry", Digest: d},
+		{"local registry", result.Artifact{Name: "127.0.0.1:5000/shop/api:1.8", Source: "registry", Digest: d},
 			oci("api", map[string]string{"repository_url": "127.0.0.1:5000/shop/api", "tag": "1.8"})},
-		{"implicit tag is not claimed", report.Artifact{Name: "127.0.0.1:5000/shop/api", Source: "registry", Digest: d},
+		{"implicit tag is not claimed", result.Artifact{Name: "127.0.0.1:5000/shop/api", Source: "registry", Digest: d},
 			oci("api", map[string]string{"repository_url": "127.0.0.1:5000/shop/api"})},
-		{"upper case is no reference", report.Artifact{Name: "ghcr.io/org/Tool@" + d, Source: "registry", Digest: d}, nil},
-		{"daemon", report.Artifact{Name: "docker://app", Source: "daemon", Digest: d}, oci("app", nil)},
-		{"archive named by its tag", report.Artifact{Name: "docker-archive:x.tar", Source: "docker-archive", Digest: d, RepoTags: []string{"reg.local/team/app:2"}},
+		{"upper case is no reference", result.Artifact{Name: "ghcr.io/org/Tool@" + d, Source: "registry", Digest: d}, nil},
+		{"daemon", result.Artifact{Name: "docker://app", Source: "daemon", Digest: d}, oci("app", nil)},
+		{"archive named by its tag", result.Artifact{Name: "docker-archive:x.tar", Source: "docker-archive", Digest: d, RepoTags: []string{"reg.local/team/app:2"}},
 			oci("app", nil)},
-		{"no digest", report.Artifact{Name: "alpine:3.20", Source: "registry"}, nil},
-		{"directory", report.Artifact{Name: "dir:/", Source: "dir"}, nil},
+		{"no digest", result.Artifact{Name: "alpine:3.20", Source: "registry"}, nil},
+		{"directory", result.Artifact{Name: "dir:/", Source: "dir"}, nil},
 	}
 	for _, tt := range tests {
 		got := imagePURL(tt.a)

@@ -13,14 +13,14 @@ import (
 	spdx "github.com/spdx/tools-golang/spdx/v2/v2_3"
 
 	"github.com/rampartsec/rampart/internal/inventory"
-	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // namespaceBase prefixes every document namespace; the artifact name and a UUID follow, so the
 // URI is unique per document as SPDX requires. It need not resolve.
 const namespaceBase = "https://github.com/rampartsec/rampart/spdxdocs/"
 
-func encodeSPDX(w io.Writer, r *report.Report, serial string) error {
+func encodeSPDX(w io.Writer, r *result.Report, serial string) error {
 	doc := buildSPDX(r, serial)
 	if err := spdxjson.Write(doc, w, spdxjson.Indent("  "), spdxjson.EscapeHTML(false)); err != nil {
 		return fmt.Errorf("encode spdx: %w", err)
@@ -29,7 +29,7 @@ func encodeSPDX(w io.Writer, r *report.Report, serial string) error {
 }
 
 // buildSPDX maps the report onto an SPDX 2.3 document. serial is a UUID.
-func buildSPDX(r *report.Report, serial string) *spdx.Document {
+func buildSPDX(r *result.Report, serial string) *spdx.Document {
 	used := ids{"DOCUMENT": true}
 	a := r.Artifact
 	docName := cmp.Or(a.Name, "unnamed")

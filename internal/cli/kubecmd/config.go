@@ -12,13 +12,13 @@ import (
 	"time"
 
 	"github.com/rampartsec/rampart/internal/cli"
+	"github.com/rampartsec/rampart/internal/result"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/misconfig"
 	"github.com/rampartsec/rampart/internal/misconfig/dockerfile"
-	"github.com/rampartsec/rampart/internal/report"
 	"github.com/rampartsec/rampart/internal/secret"
 )
 
@@ -130,7 +130,7 @@ docs/misconfig.md.`,
 }
 
 // scanConfig checks PATH, a file or a directory, and returns the report.
-func scanConfig(ctx context.Context, g *cli.Globals, kinds []configKind, root string) (*report.Report, error) {
+func scanConfig(ctx context.Context, g *cli.Globals, kinds []configKind, root string) (*result.Report, error) {
 	st, err := os.Stat(root)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, cli.WithCode(cli.ExitNotFound, err)
@@ -138,11 +138,11 @@ func scanConfig(ctx context.Context, g *cli.Globals, kinds []configKind, root st
 	if err != nil {
 		return nil, err
 	}
-	rep := &report.Report{
-		SchemaVersion: report.SchemaVersion,
-		Tool:          report.Tool{Name: "rampart", Version: cli.Version()},
+	rep := &result.Report{
+		SchemaVersion: result.SchemaVersion,
+		Tool:          result.Tool{Name: "rampart", Version: cli.Version()},
 		CreatedAt:     time.Now().UTC().Truncate(time.Second),
-		Artifact:      report.Artifact{Name: root, Source: "config"},
+		Artifact:      result.Artifact{Name: root, Source: "config"},
 	}
 	if !st.IsDir() {
 		kind := kinds[0] // a file named explicitly is read as the first kind unless another claims it

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rampartsec/rampart/internal/cli"
+	"github.com/rampartsec/rampart/internal/result"
 
 	"github.com/spf13/cobra"
 	appsv1 "k8s.io/api/apps/v1"
@@ -24,7 +25,6 @@ import (
 	"github.com/rampartsec/rampart/internal/graph"
 	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/kube"
-	"github.com/rampartsec/rampart/internal/report"
 	"github.com/rampartsec/rampart/internal/vulndb"
 )
 
@@ -266,7 +266,7 @@ func workloadImages(snap *kube.Snapshot) []string {
 // scanImages scans each distinct image digest the workloads run once: references are first
 // resolved to digests (a manifest request), then each digest is scanned, reusing the layer cache.
 // An image that cannot be read is a warning, not a failure: the graph is still worth having.
-func (f *graphInput) scanImages(ctx context.Context, g *cli.Globals, snap *kube.Snapshot, hosts []graph.DockerHost, resolved map[string]string) ([]*report.Report, []string, error) {
+func (f *graphInput) scanImages(ctx context.Context, g *cli.Globals, snap *kube.Snapshot, hosts []graph.DockerHost, resolved map[string]string) ([]*result.Report, []string, error) {
 	var db *vulndb.DB
 	var warnings []string
 	db, err := cli.OpenVulnDB(&f.vf)
@@ -287,8 +287,8 @@ func (f *graphInput) scanImages(ctx context.Context, g *cli.Globals, snap *kube.
 		return nil, nil, err
 	}
 	af := &cli.ArtifactFlags{Source: "registry", Platform: image.HostPlatform(), Insecure: f.insecure, Timeout: 10 * time.Minute}
-	byDigest := map[string]*report.Report{}
-	var out []*report.Report
+	byDigest := map[string]*result.Report{}
+	var out []*result.Report
 	quiet := g.Quiet
 	g.Quiet = true // one progress bar per image would drown the output
 	defer func() { g.Quiet = quiet }()

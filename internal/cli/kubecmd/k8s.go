@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rampartsec/rampart/internal/cli"
+	"github.com/rampartsec/rampart/internal/result"
 
 	"github.com/spf13/cobra"
 
@@ -338,7 +339,7 @@ func logNotAssessed(g *cli.Globals, na []rbac.NotAssessed) {
 // rbacJSON is the JSON form of `rampart k8s rbac`.
 type rbacJSON struct {
 	SchemaVersion int            `json:"schema_version"`
-	Tool          report.Tool    `json:"tool"`
+	Tool          result.Tool    `json:"tool"`
 	CreatedAt     time.Time      `json:"created_at"`
 	Source        string         `json:"source"`
 	Origin        string         `json:"origin"`
@@ -386,15 +387,15 @@ assessed, with the missing permission, and never as a pass.`,
 			}
 			switch out.Format {
 			case "json":
-				err = cli.WriteJSON(w, rbacJSON{SchemaVersion: report.SchemaVersion, Tool: report.Tool{Name: "rampart", Version: cli.Version()},
+				err = cli.WriteJSON(w, rbacJSON{SchemaVersion: result.SchemaVersion, Tool: result.Tool{Name: "rampart", Version: cli.Version()},
 					CreatedAt: time.Now().UTC().Truncate(time.Second), Source: snap.Source, Origin: snap.Origin, Skipped: snap.Skipped, Report: rep})
 			case cli.FormatSARIF:
 				warnings := rep.Warnings
 				for _, na := range rep.NotAssessed {
 					warnings = append(warnings, "not assessed: "+na.Check+": "+na.Reason)
 				}
-				err = report.WriteSARIF(w, &report.Report{SchemaVersion: report.SchemaVersion, Tool: report.Tool{Name: "rampart", Version: cli.Version()},
-					CreatedAt: time.Now().UTC().Truncate(time.Second), Artifact: report.Artifact{Name: snap.Origin, Source: "k8s-" + snap.Source},
+				err = report.WriteSARIF(w, &result.Report{SchemaVersion: result.SchemaVersion, Tool: result.Tool{Name: "rampart", Version: cli.Version()},
+					CreatedAt: time.Now().UTC().Truncate(time.Second), Artifact: result.Artifact{Name: snap.Origin, Source: "k8s-" + snap.Source},
 					Findings: rep.Findings, Warnings: warnings})
 			default:
 				err = writeRBACTable(w, snap, &rep)

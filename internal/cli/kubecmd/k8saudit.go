@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rampartsec/rampart/internal/cli"
+	"github.com/rampartsec/rampart/internal/result"
 
 	"github.com/spf13/cobra"
 
@@ -20,7 +21,7 @@ import (
 // the posture summaries per standard and the RBAC checks that could not be assessed.
 type k8sAuditJSON struct {
 	SchemaVersion int                     `json:"schema_version"`
-	Tool          report.Tool             `json:"tool"`
+	Tool          result.Tool             `json:"tool"`
 	CreatedAt     time.Time               `json:"created_at"`
 	Source        string                  `json:"source"`
 	Origin        string                  `json:"origin"`
@@ -80,10 +81,10 @@ func runK8sAudit(cmd *cobra.Command, g *cli.Globals, src *kubeSource, f *k8sAudi
 		return err
 	}
 	now := time.Now().UTC().Truncate(time.Second)
-	tool := report.Tool{Name: "rampart", Version: cli.Version()}
+	tool := result.Tool{Name: "rampart", Version: cli.Version()}
 	switch f.out.Format {
 	case "json":
-		j := k8sAuditJSON{SchemaVersion: report.SchemaVersion, Tool: tool, CreatedAt: now, Source: snap.Source, Origin: snap.Origin,
+		j := k8sAuditJSON{SchemaVersion: result.SchemaVersion, Tool: tool, CreatedAt: now, Source: snap.Source, Origin: snap.Origin,
 			ServerVersion: snap.ServerVersion, Skipped: snap.Skipped, Gaps: snap.Gaps, Findings: findings,
 			Summary: pres.Summary, Controls: pres.Controls, NotAssessed: rrep.NotAssessed, Warnings: warnings}
 		if j.Skipped == nil {
@@ -101,8 +102,8 @@ func runK8sAudit(cmd *cobra.Command, g *cli.Globals, src *kubeSource, f *k8sAudi
 		for _, na := range rrep.NotAssessed {
 			sw = append(sw, "not assessed: "+na.Check+": "+na.Reason)
 		}
-		err = report.WriteSARIF(w, &report.Report{SchemaVersion: report.SchemaVersion, Tool: tool, CreatedAt: now,
-			Artifact: report.Artifact{Name: snap.Origin, Source: "k8s-" + snap.Source}, Findings: findings, Warnings: sw})
+		err = report.WriteSARIF(w, &result.Report{SchemaVersion: result.SchemaVersion, Tool: tool, CreatedAt: now,
+			Artifact: result.Artifact{Name: snap.Origin, Source: "k8s-" + snap.Source}, Findings: findings, Warnings: sw})
 	default:
 		err = writeK8sAuditTable(w, snap, pres, &rrep)
 	}

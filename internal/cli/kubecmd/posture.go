@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rampartsec/rampart/internal/cli"
+	"github.com/rampartsec/rampart/internal/result"
 
 	"github.com/spf13/cobra"
 
@@ -58,7 +59,7 @@ func isKubeFile(base string) bool {
 // scanConfigAndKube runs `rampart config` on root: the Dockerfile checks of scanConfig and, when
 // root holds Kubernetes manifests, Helm charts or Kustomize overlays, the posture checks. The
 // second result is nil when there was nothing of Kubernetes to check (and no --node-root).
-func scanConfigAndKube(ctx context.Context, g *cli.Globals, kinds []configKind, root string, f *kubeConfigFlags) (*report.Report, *kubeConfigResult, error) {
+func scanConfigAndKube(ctx context.Context, g *cli.Globals, kinds []configKind, root string, f *kubeConfigFlags) (*result.Report, *kubeConfigResult, error) {
 	st, err := os.Stat(root)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, cli.WithCode(cli.ExitNotFound, err)
@@ -67,13 +68,13 @@ func scanConfigAndKube(ctx context.Context, g *cli.Globals, kinds []configKind, 
 		return nil, nil, err
 	}
 	fileOnly := !st.IsDir() && isKubeFile(filepath.Base(root))
-	var rep *report.Report
+	var rep *result.Report
 	if fileOnly {
-		rep = &report.Report{
-			SchemaVersion: report.SchemaVersion,
-			Tool:          report.Tool{Name: "rampart", Version: cli.Version()},
+		rep = &result.Report{
+			SchemaVersion: result.SchemaVersion,
+			Tool:          result.Tool{Name: "rampart", Version: cli.Version()},
 			CreatedAt:     time.Now().UTC().Truncate(time.Second),
-			Artifact:      report.Artifact{Name: root, Source: "config"},
+			Artifact:      result.Artifact{Name: root, Source: "config"},
 		}
 	} else {
 		if rep, err = scanConfig(ctx, g, kinds, root); err != nil {
@@ -129,7 +130,7 @@ func kubeErrCode(err error) int {
 // configKubeJSON is the JSON form of `rampart config` when it checked Kubernetes inputs: the
 // report, plus the compliance summary and the objects skipped.
 type configKubeJSON struct {
-	report.Report
+	result.Report
 	Compliance complianceJSON `json:"compliance"`
 	Skipped    map[string]int `json:"skipped"`
 }
@@ -142,7 +143,7 @@ type complianceJSON struct {
 
 // writeConfigReport writes the report of `rampart config`, with the compliance summary when
 // Kubernetes inputs were checked.
-func writeConfigReport(g *cli.Globals, of *cli.OutputFlags, rep *report.Report, kr *kubeConfigResult) error {
+func writeConfigReport(g *cli.Globals, of *cli.OutputFlags, rep *result.Report, kr *kubeConfigResult) error {
 	if kr == nil || of.Format == cli.FormatSARIF {
 		return cli.WriteReport(g, of, rep, false)
 	}
@@ -216,7 +217,7 @@ func writeComplianceTable(w io.Writer, res *posture.Result, skipped map[string]i
 // postureJSON is the JSON form of `rampart k8s posture`.
 type postureJSON struct {
 	SchemaVersion int                     `json:"schema_version"`
-	Tool          report.Tool             `json:"tool"`
+	Tool          result.Tool             `json:"tool"`
 	CreatedAt     time.Time               `json:"created_at"`
 	Source        string                  `json:"source"`
 	Origin        string                  `json:"origin"`
@@ -274,15 +275,15 @@ docs/k8s-posture.md describes every check.`,
 				return err
 			}
 			now := time.Now().UTC().Truncate(time.Second)
-			tool := report.Tool{Name: "rampart", Version: cli.Version()}
-			rep := &report.Report{SchemaVersion: report.SchemaVersion, Tool: tool, CreatedAt: now,
-				Artifact: report.Artifact{Name: snap.Origin, Source: "k8s-" + snap.Source}, Findings: res.Findings, Warnings: res.Warnings}
+			tool := result.Tool{Name: "rampart", Version: cli.Version()}
+			rep := &result.Report{SchemaVersion: result.SchemaVersion, Tool: tool, CreatedAt: now,
+				Artifact: result.Artifact{Name: snap.Origin, Source: "k8s-" + snap.Source}, Findings: res.Findings, Warnings: res.Warnings}
 			for _, gp := range snap.Gaps {
 				rep.Warnings = append(rep.Warnings, "not allowed to "+gp.Verb+" "+gp.Resource+": "+gp.Reason)
 			}
 			switch out.Format {
 			case "json":
-				pj := postureJSON{SchemaVersion: report.SchemaVersion, Tool: tool, CreatedAt: now, Source: snap.Source, Origin: snap.Origin,
+				pj := postureJSON{SchemaVersion: result.SchemaVersion, Tool: tool, CreatedAt: now, Source: snap.Source, Origin: snap.Origin,
 					ServerVersion: snap.ServerVersion, Skipped: snap.Skipped, Gaps: snap.Gaps, Findings: res.Findings,
 					Summary: res.Summary, Controls: res.Controls, Warnings: res.Warnings}
 				if pj.Skipped == nil {

@@ -1,0 +1,70 @@
+// Package result is Rampart's result model: the scan report (artifact, layers, packages,
+// findings, warnings) and the control result every audit reports its verdicts in. It is the
+// contract renderers, SBOM writers, the graph, the server and other tools read; it holds data and
+// small pure functions only, and imports nothing of Rampart but the finding and inventory models.
+//
+// The JSON form of [Report] is described by docs/schema/report.schema.json.
+package result
+
+import (
+	"time"
+
+	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/inventory"
+)
+
+// SchemaVersion is bumped on any incompatible change to [Report]'s JSON form.
+const SchemaVersion = 1
+
+// Report is the result of one scan.
+type Report struct {
+	SchemaVersion int                 `json:"schema_version"`
+	Tool          Tool                `json:"tool"`
+	CreatedAt     time.Time           `json:"created_at"`
+	Artifact      Artifact            `json:"artifact"`
+	Packages      []inventory.Package `json:"packages"`
+	Findings      []finding.Finding   `json:"findings"`
+	Warnings      []string            `json:"warnings"`
+}
+
+// Tool names the scanner that produced the report.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Artifact describes what was scanned.
+type Artifact struct {
+	Name string `json:"name"`
+	// Source is where the artifact was read from: registry, daemon, docker-archive, oci, oci-archive, dir.
+	Source   string       `json:"source"`
+	Digest   string       `json:"digest,omitempty"`
+	ID       string       `json:"id,omitempty"`
+	RepoTags []string     `json:"repo_tags,omitempty"`
+	Platform string       `json:"platform,omitempty"`
+	OS       inventory.OS `json:"os"`
+	Layers   []Layer      `json:"layers,omitempty"`
+}
+
+// Layer describes one image layer.
+type Layer struct {
+	Index     int    `json:"index"`
+	DiffID    string `json:"diff_id"`
+	Digest    string `json:"digest,omitempty"`
+	Size      int64  `json:"size,omitempty"`
+	CreatedBy string `json:"created_by,omitempty"`
+}
+
+// Normalize replaces nil slices with empty ones, so that every JSON form of a report has the same
+// arrays (`[]`, never `null`) whichever way it was produced.
+func (r *Report) Normalize() {
+	if r.Packages == nil {
+		r.Packages = []inventory.Package{}
+	}
+	if r.Findings == nil {
+		r.Findings = []finding.Finding{}
+	}
+	if r.Warnings == nil {
+		r.Warnings = []string{}
+	}
+}
