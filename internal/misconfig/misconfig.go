@@ -26,6 +26,7 @@ import (
 	"strings"
 
 	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/mask"
 )
 
 // StandardCISDocker is the [finding.Compliance] standard of CIS Docker Benchmark controls.
@@ -62,8 +63,10 @@ func (c *Check) Compliance() []finding.Compliance {
 }
 
 // Finding returns a misconfig finding of c at loc. evidence is a short excerpt of the input that
-// shows why the check fired; it must already be masked when it could hold a secret.
+// shows why the check fired. Secrets in the evidence and in the location's path and field (a
+// token used as a file or variable name) are masked here: see [Excerpt].
 func (c *Check) Finding(loc finding.Location, evidence string) finding.Finding {
+	loc.Path, loc.Field = mask.String(loc.Path), mask.String(loc.Field)
 	return finding.Finding{
 		Kind:        finding.KindMisconfig,
 		ID:          c.ID,
@@ -80,10 +83,12 @@ func (c *Check) Finding(loc finding.Location, evidence string) finding.Finding {
 // maxEvidence bounds an evidence excerpt, in bytes.
 const maxEvidence = 200
 
-// Excerpt turns s into a one-line excerpt of at most about 200 bytes: runs of white space become
-// one space and a long text is cut at a rune boundary and ends with "…".
+// Excerpt turns s into a one-line excerpt of at most about 200 bytes for a finding's evidence:
+// every secret in it is masked ([mask.String]: the secret rules, the user's included), runs of
+// white space become one space and a long text is cut at a rune boundary and ends with "…".
+// Masking comes first, so that a cut never leaves the head of a secret its rule no longer matches.
 func Excerpt(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(mask.String(s)), " ")
 	if len(s) <= maxEvidence {
 		return s
 	}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/rampartsec/rampart/internal/mask"
 	"github.com/rampartsec/rampart/internal/secret"
 )
 
@@ -23,14 +24,21 @@ var (
 // holds a literal secret, and returns masked evidence "NAME=va****". A known
 // credential format (the secret scanner's rules) counts whatever the name; otherwise a secret-like
 // name with a literal value of four or more characters that is not a path, a boolean or a
-// reference to another variable. s may be nil: then only the name test runs.
+// reference to another variable. s may be nil: then only the name test runs, and [mask.String]'s
+// rules mask. A NAME that is itself a secret is masked in the evidence too.
 func SecretVariable(s *secret.Scanner, name, value string) (string, bool) {
 	if value == "" || reference.MatchString(value) {
 		return "", false
 	}
+	masker := s
+	if masker == nil {
+		masker = mask.Scanner()
+	}
+	entry := name + "=" + value
+	maskedName := masker.RedactPart(entry, 0, len(name))
 	if s != nil {
-		if ms := s.Scan("", []byte(name+"="+value)); len(ms) > 0 {
-			return fmt.Sprintf("%s=%s (matches rule %s)", name, ms[0].Masked, ms[0].Rule.ID), true
+		if ms := s.Scan("", []byte(entry)); len(ms) > 0 {
+			return fmt.Sprintf("%s=%s (matches rule %s)", maskedName, s.RedactPart(entry, len(name)+1, len(entry)), ms[0].Rule.ID), true
 		}
 	}
 	if !secretName.MatchString(name) || publicName.MatchString(name) {
@@ -39,11 +47,11 @@ func SecretVariable(s *secret.Scanner, name, value string) (string, bool) {
 	if len([]rune(value)) < 4 || strings.HasPrefix(value, "/") || benign[strings.ToLower(value)] {
 		return "", false
 	}
-	return name + "=" + mask(value), true
+	return maskedName + "=" + maskValue(value), true
 }
 
-// mask keeps the first two characters of a value.
-func mask(v string) string {
+// maskValue keeps the first two characters of a value.
+func maskValue(v string) string {
 	r := []rune(v)
 	return string(r[:min(2, len(r))]) + strings.Repeat("*", min(len(r)-min(2, len(r)), 16))
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/command"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
+	"github.com/rampartsec/rampart/internal/mask"
 )
 
 // MaxSize is the largest Dockerfile [Parse] and [ReadFile] accept: 1 MiB, far above any real one.
@@ -98,14 +100,14 @@ func (in *Instruction) Flag(name string) (string, bool) {
 
 // ReadFile reads and parses the Dockerfile at path. name is what findings and errors call the
 // file (path when empty). It sets [File.Dockerignore]. Errors wrap [ErrSyntax], [ErrTooLarge] or
-// the os package's errors (fs.ErrNotExist).
+// the os package's errors (fs.ErrNotExist); their messages have secrets masked (see [Parse]).
 func ReadFile(path, name string) (*File, error) {
 	if name == "" {
 		name = path
 	}
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, mask.Error(err)
 	}
 	defer fh.Close()
 	f, err := Parse(name, fh)
@@ -125,8 +127,11 @@ func ReadFile(path, name string) (*File, error) {
 // Parse parses a Dockerfile with BuildKit's parser, the one docker build uses, and checks what
 // the parser lets through but a build would refuse: unknown instructions, instructions before the
 // first FROM, a FROM without an image. name is what errors call the file. Errors wrap [ErrSyntax]
-// or [ErrTooLarge], or are r's read errors.
+// or [ErrTooLarge], or are r's read errors. Their messages quote the file ("unknown instruction
+// AKIA…") and name it, so secrets in them are masked ([mask.Error]): they are printed as the
+// command's error or as a report warning.
 func Parse(name string, r io.Reader) (f *File, err error) {
+	defer func() { err = mask.Error(err) }()
 	b, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)

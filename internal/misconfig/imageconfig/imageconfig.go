@@ -38,6 +38,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/mask"
 	"github.com/rampartsec/rampart/internal/misconfig"
 	"github.com/rampartsec/rampart/internal/secret"
 )
@@ -319,13 +320,19 @@ func configChecks(c v1.Config, found []finding.Finding, secrets *secret.Scanner)
 			reported[f.Location.Field] = true
 		}
 	}
+	masker := secrets
+	if masker == nil {
+		masker = mask.Scanner()
+	}
 	for _, e := range c.Env {
 		k, v, _ := strings.Cut(e, "=")
-		if reported["env:"+k] {
+		// Named as the secret scanner names it: "env:NAME", a NAME that is a token masked.
+		field := masker.ConfigField("env", e, len(k))
+		if reported[field] {
 			continue
 		}
 		if ev, ok := misconfig.SecretVariable(secrets, k, v); ok {
-			out = append(out, SecretEnv.Finding(finding.Location{Field: "env:" + k}, ev))
+			out = append(out, SecretEnv.Finding(finding.Location{Field: field}, ev))
 		}
 	}
 	return out
