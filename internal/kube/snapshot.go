@@ -142,6 +142,12 @@ type Workload struct {
 // Ref names the workload.
 func (w Workload) Ref() Ref { return Ref{Kind: w.Kind, Namespace: w.Meta.Namespace, Name: w.Meta.Name} }
 
+// Controller returns the workload's controlling owner: the ownerReference with controller set,
+// named in the workload's namespace (Kubernetes allows no owner in another namespace), so that
+// it compares equal to the owner's own [Workload.Ref]. ok is false when nothing controls the
+// workload.
+func (w Workload) Controller() (owner Ref, ok bool) { return controllerOf(w.Meta) }
+
 // ServiceAccount returns the name of the service account the workload's pods run as.
 func (w Workload) ServiceAccount() string {
 	if w.PodSpec.ServiceAccountName != "" {
@@ -189,13 +195,20 @@ func (s *Snapshot) Workloads() []Workload {
 	return out
 }
 
+// controlled reports whether an object has a controlling owner.
 func controlled(m *metav1.ObjectMeta) bool {
+	_, ok := controllerOf(m)
+	return ok
+}
+
+// controllerOf returns the controlling owner of an object, named in the object's namespace.
+func controllerOf(m *metav1.ObjectMeta) (Ref, bool) {
 	for _, o := range m.OwnerReferences {
 		if o.Controller != nil && *o.Controller {
-			return true
+			return Ref{Kind: o.Kind, Namespace: m.Namespace, Name: o.Name}, true
 		}
 	}
-	return false
+	return Ref{}, false
 }
 
 // sortAll puts every list in namespace/name order so output does not depend on list order.

@@ -375,7 +375,7 @@ func indexWorkloads(snap *kube.Snapshot) *workloadIndex {
 		present[w.Ref()] = true
 	}
 	for _, w := range ws {
-		if owner, ok := controllerOf(w); ok && present[owner] {
+		if owner, ok := w.Controller(); ok && present[owner] {
 			continue // reported through its controller
 		}
 		r := w.Ref()
@@ -384,16 +384,6 @@ func indexWorkloads(snap *kube.Snapshot) *workloadIndex {
 		wi.all = append(wi.all, r)
 	}
 	return wi
-}
-
-// controllerOf returns the workload's controlling owner.
-func controllerOf(w kube.Workload) (kube.Ref, bool) {
-	for _, o := range w.Meta.OwnerReferences {
-		if o.Controller != nil && *o.Controller {
-			return kube.Ref{Kind: o.Kind, Namespace: w.Meta.Namespace, Name: o.Name}, true
-		}
-	}
-	return kube.Ref{}, false
 }
 
 // holding returns the workloads whose service account is s or is in group s, within ns when set.
