@@ -15,8 +15,11 @@
 //
 // # Masking
 //
-// No output of this package carries a full secret: [Match.Masked] and the evidence line keep a few
-// leading characters and replace the rest with stars.
+// No output of this package carries a full secret: [Match.Masked] keeps a few leading characters
+// and replaces the rest with stars. The evidence line, [Scanner.Redact] (for text printed as it is:
+// build history, errors, logs) and the names in locations mask every match of every rule — path-
+// scoped rules included, matches that yielded to another rule, other copies of a matched value and
+// private-key bodies — not only the match a finding is about: see redact.go.
 //
 // A [Scanner] is safe for concurrent use.
 package secret
