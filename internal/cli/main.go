@@ -15,6 +15,10 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/rampartsec/rampart/internal/mask"
+	"github.com/rampartsec/rampart/internal/report"
+	"github.com/rampartsec/rampart/internal/secret"
 )
 
 // version is set at build time with -ldflags "-X github.com/rampartsec/rampart/internal/cli.version=…".
@@ -76,9 +80,18 @@ func Run(ctx context.Context, extra func(*Globals) []*cobra.Command, args []stri
 	code := CodeFor(err)
 	var handed *companionExit
 	if code != ExitGate && !errors.As(err, &handed) {
-		fmt.Fprintf(stderr, "rampart: %s\n", OneLine(err.Error()))
+		fmt.Fprintf(stderr, "rampart: %s\n", ErrorLine(err))
 	}
 	return code
+}
+
+// ErrorLine is the text of the final "rampart: …" line for err: on one line, with every secret
+// masked (the built-in rules, and the user's --secret-config rules once read: see [mask.String])
+// and terminal control sequences escaped as the table escapes them ([report.Clean]). A message
+// quotes what the user gave and what the scanned artifact holds: file names, Dockerfile lines,
+// registry answers.
+func ErrorLine(err error) string {
+	return report.Clean(mask.String(OneLine(err.Error())))
 }
 
 func OneLine(s string) string {
@@ -101,7 +114,10 @@ func NewRoot(g *Globals, extra func(*Globals) []*cobra.Command) *cobra.Command {
 			if g.Quiet {
 				level = slog.LevelError
 			}
-			g.Logger = slog.New(slog.NewTextHandler(g.Stderr, &slog.HandlerOptions{Level: level}))
+			useSecretConfig(cmd)
+			// Log records quote paths, errors and registry answers: secrets in them are masked,
+			// with the same rules as the final error line.
+			g.Logger = slog.New(mask.Handler(slog.NewTextHandler(g.Stderr, &slog.HandlerOptions{Level: level})))
 			slog.SetDefault(g.Logger)
 			warnVersionSkew(g)
 			return nil
@@ -126,6 +142,24 @@ func NewRoot(g *Globals, extra func(*Globals) []*cobra.Command) *cobra.Command {
 		}
 	}
 	return root
+}
+
+// useSecretConfig makes the masking of errors, logs and warnings use the command's
+// --secret-config rules too, when it has that flag and the file loads; a file that does not is
+// the command's own error to report.
+func useSecretConfig(cmd *cobra.Command) {
+	mask.Use(nil) // the built-in rules, whatever an earlier Run in this process read
+	f := cmd.Flags().Lookup("secret-config")
+	if f == nil || f.Value.String() == "" {
+		return
+	}
+	c, err := secret.LoadConfig(f.Value.String())
+	if err != nil {
+		return
+	}
+	if s, err := secret.New(c); err == nil {
+		mask.Use(s)
+	}
 }
 
 func defaultCacheDir() string {
