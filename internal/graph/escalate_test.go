@@ -91,17 +91,7 @@ func TestRBACEscalation(t *testing.T) {
 // A privileged controller escapes to the nodes its pods are scheduled on, as well as to "its
 // node" for replicas not yet scheduled; an unprivileged one to none.
 func TestEscapeToScheduledNodes(t *testing.T) {
-	yes := true
-	owner := func(kind, name string) []metav1.OwnerReference {
-		return []metav1.OwnerReference{{Kind: kind, Name: name, Controller: &yes}}
-	}
-	spec := func(priv bool, node string) corev1.PodSpec {
-		c := corev1.Container{Name: "c", Image: "img"}
-		if priv {
-			c.SecurityContext = &corev1.SecurityContext{Privileged: &yes}
-		}
-		return corev1.PodSpec{NodeName: node, Containers: []corev1.Container{c}}
-	}
+	owner, spec := controlledBy, podSpec
 	snap := &kube.Snapshot{
 		DaemonSets: []appsv1.DaemonSet{
 			{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "agent"}, Spec: appsv1.DaemonSetSpec{Template: corev1.PodTemplateSpec{Spec: spec(true, "")}}},
@@ -127,4 +117,20 @@ func TestEscapeToScheduledNodes(t *testing.T) {
 	if diff := cmp.Diff([]string{"agent → *", "agent → node-a", "agent → node-b"}, got); diff != "" {
 		t.Errorf("escape edges (-want +got):\n%s", diff)
 	}
+}
+
+// controlledBy is the ownerReferences of an object controlled by kind/name.
+func controlledBy(kind, name string) []metav1.OwnerReference {
+	yes := true
+	return []metav1.OwnerReference{{Kind: kind, Name: name, Controller: &yes}}
+}
+
+// podSpec is a pod spec of one container, privileged or not, scheduled on node ("" for none).
+func podSpec(privileged bool, node string) corev1.PodSpec {
+	c := corev1.Container{Name: "c", Image: "img"}
+	if privileged {
+		yes := true
+		c.SecurityContext = &corev1.SecurityContext{Privileged: &yes}
+	}
+	return corev1.PodSpec{NodeName: node, Containers: []corev1.Container{c}}
 }

@@ -10,39 +10,27 @@ import (
 	"github.com/rampartsec/rampart/internal/kube"
 )
 
+// addWorkloads adds a Workload node per top-level workload. A controlled workload whose
+// controller is in the snapshot (a Deployment's ReplicaSet, its pods) joins its controller's
+// node; a pod of it becomes a Pod node the workload runs.
 func (b *builder) addWorkloads() {
 	snap := b.in.Snapshot
 	g := b.g
-	type okey struct{ kind, ns, name string }
-	top := map[okey]int{}
+	top := map[kube.Ref]int{} // a workload's node: its own, or its controller's
 	tmpl := templateLabels(snap)
 	for _, w := range snap.Workloads() {
-		k := okey{w.Kind, w.Meta.Namespace, w.Meta.Name}
-		if w.Owned {
-			if owner, ok := controllerOf(w); ok {
-				if id, ok := top[okey{owner.Kind, w.Meta.Namespace, owner.Name}]; ok {
-					top[k] = id
-					if w.Kind == "Pod" {
-						pod := g.Node(KindPod, "", w.Meta.Namespace, w.Meta.Name)
-						g.AddEdge(id, pod, EdgeRuns, 0, "owned by "+owner.Kind+"/"+owner.Name)
-						if n := w.PodSpec.NodeName; n != "" {
-							node := g.Node(KindNode, "", "", n)
-							g.AddEdge(pod, node, EdgeScheduledOn, 0, "spec.nodeName")
-							// A workload that escapes to "its node" escapes to every node its pods run on.
-							if anyNode, ok := g.Lookup(KindNode, "", "", AnyNode); ok && g.edge(id, anyNode, EdgeEscapesToNode) >= 0 {
-								esc := g.edge(id, anyNode, EdgeEscapesToNode)
-								e := g.Edges[esc]
-								g.AddEdge(id, node, EdgeEscapesToNode, e.P, e.Evidence+"; pod "+w.Meta.Name+" runs there")
-							}
-						}
-					}
-					continue
+		if owner, ok := w.Controller(); ok {
+			if id, ok := top[owner]; ok {
+				top[w.Ref()] = id
+				if w.Kind == "Pod" {
+					b.controlledPod(id, w, owner)
 				}
+				continue
 			}
 		}
 		b.namespace(w.Meta.Namespace)
 		id := g.Node(KindWorkload, w.Kind, w.Meta.Namespace, w.Meta.Name)
-		top[k] = id
+		top[w.Ref()] = id
 		var lbls map[string]string
 		if w.Kind == "Pod" {
 			lbls = w.Meta.Labels
@@ -55,13 +43,24 @@ func (b *builder) addWorkloads() {
 	}
 }
 
-func controllerOf(w kube.Workload) (kube.Ref, bool) {
-	for _, o := range w.Meta.OwnerReferences {
-		if o.Controller != nil && *o.Controller {
-			return kube.Ref{Kind: o.Kind, Name: o.Name}, true
-		}
+// controlledPod adds pod w of the workload node id (its controller, owner): the pod, the node it
+// is scheduled on, and, when the workload escapes to "its node", an escape to that node.
+func (b *builder) controlledPod(id int, w kube.Workload, owner kube.Ref) {
+	g := b.g
+	pod := g.Node(KindPod, "", w.Meta.Namespace, w.Meta.Name)
+	g.AddEdge(id, pod, EdgeRuns, 0, "owned by "+owner.Kind+"/"+owner.Name)
+	n := w.PodSpec.NodeName
+	if n == "" {
+		return
 	}
-	return kube.Ref{}, false
+	node := g.Node(KindNode, "", "", n)
+	g.AddEdge(pod, node, EdgeScheduledOn, 0, "spec.nodeName")
+	// A workload that escapes to "its node" escapes to every node its pods run on.
+	if anyNode, ok := g.Lookup(KindNode, "", "", AnyNode); ok && g.edge(id, anyNode, EdgeEscapesToNode) >= 0 {
+		esc := g.edge(id, anyNode, EdgeEscapesToNode)
+		e := g.Edges[esc]
+		g.AddEdge(id, node, EdgeEscapesToNode, e.P, e.Evidence+"; pod "+w.Meta.Name+" runs there")
+	}
 }
 
 // templateLabels maps each controller to its pod template labels (services select pods by them).
