@@ -2,8 +2,11 @@ package inventory
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"io/fs"
+	"strings"
 
 	"github.com/rampartsec/rampart/internal/finding"
 )
@@ -22,6 +25,17 @@ type Analyzer interface {
 	// Analyze reads one file. It returns a nil Result and a nil error when the file holds
 	// nothing of interest. An error is recorded as a warning for that file; it does not stop the scan.
 	Analyze(ctx context.Context, f *File) (*Result, error)
+}
+
+// Configured is an [Analyzer] whose output depends on options beyond its code (a rules file, a
+// size limit, a hash list). CacheKey returns a fingerprint of every such option; the layer
+// cache keys a layer's results by it along with Name and Version, so that a run with other
+// options reads the layer again instead of serving results found under the old ones. It is
+// called once per scan and may be costly; equal options must give equal keys across processes
+// (no pointers, no map order, no random seeds).
+type Configured interface {
+	Analyzer
+	CacheKey() string
 }
 
 // File is one file handed to an analyzer. Content, Data and the slice Bytes returns are valid
@@ -65,4 +79,49 @@ type Result struct {
 	// Owners lists files installed by an OS package whose own record is elsewhere
 	// (dpkg's info/NAME.list files): package key "deb:NAME" → files.
 	Owners map[string][]string
+	// Warnings say what of the file the analyzer could not read while still returning what it
+	// could (a nested archive over a limit, a package without a version, a binary whose tables
+	// are damaged). The layer walker names the analyzer and the file in front of each, and they
+	// are part of the scan's result, cached with the layer like the packages.
+	Warnings []string
+}
+
+// Warn adds a warning to r; format and args are as fmt.Sprintf's.
+func (r *Result) Warn(format string, args ...any) {
+	r.Warnings = append(r.Warnings, fmt.Sprintf(format, args...))
+}
+
+// ErrNoVersion is wrapped by the errors of parsers that left out packages their file names
+// without a version: a package without a version cannot be matched against advisories, and is
+// not reported, but the scan must say it saw one. Analyzers turn it into a warning.
+var ErrNoVersion = errors.New("inventory: package without a version left out")
+
+// maxNamed bounds how many names NoVersion lists.
+const maxNamed = 10
+
+// NoVersion returns nil when names is empty, else an error wrapping [ErrNoVersion] that lists
+// the names (the first ten, and how many more).
+func NoVersion(names []string) error {
+	switch n := len(names); {
+	case n == 0:
+		return nil
+	case n > maxNamed:
+		return fmt.Errorf("%w: %s and %d more", ErrNoVersion, strings.Join(names[:maxNamed], ", "), n-maxNamed)
+	default:
+		return fmt.Errorf("%w: %s", ErrNoVersion, strings.Join(names, ", "))
+	}
+}
+
+// Partial splits a parser's error into a warning for r when it only says that packages were
+// left out for want of a version, and returns any other error unchanged. r may be nil when the
+// parser found nothing else; then a result holding the warning is returned.
+func Partial(r *Result, err error) (*Result, error) {
+	if err == nil || !errors.Is(err, ErrNoVersion) {
+		return r, err
+	}
+	if r == nil {
+		r = &Result{}
+	}
+	r.Warnings = append(r.Warnings, err.Error())
+	return r, nil
 }
