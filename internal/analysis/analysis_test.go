@@ -11,7 +11,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -273,6 +275,10 @@ func FuzzWalkLayer(f *testing.F) {
 	f.Add(tarBytes(f, entry2{name: "store/x", body: "x 1"}, entry2{name: "a.pkg", body: "store/x", typ: tar.TypeLink},
 		entry2{name: "b.pkg", body: "../../store/x", typ: tar.TypeLink}))
 	f.Add([]byte{})
+	// A path written twice: only the last entry counts.
+	f.Add(tarBytes(f, entry2{name: "db.pkg", body: "old 1\ngone 2"}, entry2{name: "db.pkg", body: "old 1"}))
+	f.Add(tarBytes(f, entry2{name: "store/x", body: "one 1"}, entry2{name: "store/x", body: "two 2"},
+		entry2{name: "a.pkg", body: "store/x", typ: tar.TypeLink}, entry2{name: "a.pkg", body: "x", typ: tar.TypeSymlink}))
 	a := New([]inventory.Analyzer{lineAnalyzer{}}, Config{MemFileLimit: 1 << 10, TempDir: f.TempDir()})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		lr, links, err := a.walk(context.Background(), bytes.NewReader(b), "", nil)
@@ -285,8 +291,71 @@ func FuzzWalkLayer(f *testing.F) {
 				t.Fatalf("second read of a layer the first read accepted: %v", err)
 			}
 		}
+		checkLastEntries(t, b, lr)
 		merge([]*LayerResult{lr, lr})
 	})
+}
+
+// checkLastEntries checks lr against the filesystem the layer extracts to: every package file
+// is what the last entry of its path holds, read directly or through a hard link to an earlier
+// entry.
+func checkLastEntries(t *testing.T, layer []byte, lr *LayerResult) {
+	t.Helper()
+	type file struct {
+		body    []byte
+		regular bool
+	}
+	last := map[string]file{}
+	tr := tar.NewReader(bytes.NewReader(layer))
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		p, _ := cleanPath(h.Name)
+		if p == "" || strings.HasPrefix(path.Base(p), whiteoutPrefix) {
+			continue
+		}
+		switch {
+		case h.Typeflag == tar.TypeReg && h.Size <= 1<<20:
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				return // the walk read what this reader cannot: nothing to compare
+			}
+			last[p] = file{body: b, regular: true}
+		case h.Typeflag == tar.TypeLink:
+			target, _ := cleanPath(h.Linkname)
+			f, ok := last[target]
+			if !ok || !f.regular || strings.HasSuffix(target, ".pkg") || strings.HasSuffix(target, ".secret") {
+				// Links to content the analyzer read under its own path are not read again.
+				delete(last, p)
+				continue
+			}
+			last[p] = f
+		case h.Typeflag == tar.TypeReg, h.Typeflag == tar.TypeGNUSparse, h.Typeflag == '7':
+			return // too large to compare, or sparse: leave such inputs to the other checks
+		default:
+			delete(last, p)
+		}
+	}
+	for p, got := range lr.Files {
+		f, ok := last[p]
+		if !ok {
+			t.Fatalf("%s: a result, but the last entry of the path is no file the analyzer reads", p)
+		}
+		want, err := lineAnalyzer{}.Analyze(context.Background(), &inventory.File{Path: p, Content: bytes.NewReader(f.body), Size: int64(len(f.body))})
+		if err != nil {
+			t.Fatalf("%s: a result, but its last entry does not parse: %v", p, err)
+		}
+		if diff := cmp.Diff(want.Packages, got.Packages); diff != "" {
+			t.Fatalf("%s: packages are not those of the last entry (-want +got):\n%s", p, diff)
+		}
+	}
+	for p := range last {
+		if strings.HasSuffix(p, ".pkg") && lr.Files[p] == nil && !slices.ContainsFunc(lr.Warnings, func(w string) bool { return strings.Contains(w, p) }) {
+			t.Fatalf("%s: the last entry is a package file, but no result and no warning", p)
+		}
+	}
 }
 
 func TestOwnerOfStopsAtTheMetadataDirectory(t *testing.T) {

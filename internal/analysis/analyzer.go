@@ -58,6 +58,7 @@ type Progress interface {
 // Analyzer runs a fixed set of inventory analyzers over artifacts. It is safe for concurrent use.
 type Analyzer struct {
 	analyzers []inventory.Analyzer
+	key       string // the analyzers' part of every layer's cache key
 	cfg       Config
 	logger    *slog.Logger
 	bufs      *fileBuffers
@@ -81,7 +82,11 @@ func New(analyzers []inventory.Analyzer, cfg Config) *Analyzer {
 	if l == nil {
 		l = slog.Default()
 	}
-	return &Analyzer{analyzers: analyzers, cfg: cfg, logger: l, bufs: &fileBuffers{budget: cfg.MemBudget}}
+	a := &Analyzer{analyzers: analyzers, cfg: cfg, logger: l, bufs: &fileBuffers{budget: cfg.MemBudget}}
+	if cfg.Cache != nil {
+		a.key = analyzersKey(analyzers)
+	}
+	return a
 }
 
 // Result is the merged analysis of an artifact.
@@ -138,7 +143,7 @@ func (a *Analyzer) finish(layers []*LayerResult) *Result {
 
 // layer returns the cached result for l or reads the layer.
 func (a *Analyzer) layer(ctx context.Context, l *image.Layer) (*LayerResult, error) {
-	key := Key(l.DiffID, a.analyzers)
+	key := layerKey(l.DiffID, a.key)
 	if lr, err := a.cfg.Cache.Get(key); err == nil {
 		a.logger.Debug("layer cache hit", "layer", l.DiffID)
 		if p := a.cfg.Progress; p != nil {
@@ -235,6 +240,7 @@ func (a *Analyzer) walkDir(ctx context.Context, root string) (*LayerResult, erro
 	if err != nil {
 		return nil, fmt.Errorf("walk %s: %w", root, err)
 	}
+	lr.settleWarnings()
 	return lr, nil
 }
 

@@ -25,8 +25,9 @@ type Cache struct {
 // ErrCacheMiss is returned by [Cache.Get] when nothing is stored under the key.
 var ErrCacheMiss = errors.New("analysis: cache miss")
 
-// cacheFormat is bumped when LayerResult's encoding changes incompatibly.
-const cacheFormat = 1
+// cacheFormat is bumped when LayerResult's encoding or meaning changes: 2, warnings of files
+// are kept, and the last entry of a path written twice wins.
+const cacheFormat = 2
 
 // OpenCache returns a cache rooted at dir, creating it.
 func OpenCache(dir string) (*Cache, error) {
@@ -37,15 +38,31 @@ func OpenCache(dir string) (*Cache, error) {
 	return &Cache{dir: d}, nil
 }
 
-// Key derives the cache key from a layer's diffID and the analyzers' names and versions, so that
-// a new analyzer version re-analyzes every layer.
+// Key derives the cache key from a layer's diffID and the analyzers' names, versions and, for
+// an [inventory.Configured] analyzer, options, so that a new analyzer version or other options
+// (another rules file, another size limit) re-analyze every layer.
 func Key(diffID string, analyzers []inventory.Analyzer) string {
+	return layerKey(diffID, analyzersKey(analyzers))
+}
+
+// analyzersKey is the part of the cache key that depends on the analyzers only: an Analyzer
+// works it out once, as CacheKey may be costly (a digest of a large hash list).
+func analyzersKey(analyzers []inventory.Analyzer) string {
 	parts := make([]string, 0, len(analyzers))
 	for _, a := range analyzers {
-		parts = append(parts, fmt.Sprintf("%s@%d", a.Name(), a.Version()))
+		part := fmt.Sprintf("%s@%d", a.Name(), a.Version())
+		if c, ok := a.(inventory.Configured); ok {
+			h := sha256.Sum256([]byte(c.CacheKey()))
+			part += "#" + hex.EncodeToString(h[:])
+		}
+		parts = append(parts, part)
 	}
 	slices.Sort(parts)
-	h := sha256.Sum256([]byte(fmt.Sprintf("v%d\n%s\n%s", cacheFormat, diffID, strings.Join(parts, "\n"))))
+	return strings.Join(parts, "\n")
+}
+
+func layerKey(diffID, analyzers string) string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("v%d\n%s\n%s", cacheFormat, diffID, analyzers)))
 	return hex.EncodeToString(h[:])
 }
 

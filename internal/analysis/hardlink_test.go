@@ -12,12 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
-	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/inventory"
 )
 
@@ -70,27 +65,11 @@ func TestHardLinkedPackageFiles(t *testing.T) {
 		t.Fatalf("tar's hard links (-want +got):\n%s", diff)
 	}
 
-	l, err := tarball.LayerFromFile(layer)
+	b, err := os.ReadFile(layer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := mutate.AppendLayers(empty.Image, l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	archive := filepath.Join(t.TempDir(), "img.tar")
-	if err := tarball.WriteToFile(archive, name.MustParseReference("example.invalid/links:1"), img); err != nil {
-		t.Fatal(err)
-	}
-	ref, err := image.ParseRef("docker-archive:"+archive, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	art, err := image.Open(context.Background(), ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer art.Close()
+	art := artifactOf(t, b)
 	res, err := New([]inventory.Analyzer{lineAnalyzer{}}, Config{}).Analyze(context.Background(), art)
 	if err != nil {
 		t.Fatal(err)

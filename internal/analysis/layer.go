@@ -13,14 +13,16 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"slices"
 	"strings"
 
+	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/inventory"
 )
 
 // ErrCorruptLayer is wrapped by errors about a layer whose stream is truncated, is not a tar, or
 // does not hash to its diffID.
-var ErrCorruptLayer = errors.New("corrupt layer")
+var ErrCorruptLayer = errors.New("analysis: corrupt layer")
 
 // LayerResult is what the analyzers found in one layer, keyed by file path. It is what the cache stores.
 type LayerResult struct {
@@ -31,13 +33,21 @@ type LayerResult struct {
 	// whose lower content it hides.
 	Whiteouts  []string
 	OpaqueDirs []string
-	Warnings   []string
+	// Warnings are about entries of the layer and files in it that could not be read, or were
+	// read only in part: those of files come sorted by path, and only for the last entry of a
+	// path.
+	Warnings []string
+	// Overwritten are the findings in entries that a later entry of the same path replaced: they
+	// are not in the filesystem, but they are in the layer, as a deleted file's are.
+	Overwritten []finding.Finding
 }
 
 // hardLink is a tar hard-link entry: path has the content of target, an earlier entry of the
-// same layer. need is the analyzers (bit i: a.analyzers[i]) that want path and did not see target.
+// same layer, the entry-th (from 0) of its tar stream. need is the analyzers (bit i:
+// a.analyzers[i]) that want path and did not see target.
 type hardLink struct {
 	path, target string
+	entry        int
 	info         fs.FileInfo
 	need         uint64
 }
@@ -71,15 +81,20 @@ func (a *Analyzer) walk(ctx context.Context, r io.Reader, wantDiffID string, onB
 	defer cr.close()
 	tr := tar.NewReader(cr)
 	lr := &LayerResult{DiffID: wantDiffID, Files: map[string]*inventory.Result{}}
-	// For hard links, whose entries carry no content: every regular file's size, and which
-	// analyzers saw it, keyed by a hash of its path (cheaper than keeping the paths).
+	// For hard links, whose entries carry no content: every regular file's size, which analyzers
+	// saw it and which entry of the stream it was, keyed by a hash of its path (cheaper than
+	// keeping the paths). A path written twice maps to its later entry, the one a link made after
+	// it refers to.
 	seed := maphash.MakeSeed()
 	type seen struct {
-		size int64
-		by   uint64
+		size  int64
+		by    uint64
+		entry int
 	}
 	regular := map[uint64]seen{}
-	for {
+	// linkAt indexes links by path, so that a later entry for the same path can cancel one.
+	var linkAt map[string]int
+	for n := 0; ; n++ {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
@@ -107,6 +122,20 @@ func (a *Analyzer) walk(ctx context.Context, r io.Reader, wantDiffID string, onB
 			lr.Whiteouts = append(lr.Whiteouts, path.Join(dir, strings.TrimPrefix(base, whiteoutPrefix)))
 			continue
 		}
+		// A path written again replaces what was there, as extraction does: what the analyzers
+		// found in the earlier entry, or a link still to be read for it, is gone, but for its
+		// findings, whose content is still in the layer. Streaming, a result cannot wait for the
+		// last entry of its path; it is dropped when the path recurs.
+		if old, ok := lr.Files[p]; ok {
+			lr.Overwritten = append(lr.Overwritten, old.Findings...)
+			delete(lr.Files, p)
+		}
+		if i, ok := linkAt[p]; ok {
+			links[i].need = 0
+			delete(linkAt, p)
+		}
+		hp := maphash.String(seed, p)
+		delete(regular, hp) // a link made from now on links to this entry, if to anything
 		if hdr.Typeflag == tar.TypeLink {
 			target, _ := cleanPath(hdr.Linkname)
 			t, ok := regular[maphash.String(seed, target)]
@@ -116,7 +145,11 @@ func (a *Analyzer) walk(ctx context.Context, r io.Reader, wantDiffID string, onB
 			hdr.Typeflag, hdr.Size = tar.TypeReg, t.size
 			info := hdr.FileInfo()
 			if need := a.wanted(p, info) &^ t.by; need != 0 {
-				links = append(links, hardLink{path: p, target: target, info: info, need: need})
+				if linkAt == nil {
+					linkAt = map[string]int{}
+				}
+				linkAt[p] = len(links)
+				links = append(links, hardLink{path: p, target: target, entry: t.entry, info: info, need: need})
 			}
 			continue
 		}
@@ -129,12 +162,13 @@ func (a *Analyzer) walk(ctx context.Context, r io.Reader, wantDiffID string, onB
 		info := hdr.FileInfo()
 		want := a.wanted(p, info)
 		if !info.IsDir() {
-			regular[maphash.String(seed, p)] = seen{size: info.Size(), by: want}
+			regular[hp] = seen{size: info.Size(), by: want, entry: n}
 		}
 		if err := a.analyzeFile(ctx, p, info, tr, want, lr); err != nil {
 			return nil, nil, err
 		}
 	}
+	links = slices.DeleteFunc(links, func(l hardLink) bool { return l.need == 0 })
 	// Read trailing padding so the digest covers the whole stream.
 	if err := cr.discardRest(); err != nil {
 		return nil, nil, fmt.Errorf("%w: read after end of archive: %w", ErrCorruptLayer, err)
@@ -149,6 +183,7 @@ func (a *Analyzer) walk(ctx context.Context, r io.Reader, wantDiffID string, onB
 			return nil, nil, fmt.Errorf("%w: content hashes to %s, config says %s", ErrCorruptLayer, got, wantDiffID)
 		}
 	}
+	lr.settleWarnings()
 	return lr, links, nil
 }
 
@@ -177,7 +212,7 @@ func (a *Analyzer) analyzeFile(ctx context.Context, p string, info fs.FileInfo, 
 		return nil
 	}
 	if info.Size() > a.cfg.MaxFileSize {
-		lr.Warnings = append(lr.Warnings, fmt.Sprintf("%s: %d bytes is over the %d-byte file limit; not analyzed", p, info.Size(), a.cfg.MaxFileSize))
+		lr.Files[p] = a.overLimit(p, info.Size())
 		return nil
 	}
 	content, data, cleanup, err := a.buffer(r, info.Size())
@@ -201,19 +236,26 @@ func (a *Analyzer) selected(p string, info fs.FileInfo, mask uint64) []inventory
 	return wanted
 }
 
+// overLimit is the result of a file too large to analyze.
+func (a *Analyzer) overLimit(p string, size int64) *inventory.Result {
+	return &inventory.Result{Warnings: []string{fmt.Sprintf("%s: %d bytes is over the %d-byte file limit; not analyzed", p, size, a.cfg.MaxFileSize)}}
+}
+
 // walkLinks reads a layer a second time, for the targets of links found by walk, and runs each
 // link's analyzers on its target's content under the link's own path: a package database or
 // manifest stored as a hard link (pnpm's node_modules are hard links into its store, which a
-// tar may list first) is read like any file. The stream must hash to wantDiffID again.
+// tar may list first) is read like any file. Targets are found by their place in the stream,
+// which the two reads share, so that a link to a path written twice reads the entry it was
+// made after. The stream must hash to wantDiffID again.
 func (a *Analyzer) walkLinks(ctx context.Context, r io.Reader, wantDiffID string, links []hardLink, lr *LayerResult) error {
-	byTarget := map[string][]hardLink{}
+	byTarget := map[int][]hardLink{}
 	for _, l := range links {
-		byTarget[l.target] = append(byTarget[l.target], l)
+		byTarget[l.entry] = append(byTarget[l.entry], l)
 	}
 	cr := newChunkReader(r, sha256.New(), nil)
 	defer cr.close()
 	tr := tar.NewReader(cr)
-	for len(byTarget) > 0 {
+	for n := 0; len(byTarget) > 0; n++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -224,22 +266,20 @@ func (a *Analyzer) walkLinks(ctx context.Context, r io.Reader, wantDiffID string
 		if err != nil {
 			return fmt.Errorf("%w: second read for hard links: tar entry after %d bytes: %w", ErrCorruptLayer, cr.pos, err)
 		}
-		if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeGNUSparse && hdr.Typeflag != '7' {
-			continue
-		}
-		p, _ := cleanPath(hdr.Name)
-		ls := byTarget[p]
+		ls := byTarget[n]
 		if len(ls) == 0 {
 			continue
 		}
-		delete(byTarget, p)
+		delete(byTarget, n)
 		if hdr.Size > a.cfg.MaxFileSize {
-			lr.Warnings = append(lr.Warnings, fmt.Sprintf("%s: %d bytes is over the %d-byte file limit; not analyzed", ls[0].path, hdr.Size, a.cfg.MaxFileSize))
+			for _, l := range ls {
+				lr.Files[l.path] = a.overLimit(l.path, hdr.Size)
+			}
 			continue
 		}
 		content, data, cleanup, err := a.buffer(tr, hdr.Size)
 		if err != nil {
-			return fmt.Errorf("%w: read %s: %w", ErrCorruptLayer, p, err)
+			return fmt.Errorf("%w: read %s: %w", ErrCorruptLayer, ls[0].target, err)
 		}
 		for _, l := range ls {
 			f := &inventory.File{Path: l.path, Info: l.info, Content: content, Size: hdr.Size, Data: data}
@@ -260,33 +300,63 @@ func (a *Analyzer) walkLinks(ctx context.Context, r io.Reader, wantDiffID string
 	if got := "sha256:" + hex.EncodeToString(sum); strings.HasPrefix(wantDiffID, "sha256:") && got != wantDiffID {
 		return fmt.Errorf("%w: read again for hard links, content hashes to %s, config says %s", ErrCorruptLayer, got, wantDiffID)
 	}
+	lr.settleWarnings()
 	return nil
 }
 
-// run runs the analyzers on f and records their results in lr under f.Path.
+// run runs the analyzers on f and records their results in lr under f.Path, replacing what an
+// earlier entry for the path left there. An analyzer's error, and the warnings its result
+// carries, become warnings of the file naming the analyzer and the path.
 func (a *Analyzer) run(ctx context.Context, f *inventory.File, wanted []inventory.Analyzer, lr *LayerResult) error {
 	p := f.Path
+	var out *inventory.Result
 	for _, an := range wanted {
 		res, err := an.Analyze(ctx, f)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			msg := fmt.Sprintf("%s: %s: %v", an.Name(), p, err)
 			a.logger.Warn("analyzer could not read file", "analyzer", an.Name(), "path", p, "err", err)
-			lr.Warnings = append(lr.Warnings, msg)
+			res = &inventory.Result{Warnings: []string{err.Error()}}
+		} else if res == nil {
 			continue
+		} else if len(res.Warnings) > 0 {
+			a.logger.Debug("analyzer read file in part", "analyzer", an.Name(), "path", p, "warnings", res.Warnings)
 		}
-		if res == nil {
-			continue
+		for i, w := range res.Warnings {
+			res.Warnings[i] = an.Name() + ": " + p + ": " + w
 		}
-		if prev := lr.Files[p]; prev != nil {
-			mergeResult(prev, res)
+		if out == nil {
+			out = res
 		} else {
-			lr.Files[p] = res
+			mergeResult(out, res)
 		}
 	}
+	if out != nil {
+		lr.Files[p] = out
+	}
 	return nil
+}
+
+// settleWarnings moves the warnings of files to lr.Warnings, by path, and drops the results
+// left with nothing else: a file that only gave a warning proves nothing, and the merge of
+// layers treats a result at a path as what the analyzers found there.
+func (lr *LayerResult) settleWarnings() {
+	var paths []string
+	for p, r := range lr.Files {
+		if len(r.Warnings) > 0 {
+			paths = append(paths, p)
+		}
+	}
+	slices.Sort(paths)
+	for _, p := range paths {
+		r := lr.Files[p]
+		lr.Warnings = append(lr.Warnings, r.Warnings...)
+		r.Warnings = nil
+		if len(r.Packages)+len(r.Findings)+len(r.Owners) == 0 && r.OS == nil && !r.Distroless {
+			delete(lr.Files, p)
+		}
+	}
 }
 
 // buffer holds a file's content for random access: in memory (data is then the content) when
@@ -324,6 +394,7 @@ func (a *Analyzer) buffer(r io.Reader, size int64) (content io.ReaderAt, data []
 func mergeResult(dst, src *inventory.Result) {
 	dst.Packages = append(dst.Packages, src.Packages...)
 	dst.Findings = append(dst.Findings, src.Findings...)
+	dst.Warnings = append(dst.Warnings, src.Warnings...)
 	if src.OS != nil {
 		dst.OS = src.OS
 	}

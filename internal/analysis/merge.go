@@ -36,6 +36,11 @@ func merge(layers []*LayerResult) (inventory.Inventory, []finding.Finding) {
 		}
 	}
 	for i, lr := range layers {
+		for _, f := range lr.Overwritten {
+			f = inLayer(f, i)
+			f.RemovedInLayer = lr.DiffID
+			findings = append(findings, f)
+		}
 		if len(lr.Whiteouts)+len(lr.OpaqueDirs) > 0 {
 			gone := map[string]bool{}
 			for _, w := range lr.Whiteouts {
