@@ -149,3 +149,18 @@ func TestConfigUnknownKeys(t *testing.T) {
 		t.Errorf("a valid config: %v", err)
 	}
 }
+
+// TestVersionChangesWithOutputFormat: layer caches written before evidence masked every secret
+// must not be served, so the analyzer's version — part of the cache key — is not the old one.
+func TestVersionChangesWithOutputFormat(t *testing.T) {
+	a := NewAnalyzer(newScanner(t), AnalyzerOptions{})
+	h := 1 // the seed of versions before outputFormat
+	for _, r := range a.s.rules {
+		for _, c := range r.ID + r.Regex + r.Validate + strings.Join(r.Keywords, ",") + strings.Join(r.Allow, ",") {
+			h = h*31 + int(c)
+		}
+	}
+	if old := (h&0x7fffffff)*16 + a.opt.ArchiveDepth + 2; a.Version() == old {
+		t.Errorf("Version() = %d, the version of the unmasked evidence format", old)
+	}
+}
