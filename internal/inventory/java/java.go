@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"path"
 	"regexp"
 	"slices"
@@ -62,20 +61,22 @@ func isArchive(name string) bool {
 	return false
 }
 
-// Analyze reads one archive and its nested archives. Problems in nested archives are logged
-// and their packages left out; a problem with the file itself is returned.
+// Analyze reads one archive and its nested archives. Problems in nested archives are warnings
+// of the result, next to the packages that could be read; a problem with the file itself is
+// returned.
 func (Analyzer) Analyze(ctx context.Context, f *inventory.File) (*inventory.Result, error) {
-	pkgs, err := Parse(ctx, f.Content, f.Size, f.Path)
+	pkgs, problems, err := parse(ctx, f.Content, f.Size, f.Path)
 	if err != nil {
-		if len(pkgs) == 0 {
-			return nil, err
-		}
-		slog.Warn("java archive partly read", "analyzer", "java-archive", "path", f.Path, "err", err)
+		return nil, err
 	}
-	if len(pkgs) == 0 {
+	if len(pkgs)+len(problems) == 0 {
 		return nil, nil
 	}
-	return &inventory.Result{Packages: pkgs}, nil
+	res := &inventory.Result{Packages: pkgs}
+	for _, p := range problems {
+		res.Warn("archive partly read: %v", p)
+	}
+	return res, nil
 }
 
 // Parse returns the packages of the archive r of the given size, named name (a slash path;
@@ -83,13 +84,24 @@ func (Analyzer) Analyze(ctx context.Context, f *inventory.File) (*inventory.Resu
 // Packages come sorted by name, version and path, without duplicates.
 //
 // It returns the packages it could read together with an error joining the problems with
-// nested archives, or no packages and an error when r itself is not a readable zip file.
-// Oversized entries give errors wrapping [ErrTooLarge].
+// nested archives and the packages named without a version, or no packages and an error when r
+// itself is not a readable zip file. Oversized entries give errors wrapping [ErrTooLarge];
+// pom.properties without a version, [inventory.ErrNoVersion].
 func Parse(ctx context.Context, r io.ReaderAt, size int64, name string) ([]inventory.Package, error) {
-	p := &parser{ctx: ctx, budget: MaxNestedBytes, count: MaxNested}
-	pkgs, err := p.archive(r, size, path.Base(name), "", 0)
+	pkgs, problems, err := parse(ctx, r, size, name)
 	if err != nil {
 		return nil, err
+	}
+	return pkgs, errors.Join(problems...)
+}
+
+// parse is Parse with the problems that leave the archive partly read apart from the error
+// that leaves it unread.
+func parse(ctx context.Context, r io.ReaderAt, size int64, name string) (pkgs []inventory.Package, problems []error, err error) {
+	p := &parser{ctx: ctx, budget: MaxNestedBytes, count: MaxNested}
+	pkgs, err = p.archive(r, size, path.Base(name), "", 0)
+	if err != nil {
+		return nil, nil, err
 	}
 	for i := range pkgs {
 		pkgs[i].Path = name
@@ -101,7 +113,7 @@ func Parse(ctx context.Context, r io.ReaderAt, size int64, name string) ([]inven
 			cmp.Compare(nestingDepth(a.InnerPath), nestingDepth(b.InnerPath)), cmp.Compare(a.InnerPath, b.InnerPath))
 	})
 	pkgs = slices.CompactFunc(pkgs, func(a, b inventory.Package) bool { return a.Name == b.Name && a.Version == b.Version })
-	return pkgs, errors.Join(p.errs...)
+	return pkgs, p.errs, nil
 }
 
 // parser holds the state of one outer file's reading.
@@ -120,6 +132,7 @@ func (p *parser) archive(r io.ReaderAt, size int64, base, inner string, depth in
 		return nil, fmt.Errorf("open zip: %w", err)
 	}
 	var pkgs []inventory.Package
+	var noVersion []string // artifacts of pom.properties without a version
 	var manifest *zip.File
 	var nested []*zip.File
 	for _, zf := range zr.File {
@@ -129,8 +142,11 @@ func (p *parser) archive(r io.ReaderAt, size int64, base, inner string, depth in
 			if err != nil {
 				return nil, fmt.Errorf("read %s: %w", zf.Name, err)
 			}
-			if pkg, ok := fromPomProperties(b); ok {
+			pkg, ok, unversioned := fromPomProperties(b)
+			if ok {
 				pkgs = append(pkgs, pkg)
+			} else if unversioned != "" {
+				noVersion = append(noVersion, unversioned)
 			}
 		case strings.EqualFold(zf.Name, "META-INF/MANIFEST.MF"):
 			manifest = zf
@@ -151,6 +167,16 @@ func (p *parser) archive(r io.ReaderAt, size int64, base, inner string, depth in
 		if pkg, ok := fromFileName(base); ok {
 			pkgs = append(pkgs, pkg)
 		}
+	}
+	// An artifact the manifest or the file name identified after all is not missing.
+	noVersion = slices.DeleteFunc(noVersion, func(n string) bool {
+		artifact := n[strings.LastIndex(n, ":")+1:]
+		return slices.ContainsFunc(pkgs, func(p inventory.Package) bool {
+			return p.Name == n || strings.HasSuffix(p.Name, ":"+artifact) || p.Name == artifact
+		})
+	})
+	if err := inventory.NoVersion(noVersion); err != nil {
+		p.errs = append(p.errs, fmt.Errorf("%s: %w", base, err))
 	}
 	for i := range pkgs {
 		pkgs[i].InnerPath = inner
@@ -235,10 +261,18 @@ func isPomProperties(name string) bool {
 	return len(parts) == 5 && parts[0] == "META-INF" && parts[1] == "maven" && parts[4] == "pom.properties"
 }
 
-// fromPomProperties reads groupId, artifactId and version.
-func fromPomProperties(b []byte) (inventory.Package, bool) {
+// fromPomProperties reads groupId, artifactId and version. When the artifact has no version
+// (a property Maven filtering left unset), noVersion names it.
+func fromPomProperties(b []byte) (pkg inventory.Package, ok bool, noVersion string) {
 	props := parseProperties(b)
-	return newPackage(props["groupId"], props["artifactId"], props["version"])
+	pkg, ok = newPackage(props["groupId"], props["artifactId"], props["version"])
+	if !ok && props["artifactId"] != "" && props["version"] == "" {
+		noVersion = props["artifactId"]
+		if g := props["groupId"]; g != "" {
+			noVersion = g + ":" + noVersion
+		}
+	}
+	return pkg, ok, noVersion
 }
 
 // parseProperties reads the key=value, key: value and key value lines of a Java properties
