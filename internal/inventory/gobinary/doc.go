@@ -26,5 +26,18 @@
 // standard library's vendored copies, "vendor/golang.org/x/net/…"). Names are normalised to
 // the form advisories use: "pkgpath.Func" and "pkgpath.Type.Method", with pointer receivers
 // "(*T)" written as "T", generic instantiations "[…]" dropped and closures (".func1",
-// ".gowrap2", ".deferwrap1") folded into the function that contains them.
+// ".gowrap2", ".deferwrap1") folded into the function that contains them. A binary whose
+// table cannot be found keeps its modules, with a warning: matching then takes any module's
+// vulnerable code as reachable.
+//
+// # Damaged executables
+//
+// The kernel loads a program by its program headers; section headers past the end of the
+// file or a bogus section count leave it running, but make it unreadable to debug/elf and so
+// to debug/buildinfo. When the headers do not parse, the whole file is searched for the build
+// information's magic where the linker puts it (a 16-byte aligned offset), and the inline form
+// Go 1.18 and later write is decoded from there: the modules are reported, with a warning. An
+// executable holding the magic whose build information still cannot be read (a bogus length,
+// a file cut short, the pointer form of older releases without headers to resolve it) gives a
+// warning naming the file instead of passing for a program that is not Go.
 package gobinary
