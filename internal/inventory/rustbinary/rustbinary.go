@@ -52,75 +52,91 @@ func (Analyzer) Required(_ string, info fs.FileInfo) bool {
 }
 
 // Analyze returns the crates of an executable with a .dep-v0 section, or nil for any other file.
+// An executable whose headers cannot be read but that names the section gives a warning, as
+// do packages without a version.
 func (Analyzer) Analyze(_ context.Context, f *inventory.File) (*inventory.Result, error) {
-	data, err := section(f.Content)
+	data, warning, err := section(f)
+	if warning != "" {
+		return &inventory.Result{Warnings: []string{warning}}, nil
+	}
 	if err != nil || data == nil {
 		return nil, err
 	}
 	pkgs, err := Parse(data)
-	if err != nil {
+	if err != nil && !errors.Is(err, inventory.ErrNoVersion) {
 		return nil, err
 	}
-	if len(pkgs) == 0 {
+	if len(pkgs) == 0 && err == nil {
 		return nil, nil
 	}
 	for i := range pkgs {
 		pkgs[i].Path = f.Path
 	}
-	return &inventory.Result{Packages: pkgs}, nil
+	return inventory.Partial(&inventory.Result{Packages: pkgs}, err)
 }
 
 // section returns the raw .dep-v0 section, or nil when the file is not an executable or has
-// no such section.
-func section(r io.ReaderAt) ([]byte, error) {
+// no such section. An executable whose headers do not parse is searched for the section's
+// name: when it is there, the section most likely is too, and warning says it was not read.
+func section(f *inventory.File) (data []byte, warning string, err error) {
+	r := f.Content
 	var magic [4]byte
 	if _, err := r.ReadAt(magic[:], 0); err != nil {
-		return nil, nil
+		return nil, "", nil
 	}
 	var size uint64
 	var open func() ([]byte, error)
+	// named looks for the section's name, as the section header table or its string table
+	// spells it, in a file whose headers could not be read.
+	named := func(name string, headerErr error) ([]byte, string, error) {
+		off, err := f.Index([]byte(name), 1)
+		if err != nil || off < 0 {
+			return nil, "", err
+		}
+		return nil, fmt.Sprintf("executable headers unreadable (%v), but it names a cargo-auditable dependency section: its crates are not reported", headerErr), nil
+	}
 	switch {
 	case string(magic[:]) == "\x7fELF":
 		ef, err := elf.NewFile(r)
 		if err != nil {
-			return nil, nil // not an ELF file after all; nothing of ours
+			return named("\x00.dep-v0\x00", err)
 		}
 		s := ef.Section(".dep-v0")
 		if s == nil || s.Type == elf.SHT_NOBITS {
-			return nil, nil
+			return nil, "", nil
 		}
 		size, open = s.Size, s.Data
 	case magic[0] == 'M' && magic[1] == 'Z':
 		pf, err := pe.NewFile(r)
 		if err != nil {
-			return nil, nil
+			return named(".dep-v0\x00", err)
 		}
 		s := pf.Section(".dep-v0")
 		if s == nil {
-			return nil, nil
+			return nil, "", nil
 		}
 		size, open = uint64(s.Size), s.Data
 	case string(magic[:]) == "\xcf\xfa\xed\xfe" || string(magic[:]) == "\xce\xfa\xed\xfe":
 		mf, err := macho.NewFile(r)
 		if err != nil {
-			return nil, nil
+			return named("__dep_v0\x00", err)
 		}
 		s := mf.Section("__dep_v0")
 		if s == nil {
-			return nil, nil
+			return nil, "", nil
 		}
 		size, open = s.Size, s.Data
 	default:
-		return nil, nil
+		return nil, "", nil
 	}
 	if size > maxSectionSize {
-		return nil, fmt.Errorf("%w: section is %d bytes", ErrTooLarge, size)
+		return nil, "", fmt.Errorf("%w: section is %d bytes", ErrTooLarge, size)
 	}
-	data, err := open()
+	data, err = open()
 	if err != nil {
-		return nil, fmt.Errorf("read .dep-v0: %w", err)
+		return nil, "", fmt.Errorf("read .dep-v0: %w", err)
 	}
-	return data, nil
+	return data, "", nil
 }
 
 // tree is cargo-auditable's format.
@@ -154,7 +170,9 @@ func Parse(section []byte) ([]inventory.Package, error) {
 	return ParseJSON(raw)
 }
 
-// ParseJSON decodes the uncompressed dependency tree; see [Parse].
+// ParseJSON decodes the uncompressed dependency tree; see [Parse]. Packages without a version
+// are left out, and named in an error wrapping [inventory.ErrNoVersion] that comes with the
+// others.
 func ParseJSON(raw []byte) ([]inventory.Package, error) {
 	var t tree
 	if err := json.Unmarshal(raw, &t); err != nil {
@@ -174,9 +192,14 @@ func ParseJSON(raw []byte) ([]inventory.Package, error) {
 		}
 	}
 	pkgs := make([]inventory.Package, 0, len(t.Packages))
+	var noVersion []string
 	for i, p := range t.Packages {
-		if p.Name == "" || p.Version == "" {
-			return nil, fmt.Errorf("parse .dep-v0: package %d has no name or version", i)
+		if p.Name == "" {
+			return nil, fmt.Errorf("parse .dep-v0: package %d has no name", i)
+		}
+		if p.Version == "" {
+			noVersion = append(noVersion, p.Name)
+			continue
 		}
 		pkg := inventory.Package{
 			Type:    inventory.TypeCargo,
@@ -196,5 +219,5 @@ func ParseJSON(raw []byte) ([]inventory.Package, error) {
 	slices.SortFunc(pkgs, func(a, b inventory.Package) int {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Version, b.Version))
 	})
-	return pkgs, nil
+	return pkgs, inventory.NoVersion(noVersion)
 }

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"compress/zlib"
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,7 +172,7 @@ func TestBadSections(t *testing.T) {
 		{"truncated zlib", compress(t, []byte(`{"packages":[]}`))[:8], nil},
 		{"not json", compress(t, []byte("packages")), nil},
 		{"index out of range", compress(t, []byte(`{"packages":[{"name":"a","version":"1","source":"local","root":true,"dependencies":[5]}]}`)), nil},
-		{"no version", compress(t, []byte(`{"packages":[{"name":"a","source":"crates.io"}]}`)), nil},
+		{"no name", compress(t, []byte(`{"packages":[{"version":"1","source":"crates.io"}]}`)), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -217,15 +220,96 @@ func FuzzParse(f *testing.F) {
 	f.Add(compress(f, js))
 	f.Add(compress(f, []byte(`{"packages":[]}`)))
 	f.Add(js)
+	f.Add(compress(f, []byte(`{"packages":[{"name":"a","version":"1","source":"crates.io","root":true,"dependencies":[1]},{"name":"b","source":"crates.io"}]}`)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		pkgs, err := Parse(b)
-		if err != nil {
-			return
+		if err != nil && !errors.Is(err, inventory.ErrNoVersion) {
+			pkgs = nil
 		}
 		for _, p := range pkgs {
 			if p.Name == "" || p.Version == "" {
 				t.Fatalf("package without name or version: %+v", p)
 			}
 		}
+		// A tree that decodes, whose packages all have names and whose dependencies are all in
+		// range, gives every package that has a version, and names those that have not.
+		zr, zerr := zlib.NewReader(bytes.NewReader(b))
+		if zerr != nil {
+			return
+		}
+		raw, rerr := io.ReadAll(io.LimitReader(zr, MaxTreeSize+1))
+		var tr tree
+		if rerr != nil || len(raw) > MaxTreeSize || json.Unmarshal(raw, &tr) != nil {
+			return
+		}
+		versioned := 0
+		for _, p := range tr.Packages {
+			if p.Name == "" || slices.ContainsFunc(p.Dependencies, func(d int) bool { return d < 0 || d >= len(tr.Packages) }) {
+				return
+			}
+			if p.Version != "" {
+				versioned++
+			} else if err == nil || !strings.Contains(err.Error(), p.Name) && !strings.Contains(err.Error(), "more") {
+				t.Fatalf("package %q without a version not named: %v", p.Name, err)
+			}
+		}
+		if len(pkgs) != versioned {
+			t.Fatalf("%d packages of %d with a version (error %v)", len(pkgs), versioned, err)
+		}
 	})
+}
+
+// TestPackageWithoutVersion: a crate without a version is left out with a warning naming it;
+// the others are reported.
+func TestPackageWithoutVersion(t *testing.T) {
+	js := []byte(`{"packages":[{"name":"app","version":"0.1.0","source":"local","root":true,"dependencies":[1,2]},` +
+		`{"name":"serde","version":"1.0.130","source":"crates.io"},{"name":"mystery","source":"crates.io"}]}`)
+	res, err := Analyzer{}.Analyze(context.Background(), memExecutable(t, withSection(t, rustBinary(t), compress(t, js))))
+	if err != nil || res == nil {
+		t.Fatalf("Analyze = %v, %v", res, err)
+	}
+	if diff := cmp.Diff([]string{"app 0.1.0 - true false false", "serde 1.0.130 crates.io false false false"}, describe(res.Packages)); diff != "" {
+		t.Errorf("packages (-want +got):\n%s", diff)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "mystery") {
+		t.Errorf("warnings = %q, want one naming mystery", res.Warnings)
+	}
+}
+
+// TestDamagedHeaders: section headers past the end of the file leave a program running but
+// its sections unreadable; an executable that names the dependency section is warned about.
+func TestDamagedHeaders(t *testing.T) {
+	js, err := os.ReadFile("testdata/webtool.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := memExecutable(t, withSection(t, rustBinary(t), compress(t, js)))
+	if !bytes.HasPrefix(f.Data, []byte("\x7fELF\x02\x01")) {
+		t.Skip("not a 64-bit little-endian ELF file on this platform")
+	}
+	binary.LittleEndian.PutUint64(f.Data[0x28:], 0x7fff_ffff_ffff_0000) // e_shoff
+	res, err := Analyzer{}.Analyze(context.Background(), f)
+	if err != nil || res == nil || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "cargo-auditable") {
+		t.Fatalf("Analyze = %+v, %v; want a warning", res, err)
+	}
+	// One that does not name it is no Rust binary of ours.
+	plain := memExecutable(t, rustBinary(t))
+	binary.LittleEndian.PutUint64(plain.Data[0x28:], 0x7fff_ffff_ffff_0000)
+	if res, err := (Analyzer{}).Analyze(context.Background(), plain); res != nil || err != nil {
+		t.Errorf("damaged binary without the section: Analyze = %+v, %v; want nil, nil", res, err)
+	}
+}
+
+// memExecutable reads p into a File held in memory, as the walker hands small files over.
+func memExecutable(t *testing.T, p string) *inventory.File {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &inventory.File{Path: "usr/bin/webtool", Info: info, Content: bytes.NewReader(b), Size: int64(len(b)), Data: b}
 }
