@@ -51,6 +51,14 @@ var (
 	keyStatus = []byte("status")
 )
 
+// Bounds on stored values, checked before a value is copied: a damaged length must not make a
+// read allocate gigabytes.
+const (
+	maxIndexValue   = 64 << 20 // one packages or aliases entry: ids, newline-separated
+	maxKEVEntry     = 1 << 20
+	maxMalwareEntry = 64 << 10
+)
+
 // KEVEntry is one CISA Known Exploited Vulnerabilities catalog entry.
 type KEVEntry struct {
 	CVE           string `json:"cve"`
@@ -156,30 +164,53 @@ type DB struct {
 // any number of processes may read it; [Import] never writes to it but renames a new file over
 // it, so an open DB keeps reading the data it opened.
 //
+// Open checks the file's structure before mapping it (see verify.go): a truncated or damaged
+// file is refused here, and damage the check cannot see (inside keys and values) makes the read
+// that meets it return [ErrCorrupt] instead of crashing.
+//
 // Open returns an error wrapping [ErrNoDatabase] when dir holds no database, [ErrCorrupt] when
-// the file is damaged or not a Rampart database, and [ErrSchema] when it was written with another
-// [SchemaVersion].
-func Open(dir string) (_ *DB, err error) {
+// the file is damaged, truncated or not a Rampart database (the message names the file), and
+// [ErrSchema] when it was written with another [SchemaVersion].
+func Open(dir string) (*DB, error) {
 	path := filepath.Join(dir, FileName)
-	if _, err := os.Stat(path); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+	if err := verifyFile(path); err != nil {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			return nil, fmt.Errorf("%w: %s", ErrNoDatabase, path)
-		}
-		return nil, fmt.Errorf("open vulnerability database: %w", err)
-	}
-	b, err := bolt.Open(path, 0o444, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
-	if err != nil {
-		if errors.Is(err, os.ErrPermission) {
+		case errors.Is(err, fs.ErrPermission):
 			return nil, fmt.Errorf("open vulnerability database: %w", err)
 		}
 		return nil, fmt.Errorf("%w: %s: %w", ErrCorrupt, path, err)
 	}
-	defer func() {
+	var b *bolt.DB
+	err := func() (err error) {
+		defer guard(path, &err)()
+		b, err = bolt.Open(path, 0o444, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
 		if err != nil {
+			if errors.Is(err, os.ErrPermission) {
+				return fmt.Errorf("open vulnerability database: %w", err)
+			}
+			return fmt.Errorf("%w: %s: %w", ErrCorrupt, path, err)
+		}
+		return b.View(checkMeta(path))
+	}()
+	if err != nil {
+		if b != nil {
 			b.Close()
 		}
-	}()
-	err = b.View(func(tx *bolt.Tx) error {
+		return nil, err
+	}
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderMaxMemory(maxRecordSize))
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("open vulnerability database: %w", err)
+	}
+	return &DB{bolt: b, dec: dec, path: path, log: slog.Default()}, nil
+}
+
+// checkMeta checks the schema version and that the buckets are there.
+func checkMeta(path string) func(tx *bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
 		m := tx.Bucket(bucketMeta)
 		if m == nil {
 			return fmt.Errorf("%w: %s: no meta bucket", ErrCorrupt, path)
@@ -197,15 +228,7 @@ func Open(dir string) (_ *DB, err error) {
 			}
 		}
 		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	dec, err := zstd.NewReader(nil, zstd.WithDecoderMaxMemory(maxRecordSize))
-	if err != nil {
-		return nil, fmt.Errorf("open vulnerability database: %w", err)
-	}
-	return &DB{bolt: b, dec: dec, path: path, log: slog.Default()}, nil
 }
 
 // Close releases the file. Calling it twice, or on a nil *DB, is harmless. It must not be called
@@ -218,6 +241,11 @@ func (d *DB) Close() error {
 	err := d.bolt.Close()
 	d.bolt = nil
 	return err
+}
+
+// corrupt returns an error wrapping ErrCorrupt that names the file.
+func (d *DB) corrupt(format string, args ...any) error {
+	return fmt.Errorf("%w: %s: "+format, append([]any{ErrCorrupt, d.path}, args...)...)
 }
 
 // check reports a nil or closed DB as ErrNoDatabase.
@@ -250,19 +278,27 @@ func (d *DB) Path() string {
 //
 // Lookup returns [ErrNoDatabase] on a nil *DB, [ErrCorrupt] for an undecodable record, and
 // ctx.Err() when ctx is done.
-func (d *DB) Lookup(ctx context.Context, ecosystem, name string) ([]*osv.Vulnerability, error) {
+func (d *DB) Lookup(ctx context.Context, ecosystem, name string) (_ []*osv.Vulnerability, err error) {
 	if err := d.check(); err != nil {
 		return nil, err
 	}
+	defer guard(d.path, &err)()
 	eco := NormalizeEcosystem(ecosystem)
 	n := NormalizeName(eco, name)
 	bare := BaseEcosystem(eco)
 	var out []*osv.Vulnerability
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err = d.bolt.View(func(tx *bolt.Tx) error {
 		pk := tx.Bucket(bucketPackages)
-		ids := splitIDs(pk.Get(packageKey(eco, n)))
+		ids, err := d.splitIDs(pk.Get(packageKey(eco, n)))
+		if err != nil {
+			return err
+		}
 		if bare != eco {
-			ids = append(ids, splitIDs(pk.Get(packageKey(bare, n)))...)
+			more, err := d.splitIDs(pk.Get(packageKey(bare, n)))
+			if err != nil {
+				return err
+			}
+			ids = append(ids, more...)
 			slices.Sort(ids)
 			ids = slices.Compact(ids)
 		}
@@ -311,15 +347,16 @@ func affects(v *osv.Vulnerability, eco, n string) bool {
 // ByID returns the record with that id ("GO-2022-1059", "PYSEC-2021-1"). It returns
 // [ErrNotFound] when there is none, [ErrNoDatabase] on a nil *DB and [ErrCorrupt] when the stored
 // record cannot be decoded. To find records by CVE or GHSA alias use [DB.ByAlias].
-func (d *DB) ByID(ctx context.Context, id string) (*osv.Vulnerability, error) {
+func (d *DB) ByID(ctx context.Context, id string) (_ *osv.Vulnerability, err error) {
 	if err := d.check(); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	defer guard(d.path, &err)()
 	var v *osv.Vulnerability
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err = d.bolt.View(func(tx *bolt.Tx) error {
 		var err error
 		v, err = d.decode(tx.Bucket(bucketRecords), id)
 		return err
@@ -336,14 +373,19 @@ func (d *DB) ByID(ctx context.Context, id string) (*osv.Vulnerability, error) {
 // ByAlias returns the records that list alias ("CVE-2022-32149", "GHSA-…") among their aliases or
 // upstream ids, sorted by id; none is not an error. A record whose own id is alias is not
 // included: use [DB.ByID] for that. Errors are as for [DB.Lookup].
-func (d *DB) ByAlias(ctx context.Context, alias string) ([]*osv.Vulnerability, error) {
+func (d *DB) ByAlias(ctx context.Context, alias string) (_ []*osv.Vulnerability, err error) {
 	if err := d.check(); err != nil {
 		return nil, err
 	}
+	defer guard(d.path, &err)()
 	var out []*osv.Vulnerability
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err = d.bolt.View(func(tx *bolt.Tx) error {
 		recs := tx.Bucket(bucketRecords)
-		for _, id := range splitIDs(tx.Bucket(bucketAliases).Get([]byte(alias))) {
+		ids, err := d.splitIDs(tx.Bucket(bucketAliases).Get([]byte(alias)))
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -369,13 +411,16 @@ func (d *DB) decode(recs *bolt.Bucket, id string) (*osv.Vulnerability, error) {
 	if raw == nil {
 		return nil, nil
 	}
+	if len(raw) > maxRecordSize {
+		return nil, d.corrupt("record %s: %d bytes", id, len(raw))
+	}
 	js, err := d.dec.DecodeAll(raw, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%w: record %s: %w", ErrCorrupt, id, err)
+		return nil, d.corrupt("record %s: %w", id, err)
 	}
 	v, err := osv.Parse(js)
 	if err != nil {
-		return nil, fmt.Errorf("%w: record %s: %w", ErrCorrupt, id, err)
+		return nil, d.corrupt("record %s: %w", id, err)
 	}
 	return v, nil
 }
@@ -386,6 +431,9 @@ func (d *DB) KEV(cve string) (KEVEntry, bool) {
 	var e KEVEntry
 	found := false
 	d.get(bucketKEV, cve, func(v []byte) error {
+		if len(v) > maxKEVEntry {
+			return d.corrupt("kev entry of %d bytes", len(v))
+		}
 		if err := json.Unmarshal(v, &e); err != nil {
 			return err
 		}
@@ -402,7 +450,7 @@ func (d *DB) EPSS(cve string) (EPSS, bool) {
 	found := false
 	d.get(bucketEPSS, cve, func(v []byte) error {
 		if len(v) != 16 {
-			return fmt.Errorf("%w: epss value of %d bytes", ErrCorrupt, len(v))
+			return d.corrupt("epss value of %d bytes", len(v))
 		}
 		e.Score = math.Float64frombits(binary.LittleEndian.Uint64(v))
 		e.Percentile = math.Float64frombits(binary.LittleEndian.Uint64(v[8:]))
@@ -416,13 +464,16 @@ func (d *DB) get(bucket []byte, key string, f func([]byte) error) {
 	if d == nil || d.bolt == nil {
 		return
 	}
-	err := d.bolt.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucket).Get([]byte(key))
-		if v == nil {
-			return nil
-		}
-		return f(v)
-	})
+	err := func() (err error) {
+		defer guard(d.path, &err)()
+		return d.bolt.View(func(tx *bolt.Tx) error {
+			v := tx.Bucket(bucket).Get([]byte(key))
+			if v == nil {
+				return nil
+			}
+			return f(v)
+		})
+	}()
 	if err != nil {
 		d.log.Warn("vulnerability database entry unreadable", "bucket", string(bucket), "key", key, "err", err)
 	}
@@ -430,14 +481,15 @@ func (d *DB) get(bucket []byte, key string, f func([]byte) error) {
 
 // Status returns the summary written at import. It returns [ErrNoDatabase] on a nil *DB and
 // [ErrCorrupt] when the summary is unreadable.
-func (d *DB) Status() (Status, error) {
+func (d *DB) Status() (_ Status, err error) {
 	if err := d.check(); err != nil {
 		return Status{}, err
 	}
+	defer guard(d.path, &err)()
 	var s Status
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err = d.bolt.View(func(tx *bolt.Tx) error {
 		if err := json.Unmarshal(tx.Bucket(bucketMeta).Get(keyStatus), &s); err != nil {
-			return fmt.Errorf("%w: status: %w", ErrCorrupt, err)
+			return d.corrupt("status: %w", err)
 		}
 		return nil
 	})
@@ -452,11 +504,15 @@ func packageKey(eco, name string) []byte {
 	return []byte(eco + "\x00" + name)
 }
 
-func splitIDs(v []byte) []string {
+// splitIDs reads an index value: ids separated by newlines.
+func (d *DB) splitIDs(v []byte) ([]string, error) {
 	if len(v) == 0 {
-		return nil
+		return nil, nil
 	}
-	return strings.Split(string(v), "\n")
+	if len(v) > maxIndexValue {
+		return nil, d.corrupt("index entry of %d bytes", len(v))
+	}
+	return strings.Split(string(v), "\n"), nil
 }
 
 // MalwareHash is a known-malicious file imported from a hash list.
@@ -467,24 +523,28 @@ type MalwareHash struct {
 
 // MalwareHashes returns every imported known-malicious SHA-256 (lower-case hex). A database
 // imported before hash lists existed, or without any, returns an empty map.
-func (d *DB) MalwareHashes() (map[string]MalwareHash, error) {
+func (d *DB) MalwareHashes() (_ map[string]MalwareHash, err error) {
 	if err := d.check(); err != nil {
 		return nil, err
 	}
+	defer guard(d.path, &err)()
 	out := map[string]MalwareHash{}
-	err := d.bolt.View(func(tx *bolt.Tx) error {
+	err = d.bolt.View(func(tx *bolt.Tx) error {
 		bk := tx.Bucket(bucketMalware)
 		if bk == nil {
 			return nil
 		}
 		return bk.ForEach(func(k, v []byte) error {
+			if len(k) != 64 || len(v) > maxMalwareEntry {
+				return d.corrupt("malware entry of %d+%d bytes", len(k), len(v))
+			}
 			name, src, _ := strings.Cut(string(v), "\x00")
 			out[string(k)] = MalwareHash{Name: name, Source: src}
 			return nil
 		})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: malware hashes: %w", ErrCorrupt, err)
+		return nil, fmt.Errorf("malware hashes: %w", err)
 	}
 	return out, nil
 }
