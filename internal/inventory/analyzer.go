@@ -112,16 +112,25 @@ func NoVersion(names []string) error {
 	}
 }
 
-// Partial splits a parser's error into a warning for r when it only says that packages were
-// left out for want of a version, and returns any other error unchanged. r may be nil when the
-// parser found nothing else; then a result holding the warning is returned.
-func Partial(r *Result, err error) (*Result, error) {
-	if err == nil || !errors.Is(err, ErrNoVersion) {
-		return r, err
+// ResultOf is the result of a parser's packages pkgs found in the file at path (set as the Path
+// of those without one) and its error err: nil when there is neither, the error alone when it
+// is anything but packages left out without a version ([ErrNoVersion]), which becomes a
+// warning of the result instead.
+func ResultOf(path string, pkgs []Package, err error) (*Result, error) {
+	if err != nil && !errors.Is(err, ErrNoVersion) {
+		return nil, err
 	}
-	if r == nil {
-		r = &Result{}
+	if len(pkgs) == 0 && err == nil {
+		return nil, nil
 	}
-	r.Warnings = append(r.Warnings, err.Error())
+	for i := range pkgs {
+		if pkgs[i].Path == "" {
+			pkgs[i].Path = path
+		}
+	}
+	r := &Result{Packages: pkgs}
+	if err != nil {
+		r.Warnings = []string{err.Error()}
+	}
 	return r, nil
 }

@@ -41,16 +41,7 @@ func (Analyzer) Analyze(_ context.Context, f *inventory.File) (*inventory.Result
 		return nil, fmt.Errorf("deps.json is %d bytes, over the %d-byte limit", f.Size, maxSize)
 	}
 	pkgs, err := Parse(f.Reader())
-	if err != nil {
-		return nil, err
-	}
-	if len(pkgs) == 0 {
-		return nil, nil
-	}
-	for i := range pkgs {
-		pkgs[i].Path = f.Path
-	}
-	return &inventory.Result{Packages: pkgs}, nil
+	return inventory.ResultOf(f.Path, pkgs, err)
 }
 
 // depsFile is the part of the deps.json format read here.
@@ -68,7 +59,9 @@ type library struct {
 }
 
 // Parse reads a deps.json document and returns its NuGet packages sorted by name and version,
-// without Path. A library key that is not "NAME/VERSION" is an error.
+// without Path. A library key that is not "NAME/VERSION" is an error; one without a version
+// ("NAME/") is left out, and named in an error wrapping [inventory.ErrNoVersion] that comes
+// with the packages.
 func Parse(r io.Reader) ([]inventory.Package, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxSize+1))
 	if err != nil {
@@ -94,6 +87,7 @@ func Parse(r io.Reader) ([]inventory.Package, error) {
 		}
 	}
 	var pkgs []inventory.Package
+	var unversioned []string
 	for key, lib := range doc.Libraries {
 		if lib.Type != "package" && lib.Type != "runtimepack" {
 			continue
@@ -102,8 +96,12 @@ func Parse(r io.Reader) ([]inventory.Package, error) {
 		if lib.Type == "runtimepack" {
 			name = strings.TrimPrefix(name, "runtimepack.")
 		}
-		if !ok || name == "" || version == "" {
+		if !ok || name == "" {
 			return nil, fmt.Errorf("parse deps.json: library %q is not NAME/VERSION", key)
+		}
+		if version == "" {
+			unversioned = append(unversioned, name)
+			continue
 		}
 		pkgs = append(pkgs, inventory.Package{
 			Type:      inventory.TypeNuGet,
@@ -118,5 +116,6 @@ func Parse(r io.Reader) ([]inventory.Package, error) {
 	slices.SortFunc(pkgs, func(a, b inventory.Package) int {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Version, b.Version))
 	})
-	return pkgs, nil
+	slices.Sort(unversioned)
+	return pkgs, inventory.NoVersion(unversioned)
 }

@@ -3,6 +3,8 @@ package dotnet
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -126,9 +128,28 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(b)
 	}
+	f.Add([]byte(`{"libraries":{"A/1.0.0":{"type":"package"},"B/":{"type":"package"}}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		pkgs, err := Parse(bytes.NewReader(b))
-		if err != nil {
+		// A package named without a version is named in the error, which comes with the others.
+		if len(b) <= maxSize && !bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) {
+			var doc depsFile
+			if json.Unmarshal(b, &doc) == nil {
+				bad, unversioned := false, false
+				for key, lib := range doc.Libraries {
+					if lib.Type == "package" || lib.Type == "runtimepack" {
+						name, version, ok := strings.Cut(key, "/")
+						name = strings.TrimPrefix(name, "runtimepack.")
+						bad = bad || !ok || name == ""
+						unversioned = unversioned || ok && name != "" && version == ""
+					}
+				}
+				if !bad && unversioned && !errors.Is(err, inventory.ErrNoVersion) {
+					t.Fatalf("a library without a version, and no warning: %v", err)
+				}
+			}
+		}
+		if err != nil && !errors.Is(err, inventory.ErrNoVersion) {
 			return
 		}
 		for _, p := range pkgs {

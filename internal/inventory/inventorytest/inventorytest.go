@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/rampartsec/rampart/internal/inventory"
@@ -49,4 +50,31 @@ func AnalyzeTree(t testing.TB, a inventory.Analyzer, root string) []inventory.Pa
 	inv := inventory.Inventory{Packages: pkgs}
 	inv.Sort()
 	return inv.Packages
+}
+
+// AnalyzeText runs a on content as the file at path, as the layer walker would, and fails the
+// test unless it returns a result.
+func AnalyzeText(t testing.TB, a inventory.Analyzer, path, content string) *inventory.Result {
+	t.Helper()
+	res, err := a.Analyze(context.Background(), &inventory.File{Path: path, Content: strings.NewReader(content), Size: int64(len(content))})
+	if err != nil || res == nil {
+		t.Fatalf("Analyze(%s) = %+v, %v; want a result", path, res, err)
+	}
+	return res
+}
+
+// WantNoVersion checks that res holds the packages kept ("name@version", in order) and one
+// warning: that the packages names (", "-separated) were left out for want of a version.
+func WantNoVersion(t testing.TB, res *inventory.Result, names string, kept ...string) {
+	t.Helper()
+	if want := "inventory: package without a version left out: " + names; len(res.Warnings) != 1 || res.Warnings[0] != want {
+		t.Errorf("warnings = %q, want %q", res.Warnings, want)
+	}
+	var got []string
+	for _, p := range res.Packages {
+		got = append(got, p.Name+"@"+p.Version)
+	}
+	if strings.Join(got, " ") != strings.Join(kept, " ") {
+		t.Errorf("packages = %q, want %q", got, kept)
+	}
 }

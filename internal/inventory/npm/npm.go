@@ -12,6 +12,7 @@ package npm
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -109,16 +110,10 @@ func (Analyzer) Analyze(ctx context.Context, f *inventory.File) (*inventory.Resu
 	default:
 		return nil, nil
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, inventory.ErrNoVersion) {
 		return nil, fmt.Errorf("npm: %s: %w", f.Path, err)
 	}
-	if len(pkgs) == 0 {
-		return nil, nil
-	}
-	for i := range pkgs {
-		pkgs[i].Path = f.Path
-	}
-	return &inventory.Result{Packages: pkgs}, nil
+	return inventory.ResultOf(f.Path, pkgs, err)
 }
 
 // newPackage fills the fields every npm package shares.
@@ -150,6 +145,13 @@ func splitNameVersion(s string) (name, version string, ok bool) {
 		return "", "", false
 	}
 	return s[:i], s[i+1:], true
+}
+
+// noVersion is the error for the packages a file names without a version, nil for none: each
+// named once, sorted.
+func noVersion(names []string) error {
+	slices.Sort(names)
+	return inventory.NoVersion(slices.Compact(names))
 }
 
 // dedupe sorts pkgs and merges identical (name, version) pairs. A merged package is Dev only when

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/golden"
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/inventory/inventorytest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -84,7 +86,6 @@ func TestAnalyzeErrors(t *testing.T) {
 		wantNil bool
 	}{
 		{name: "bad json", path: "node_modules/x/package.json", content: "{", wantErr: "decode package.json"},
-		{name: "no version", path: "node_modules/x/package.json", content: `{"name":"x"}`, wantNil: true},
 		{name: "no name", path: "node_modules/x/package.json", content: `{"version":"1.0.0"}`, wantNil: true},
 		{name: "bad name", path: "node_modules/x/package.json", content: `{"name":"a b","version":"1"}`, wantNil: true},
 		{name: "manifest too big", path: "node_modules/x/package.json", content: "{}", size: maxManifestSize + 1, wantErr: "over the"},
@@ -115,6 +116,31 @@ func TestAnalyzeErrors(t *testing.T) {
 			if tt.wantNil != (res == nil) {
 				t.Errorf("Analyze() = %+v, want nil result %v", res, tt.wantNil)
 			}
+		})
+	}
+}
+
+// TestNoVersionWarns: a package a manifest or lock file names without a version cannot be
+// matched and is left out, but never silently: the result warns, naming it.
+func TestNoVersionWarns(t *testing.T) {
+	tests := []struct {
+		name, path, content string
+		kept                []string // name@version of the packages kept
+	}{
+		{"package.json", "node_modules/b/package.json", `{"name":"b"}`, nil},
+		{"package-lock v3", "app/package-lock.json",
+			`{"lockfileVersion":3,"packages":{"":{},"node_modules/a":{"version":"1.0.0"},"node_modules/b":{},"node_modules/c":{"version":"file:../c"}}}`,
+			[]string{"a@1.0.0"}},
+		{"package-lock v1", "app/package-lock.json",
+			`{"lockfileVersion":1,"dependencies":{"a":{"version":"1.0.0","dependencies":{"b":{}}}}}`, []string{"a@1.0.0"}},
+		{"yarn classic", "app/yarn.lock", "a@^1.0.0:\n  version \"1.0.0\"\n\nb@^2:\n  resolved \"x\"\n", []string{"a@1.0.0"}},
+		{"yarn berry", "app/yarn.lock", "__metadata:\n  version: 6\n\"a@npm:^1\":\n  version: 1.0.0\n  resolution: \"a@npm:1.0.0\"\n\"b@npm:^2\":\n  resolution: \"b@npm:2.0.0\"\n",
+			[]string{"a@1.0.0"}},
+		{"pnpm", "app/pnpm-lock.yaml", "lockfileVersion: '6.0'\npackages:\n  /a@1.0.0:\n    dev: false\n  /b@:\n    dev: false\n", []string{"a@1.0.0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inventorytest.WantNoVersion(t, inventorytest.AnalyzeText(t, Analyzer{}, tt.path, tt.content), "b", tt.kept...)
 		})
 	}
 }
@@ -164,9 +190,21 @@ func checkFuzzed(t *testing.T, in []byte, pkgs []inventory.Package) {
 
 func FuzzParsePackageLock(f *testing.F) {
 	seeds(f, "package-lock.json")
+	f.Add([]byte(`{"lockfileVersion":3,"packages":{"node_modules/a":{"version":"1"},"node_modules/b":{}}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		pkgs, _ := ParsePackageLock(bytes.NewReader(b))
+		pkgs, err := ParsePackageLock(bytes.NewReader(b))
 		checkFuzzed(t, b, pkgs)
+		// An installed entry without a version is named, never dropped in silence.
+		var lock packageLock
+		if json.Unmarshal(b, &lock) != nil {
+			return
+		}
+		for key, e := range lock.Packages {
+			i := strings.LastIndex(key, "node_modules/")
+			if i >= 0 && !e.Link && e.Name == "" && validName(key[i+len("node_modules/"):]) && strings.TrimSpace(e.Version) == "" && !errors.Is(err, inventory.ErrNoVersion) {
+				t.Fatalf("entry %q without a version, and no warning: %v", key, err)
+			}
+		}
 	})
 }
 
@@ -188,10 +226,16 @@ func FuzzParsePnpmLock(f *testing.F) {
 
 func FuzzParsePackageJSON(f *testing.F) {
 	seeds(f, "package.json")
+	f.Add([]byte(`{"name":"x"}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		p, _ := ParsePackageJSON(bytes.NewReader(b))
+		p, err := ParsePackageJSON(bytes.NewReader(b))
 		if p != nil {
 			checkFuzzed(t, b, []inventory.Package{*p})
+		}
+		// A package named without a version is named in the error, never dropped in silence.
+		var pj packageJSON
+		if json.Unmarshal(b, &pj) == nil && validName(strings.TrimSpace(pj.Name)) && strings.TrimSpace(pj.Version) == "" && !errors.Is(err, inventory.ErrNoVersion) {
+			t.Fatalf("package %q without a version, and no warning: %v", pj.Name, err)
 		}
 	})
 }

@@ -18,8 +18,9 @@ type packageJSON struct {
 }
 
 // ParsePackageJSON reads the package.json of an installed package. It returns a nil package and
-// a nil error when the file lacks a name or version (a package.json that only sets "type", as
-// some packages ship in sub-directories, for instance).
+// a nil error when the file lacks a name (a package.json that only sets "type", as some
+// packages ship in sub-directories, for instance), and an error wrapping
+// [inventory.ErrNoVersion] when it names a package without a version.
 func ParsePackageJSON(r io.Reader) (*inventory.Package, error) {
 	b, err := readAll(r, maxManifestSize)
 	if err != nil {
@@ -30,8 +31,11 @@ func ParsePackageJSON(r io.Reader) (*inventory.Package, error) {
 		return nil, fmt.Errorf("decode package.json: %w", err)
 	}
 	pj.Name, pj.Version = strings.TrimSpace(pj.Name), strings.TrimSpace(pj.Version)
-	if !validName(pj.Name) || pj.Version == "" {
+	if !validName(pj.Name) {
 		return nil, nil
+	}
+	if pj.Version == "" {
+		return nil, noVersion([]string{pj.Name})
 	}
 	p := newPackage(pj.Name, pj.Version)
 	p.Licenses = licenses(pj.License, pj.Licenses)

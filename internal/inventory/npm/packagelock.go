@@ -40,7 +40,9 @@ const maxDepDepth = 256
 
 // ParsePackageLock reads a package-lock.json or npm-shrinkwrap.json of any lockfileVersion. The
 // project itself, workspace members and linked packages are left out; identical (name, version)
-// pairs are reported once. The result is sorted by name and version.
+// pairs are reported once. The result is sorted by name and version. Entries without a version
+// are left out too, and named in an error wrapping [inventory.ErrNoVersion] that comes with
+// the packages.
 func ParsePackageLock(r io.Reader) ([]inventory.Package, error) {
 	b, err := readAll(r, maxLockSize)
 	if err != nil {
@@ -51,6 +53,19 @@ func ParsePackageLock(r io.Reader) ([]inventory.Package, error) {
 		return nil, fmt.Errorf("decode package lock: %w", err)
 	}
 	var pkgs []inventory.Package
+	var unversioned []string
+	add := func(name, version string, dev bool, license json.RawMessage) {
+		p, ok := lockEntry(name, version)
+		if !ok {
+			if strings.TrimSpace(version) == "" && validName(name) {
+				unversioned = append(unversioned, name)
+			}
+			return
+		}
+		p.Dev = dev
+		p.Licenses = licenses(license, nil)
+		pkgs = append(pkgs, p)
+	}
 	if len(lock.Packages) > 0 {
 		for key, e := range lock.Packages {
 			i := strings.LastIndex(key, "node_modules/")
@@ -62,14 +77,10 @@ func ParsePackageLock(r io.Reader) ([]inventory.Package, error) {
 			if e.Name != "" {
 				name = e.Name // an alias: "node_modules/foo" installed from "npm:bar@1.0.0"
 			}
-			if p, ok := lockEntry(name, e.Version); ok {
-				// devOptional packages ship when optional dependencies do, so they are not dev-only.
-				p.Dev = e.Dev
-				p.Licenses = licenses(e.License, nil)
-				pkgs = append(pkgs, p)
-			}
+			// devOptional packages ship when optional dependencies do, so they are not dev-only.
+			add(name, e.Version, e.Dev, e.License)
 		}
-		return dedupe(pkgs), nil
+		return dedupe(pkgs), noVersion(unversioned)
 	}
 	var walk func(deps map[string]lockDep, depth int)
 	walk = func(deps map[string]lockDep, depth int) {
@@ -77,15 +88,12 @@ func ParsePackageLock(r io.Reader) ([]inventory.Package, error) {
 			return
 		}
 		for name, d := range deps {
-			if p, ok := lockEntry(name, d.Version); ok {
-				p.Dev = d.Dev
-				pkgs = append(pkgs, p)
-			}
+			add(name, d.Version, d.Dev, nil)
 			walk(d.Dependencies, depth+1)
 		}
 	}
 	walk(lock.Dependencies, 0)
-	return dedupe(pkgs), nil
+	return dedupe(pkgs), noVersion(unversioned)
 }
 
 // lockEntry turns a lock entry's name and version into a package. Aliases written as

@@ -43,7 +43,8 @@ type pnpmSnapshot struct {
 }
 
 // ParsePnpmLock reads a pnpm-lock.yaml of lockfileVersion 5.x, 6.x or 9.x. Each name@version is
-// reported once, sorted.
+// reported once, sorted. Entries without a version are left out, and named in an error
+// wrapping [inventory.ErrNoVersion] that comes with the packages.
 func ParsePnpmLock(r io.Reader) ([]inventory.Package, error) {
 	b, err := readAll(r, maxLockSize)
 	if err != nil {
@@ -62,6 +63,7 @@ func ParsePnpmLock(r io.Reader) ([]inventory.Package, error) {
 		prod = lock.prodReachable()
 	}
 	var pkgs []inventory.Package
+	var unversioned []string
 	for key, e := range lock.Packages {
 		name, version, ok := pnpmKey(key, major > 0 && major < 6)
 		if e.Name != "" {
@@ -70,7 +72,11 @@ func ParsePnpmLock(r io.Reader) ([]inventory.Package, error) {
 		if e.Version != "" {
 			version = e.Version
 		}
-		if (!ok && (e.Name == "" || e.Version == "")) || !validName(name) || version == "" {
+		if (!ok && (e.Name == "" || e.Version == "")) || !validName(name) {
+			continue // a local directory, or no package
+		}
+		if version == "" {
+			unversioned = append(unversioned, name)
 			continue
 		}
 		p := newPackage(name, version)
@@ -82,7 +88,7 @@ func ParsePnpmLock(r io.Reader) ([]inventory.Package, error) {
 		}
 		pkgs = append(pkgs, p)
 	}
-	return dedupe(pkgs), nil
+	return dedupe(pkgs), noVersion(unversioned)
 }
 
 // pnpmKey splits a packages key. Version 5 separates the version with a slash and appends peer

@@ -14,7 +14,9 @@ import (
 
 // ParseYarnLock reads a yarn.lock, in the classic (v1) format or the YAML format of Yarn 2 and
 // later (recognised by its __metadata entry). It reports each resolved name@version once,
-// sorted; workspace, link and portal entries (the project's own code) are left out.
+// sorted; workspace, link and portal entries (the project's own code) are left out. Entries
+// without a version are left out too, and named in an error wrapping [inventory.ErrNoVersion]
+// that comes with the packages.
 func ParseYarnLock(r io.Reader) ([]inventory.Package, error) {
 	b, err := readAll(r, maxLockSize)
 	if err != nil {
@@ -36,13 +38,18 @@ func isBerry(b []byte) bool {
 // (`  version "4.17.15"`).
 func parseYarnClassic(b []byte) ([]inventory.Package, error) {
 	var (
-		pkgs    []inventory.Package
-		name    string
-		version string
-		lineNo  int
+		pkgs        []inventory.Package
+		unversioned []string
+		name        string
+		version     string
+		lineNo      int
 	)
 	flush := func() {
-		if name != "" && version != "" && validName(name) {
+		switch {
+		case name == "" || !validName(name):
+		case version == "":
+			unversioned = append(unversioned, name)
+		default:
 			pkgs = append(pkgs, newPackage(name, version))
 		}
 		name, version = "", ""
@@ -77,7 +84,7 @@ func parseYarnClassic(b []byte) ([]inventory.Package, error) {
 		return nil, fmt.Errorf("line %d: %w", lineNo+1, err)
 	}
 	flush()
-	return dedupe(pkgs), nil
+	return dedupe(pkgs), noVersion(unversioned)
 }
 
 // specName returns the package a classic specifier resolves: "lodash" for "lodash@^4.17.15",
@@ -118,6 +125,7 @@ func parseBerry(b []byte) ([]inventory.Package, error) {
 		return nil, fmt.Errorf("decode yarn lock: %w", err)
 	}
 	var pkgs []inventory.Package
+	var unversioned []string
 	for key, node := range doc {
 		if key == "__metadata" {
 			continue
@@ -127,18 +135,18 @@ func parseBerry(b []byte) ([]inventory.Package, error) {
 			continue // not an entry
 		}
 		i := strings.Index(e.Resolution[min(1, len(e.Resolution)):], "@") + 1
-		if i <= 0 || e.Version == "" {
+		if i <= 0 {
 			continue
 		}
 		name, ref := e.Resolution[:i], e.Resolution[i+1:]
 		protocol, _, _ := strings.Cut(ref, ":")
-		switch protocol {
-		case "workspace", "link", "portal":
-			continue
-		}
-		if validName(name) {
+		switch {
+		case protocol == "workspace" || protocol == "link" || protocol == "portal" || !validName(name):
+		case e.Version == "":
+			unversioned = append(unversioned, name)
+		default:
 			pkgs = append(pkgs, newPackage(name, e.Version))
 		}
 	}
-	return dedupe(pkgs), nil
+	return dedupe(pkgs), noVersion(unversioned)
 }

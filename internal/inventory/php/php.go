@@ -13,6 +13,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -62,16 +63,10 @@ func (Analyzer) Analyze(ctx context.Context, f *inventory.File) (*inventory.Resu
 		parse = ParseInstalled
 	}
 	pkgs, err := parse(f.Reader())
-	if err != nil {
+	if err != nil && !errors.Is(err, inventory.ErrNoVersion) {
 		return nil, fmt.Errorf("php: %s: %w", f.Path, err)
 	}
-	if len(pkgs) == 0 {
-		return nil, nil
-	}
-	for i := range pkgs {
-		pkgs[i].Path = f.Path
-	}
-	return &inventory.Result{Packages: pkgs}, nil
+	return inventory.ResultOf(f.Path, pkgs, err)
 }
 
 // composerPackage is one package entry, the same in installed.json and composer.lock.
@@ -83,7 +78,8 @@ type composerPackage struct {
 
 // ParseInstalled reads vendor/composer/installed.json in either Composer's 1 or 2 format.
 // Composer 2 lists the packages installed for development in "dev-package-names"; those are
-// marked Dev. The result is sorted by name and version.
+// marked Dev. The result is sorted by name and version. Packages without a version are left
+// out, and named in an error wrapping [inventory.ErrNoVersion] that comes with the others.
 func ParseInstalled(r io.Reader) ([]inventory.Package, error) {
 	b, err := readAll(r)
 	if err != nil {
@@ -94,7 +90,7 @@ func ParseInstalled(r io.Reader) ([]inventory.Package, error) {
 		if err := json.Unmarshal(b, &v1); err != nil {
 			return nil, fmt.Errorf("decode installed.json: %w", err)
 		}
-		return packages(v1, nil, nil), nil
+		return packages(v1, nil, nil)
 	}
 	var v2 struct {
 		Packages []composerPackage `json:"packages"`
@@ -103,11 +99,12 @@ func ParseInstalled(r io.Reader) ([]inventory.Package, error) {
 	if err := json.Unmarshal(b, &v2); err != nil {
 		return nil, fmt.Errorf("decode installed.json: %w", err)
 	}
-	return packages(v2.Packages, nil, v2.DevNames), nil
+	return packages(v2.Packages, nil, v2.DevNames)
 }
 
 // ParseLock reads a composer.lock; "packages-dev" entries are marked Dev. The result is sorted
-// by name and version.
+// by name and version. Packages without a version are left out, and named in an error wrapping
+// [inventory.ErrNoVersion] that comes with the others.
 func ParseLock(r io.Reader) ([]inventory.Package, error) {
 	b, err := readAll(r)
 	if err != nil {
@@ -120,17 +117,23 @@ func ParseLock(r io.Reader) ([]inventory.Package, error) {
 	if err := json.Unmarshal(b, &lock); err != nil {
 		return nil, fmt.Errorf("decode composer.lock: %w", err)
 	}
-	return packages(lock.Packages, lock.PackagesDev, nil), nil
+	return packages(lock.Packages, lock.PackagesDev, nil)
 }
 
 // packages converts entries, marking the dev list and names in devNames as Dev, and drops
-// entries without a vendor/name or a version, and repeated name and version pairs.
-func packages(prod, dev []composerPackage, devNames []string) []inventory.Package {
+// entries without a vendor/name or a valid version, and repeated name and version pairs. Those
+// with a name but no version are named in an error wrapping [inventory.ErrNoVersion].
+func packages(prod, dev []composerPackage, devNames []string) ([]inventory.Package, error) {
 	var out []inventory.Package
+	var unversioned []string
 	add := func(c composerPackage, isDev bool) {
 		vendor, name, ok := strings.Cut(strings.TrimSpace(c.Name), "/")
 		version := trimV(strings.TrimSpace(c.Version))
-		if !ok || !validPart(vendor) || !validPart(name) || version == "" || strings.ContainsAny(version, " \t\n") {
+		if !ok || !validPart(vendor) || !validPart(name) || strings.ContainsAny(version, " \t\n") {
+			return
+		}
+		if version == "" {
+			unversioned = append(unversioned, vendor+"/"+name)
 			return
 		}
 		full := vendor + "/" + name
@@ -153,9 +156,11 @@ func packages(prod, dev []composerPackage, devNames []string) []inventory.Packag
 	slices.SortStableFunc(out, func(a, b inventory.Package) int {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Version, b.Version))
 	})
-	return slices.CompactFunc(out, func(a, b inventory.Package) bool {
+	out = slices.CompactFunc(out, func(a, b inventory.Package) bool {
 		return a.Name == b.Name && a.Version == b.Version
 	})
+	slices.Sort(unversioned)
+	return out, inventory.NoVersion(slices.Compact(unversioned))
 }
 
 // trimV drops the "v" that many tags carry ("v2.1.2" → "2.1.2"): Packagist advisories and OSV

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"io/fs"
 	"os"
@@ -116,8 +117,22 @@ func FuzzParseInstalled(f *testing.F) {
 
 func FuzzParseLock(f *testing.F) {
 	seeds(f)
+	f.Add([]byte(`{"packages":[{"name":"a/b","version":"1.0"},{"name":"c/d"}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		pkgs, _ := ParseLock(bytes.NewReader(b))
+		pkgs, err := ParseLock(bytes.NewReader(b))
 		checkFuzzed(t, b, pkgs)
+		// A package named without a version is named in the error, never dropped in silence.
+		var lock struct {
+			Packages []composerPackage `json:"packages"`
+		}
+		if json.Unmarshal(b, &lock) != nil {
+			return
+		}
+		for _, c := range lock.Packages {
+			vendor, name, ok := strings.Cut(strings.TrimSpace(c.Name), "/")
+			if ok && validPart(vendor) && validPart(name) && strings.TrimSpace(c.Version) == "" && !errors.Is(err, inventory.ErrNoVersion) {
+				t.Fatalf("%q without a version, and no warning: %v", c.Name, err)
+			}
+		}
 	})
 }

@@ -31,6 +31,12 @@ const maxHeaderSize = 1 << 20
 // ErrNoMetadata is returned by [Parse] for a file without a Name or Version header.
 var ErrNoMetadata = errors.New("python: no name or version in metadata")
 
+// noVersion is Parse's error for metadata naming a distribution without a version: it wraps
+// both [ErrNoMetadata] and [inventory.ErrNoVersion].
+func noVersion(name string) error {
+	return fmt.Errorf("%w: %w", ErrNoMetadata, inventory.NoVersion([]string{name}))
+}
+
 // Analyzer catalogs Python distributions. The zero value is ready to use and safe for
 // concurrent use.
 type Analyzer struct{}
@@ -58,24 +64,29 @@ func (Analyzer) Required(p string, info fs.FileInfo) bool {
 // Analyze implements [inventory.Analyzer].
 func (Analyzer) Analyze(ctx context.Context, f *inventory.File) (*inventory.Result, error) {
 	p, err := Parse(f.Reader())
-	if errors.Is(err, ErrNoMetadata) {
+	switch {
+	case errors.Is(err, inventory.ErrNoVersion):
+		return inventory.ResultOf(f.Path, nil, inventory.NoVersion([]string{p.Name}))
+	case errors.Is(err, ErrNoMetadata):
 		return nil, nil
-	}
-	if err != nil {
+	case err != nil:
 		return nil, fmt.Errorf("python: %s: %w", f.Path, err)
 	}
-	p.Path = f.Path
-	return &inventory.Result{Packages: []inventory.Package{p}}, nil
+	return inventory.ResultOf(f.Path, []inventory.Package{p}, nil)
 }
 
 // Parse reads the RFC 822-style header block of a core metadata file (METADATA or PKG-INFO).
-// It returns an error wrapping [ErrNoMetadata] when Name or Version is missing.
+// It returns an error wrapping [ErrNoMetadata] when Name or Version is missing, which also
+// wraps [inventory.ErrNoVersion] when only Version is (the package then has its Name).
 func Parse(r io.Reader) (inventory.Package, error) {
 	h, err := readHeaders(r)
 	if err != nil {
 		return inventory.Package{}, err
 	}
 	name, version := first(h["name"]), first(h["version"])
+	if name != "" && version == "" && !strings.ContainsAny(name, " \t/") {
+		return inventory.Package{Name: name}, noVersion(name)
+	}
 	if name == "" || version == "" || strings.ContainsAny(name+version, " \t/") {
 		return inventory.Package{}, ErrNoMetadata
 	}

@@ -137,8 +137,16 @@ func FuzzParse(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	f.Add([]byte("Metadata-Version: 2.1\nName: no-version\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := Parse(bytes.NewReader(b))
+		// A distribution named without a version is said so, never dropped in silence.
+		if h, herr := readHeaders(bytes.NewReader(b)); herr == nil {
+			name := first(h["name"])
+			if name != "" && !strings.ContainsAny(name, " \t/") && first(h["version"]) == "" && !errors.Is(err, inventory.ErrNoVersion) {
+				t.Fatalf("%q without a version, and no warning: %v", name, err)
+			}
+		}
 		if err != nil {
 			return
 		}

@@ -60,14 +60,15 @@ func (Analyzer) Analyze(ctx context.Context, f *inventory.File) (*inventory.Resu
 		return nil, fmt.Errorf("ruby: %s is %d bytes, over the %d byte limit", f.Path, f.Size, maxSpecSize)
 	}
 	p, err := Parse(f.Reader())
-	if errors.Is(err, ErrNoSpec) {
+	switch {
+	case errors.Is(err, inventory.ErrNoVersion):
+		return inventory.ResultOf(f.Path, nil, inventory.NoVersion([]string{p.Name}))
+	case errors.Is(err, ErrNoSpec):
 		return nil, nil
-	}
-	if err != nil {
+	case err != nil:
 		return nil, fmt.Errorf("ruby: %s: %w", f.Path, err)
 	}
-	p.Path = f.Path
-	return &inventory.Result{Packages: []inventory.Package{p}}, nil
+	return inventory.ResultOf(f.Path, []inventory.Package{p}, nil)
 }
 
 var (
@@ -80,7 +81,8 @@ var (
 )
 
 // Parse reads a gemspec. It returns an error wrapping [ErrNoSpec] when no name and version are
-// found.
+// found, which also wraps [inventory.ErrNoVersion] when a name is (the package then has its
+// Name).
 func Parse(r io.Reader) (inventory.Package, error) {
 	var (
 		name, version, stubName, stubVersion, v string
@@ -126,7 +128,12 @@ func Parse(r io.Reader) (inventory.Package, error) {
 		return inventory.Package{}, fmt.Errorf("read gemspec: %w", err)
 	}
 	if name == "" || version == "" {
-		name, version = stubName, stubVersion
+		if stubName != "" || name == "" {
+			name, version = stubName, stubVersion
+		} else if validField.MatchString(name) {
+			// A name, but a version computed at run time ("#{VERSION}") and no stub line.
+			return inventory.Package{Name: name}, fmt.Errorf("%w: %w", ErrNoSpec, inventory.NoVersion([]string{name}))
+		}
 	}
 	if !validField.MatchString(name) || !validField.MatchString(version) {
 		return inventory.Package{}, ErrNoSpec

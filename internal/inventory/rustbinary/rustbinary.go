@@ -63,16 +63,7 @@ func (Analyzer) Analyze(_ context.Context, f *inventory.File) (*inventory.Result
 		return nil, err
 	}
 	pkgs, err := Parse(data)
-	if err != nil && !errors.Is(err, inventory.ErrNoVersion) {
-		return nil, err
-	}
-	if len(pkgs) == 0 && err == nil {
-		return nil, nil
-	}
-	for i := range pkgs {
-		pkgs[i].Path = f.Path
-	}
-	return inventory.Partial(&inventory.Result{Packages: pkgs}, err)
+	return inventory.ResultOf(f.Path, pkgs, err)
 }
 
 // section returns the raw .dep-v0 section, or nil when the file is not an executable or has
