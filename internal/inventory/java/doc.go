@@ -35,5 +35,7 @@
 // A metadata entry larger than 1 MiB, a nested archive beyond the byte budget, an entry whose
 // data is longer than its header says (a zip bomb's usual trick), or a corrupt archive gives
 // an error: for the outer file the whole analysis fails; for a nested archive its packages are
-// left out and the error is joined to the packages that could be read.
+// left out and the error is joined to the packages that could be read, and [Analyzer] reports
+// each such problem as a warning of its result. So is a pom.properties without a version whose
+// artifact neither the manifest nor the file name identifies.
 package java
