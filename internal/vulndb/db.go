@@ -109,6 +109,22 @@ type SourceMeta struct {
 	EPSSModel string `json:"epss_model,omitempty"`
 }
 
+// Entries counts what the source added to the database: its OSV records, KEV entries, EPSS
+// scores or known-malicious hashes, by its Kind; all of them for a "mixed" source.
+func (s SourceMeta) Entries() int {
+	switch s.Kind {
+	case "osv":
+		return s.Records
+	case "kev":
+		return s.KEV
+	case "epss":
+		return s.EPSS
+	case "malware":
+		return s.Malware
+	}
+	return s.Records + s.KEV + s.EPSS + s.Malware
+}
+
 // Status summarises a database.
 type Status struct {
 	SchemaVersion int       `json:"schema_version"`
@@ -125,7 +141,9 @@ type Status struct {
 	Duplicates int            `json:"duplicates"`
 	KEV        int            `json:"kev"`
 	EPSS       int            `json:"epss"`
-	Sources    []SourceMeta   `json:"sources"`
+	// Malware counts the known-malicious file hashes imported from hash lists.
+	Malware int          `json:"malware"`
+	Sources []SourceMeta `json:"sources"`
 }
 
 // Covers reports whether the database holds records that [DB.Lookup] would consider for
@@ -490,6 +508,12 @@ func (d *DB) Status() (_ Status, err error) {
 	err = d.bolt.View(func(tx *bolt.Tx) error {
 		if err := json.Unmarshal(tx.Bucket(bucketMeta).Get(keyStatus), &s); err != nil {
 			return d.corrupt("status: %w", err)
+		}
+		// Databases imported before Status had a malware count: count the bucket.
+		if bk := tx.Bucket(bucketMalware); s.Malware == 0 && bk != nil {
+			if k, _ := bk.Cursor().First(); k != nil {
+				s.Malware = bk.Stats().KeyN
+			}
 		}
 		return nil
 	})

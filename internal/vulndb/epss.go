@@ -66,11 +66,7 @@ func (b *builder) addEPSS(ctx context.Context, path string, r io.Reader, sm *Sou
 		score, err1 := strconv.ParseFloat(f[1], 64)
 		pct, err2 := strconv.ParseFloat(f[2], 64)
 		if !strings.HasPrefix(f[0], "CVE-") || err1 != nil || err2 != nil || math.IsNaN(score) || math.IsNaN(pct) {
-			b.invalid++
-			sm.Invalid++
-			if len(b.warnings) < maxWarnings {
-				b.warnings = append(b.warnings, fmt.Sprintf("%s: line %d: not cve,score,percentile", filepath.Base(path), line))
-			}
+			b.warn(sm, fmt.Sprintf("%s: line %d: not cve,score,percentile", filepath.Base(path), line))
 			continue
 		}
 		var rw row

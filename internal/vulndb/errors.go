@@ -1,6 +1,9 @@
 package vulndb
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors returned by this package, wrapped with detail; test for them with [errors.Is].
 var (
@@ -19,6 +22,13 @@ var (
 	// or corrupt zip or gzip, an unknown file type, an unreadable path. Single bad records inside
 	// a good archive are warnings instead.
 	ErrInvalidSource = errors.New("vulndb: invalid source")
+	// ErrEmptySource is returned by [Import] for a source that yields no entry (every record
+	// invalid, a KEV catalog or EPSS file with no usable line), unless ImportOptions.AllowEmpty
+	// is set. It wraps [ErrInvalidSource].
+	ErrEmptySource = fmt.Errorf("%w: nothing to import", ErrInvalidSource)
+	// ErrShrink is returned by [Import] when the new database would hold nothing, or fewer
+	// sources than the one it would replace, unless ImportOptions.AllowEmpty is set.
+	ErrShrink = errors.New("vulndb: refusing to shrink the database")
 	// ErrUnreachable is returned by [Update] when a source cannot be downloaded: network errors,
 	// timeouts and HTTP error statuses.
 	ErrUnreachable = errors.New("vulndb: source unreachable")

@@ -59,6 +59,10 @@ type ImportOptions struct {
 	Workers int
 	// Logger receives a warning per bad record; default slog.Default().
 	Logger *slog.Logger
+	// AllowEmpty accepts what Import refuses by default as the sign of an input gone wrong: a
+	// source that yields no entry, a database that would hold nothing, and one with fewer
+	// sources than the database it replaces ([ErrEmptySource], [ErrShrink]).
+	AllowEmpty bool
 }
 
 // Stats reports what [Import] did.
@@ -74,6 +78,7 @@ type Stats struct {
 	Duplicates int `json:"duplicates"`
 	KEV        int `json:"kev"`
 	EPSS       int `json:"epss"`
+	Malware    int `json:"malware"`
 	// Warnings names the first bad records ("Go-all.zip: GO-2020-0001.json: …").
 	Warnings []string      `json:"warnings,omitempty"`
 	Duration time.Duration `json:"duration"`
@@ -92,8 +97,14 @@ type Stats struct {
 // was; readers holding the old file open keep reading it. Concurrent imports into one dir do not
 // corrupt each other; the last to finish wins.
 //
+// Unless opts.AllowEmpty is set, Import refuses to put in place a database that holds nothing, or
+// fewer sources than the one it would replace ([ErrShrink]), and a source that yields no entry
+// ([ErrEmptySource]): an export whose records all fail to parse, a KEV catalog or EPSS file
+// with no usable line. A KEV catalog that does not decode is always an error.
+//
 // Import returns an error wrapping [ErrInvalidSource] for an input it cannot read (naming the
-// file), and ctx.Err() when ctx is done.
+// file), [ErrEmptySource] and [ErrShrink] as above, and ctx.Err() when ctx is done. On every error
+// the temporary file is removed and the database in dir is left as it was.
 func Import(ctx context.Context, dir string, paths []string, opts ImportOptions) (Stats, error) {
 	start := time.Now()
 	if len(paths) == 0 {
@@ -118,6 +129,11 @@ func Import(ctx context.Context, dir string, paths []string, opts ImportOptions)
 	if err != nil {
 		return Stats{}, fmt.Errorf("import: %w", err)
 	}
+	if !opts.AllowEmpty {
+		if err := checkShrink(dir, st); err != nil {
+			return Stats{}, fmt.Errorf("import: %w", err)
+		}
+	}
 	final, err := t.commit()
 	if err != nil {
 		return Stats{}, fmt.Errorf("import: %w", err)
@@ -133,6 +149,8 @@ type builder struct {
 	workers int
 	log     *slog.Logger
 	now     time.Time
+	// allowEmpty lets a source that yields nothing through, with a warning.
+	allowEmpty bool
 
 	recs    map[string]*recInfo
 	pending []prepared
@@ -143,6 +161,8 @@ type builder struct {
 	invalid    int
 	duplicates int
 	warnings   []string
+	// firstWarn is each source's first warning, for the error when it yields nothing.
+	firstWarn map[*SourceMeta]string
 }
 
 func newBuilder(db *bolt.DB, opts ImportOptions) (*builder, error) {
@@ -155,7 +175,10 @@ func newBuilder(db *bolt.DB, opts ImportOptions) (*builder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("import: %w", err)
 	}
-	b := &builder{db: db, enc: enc, workers: workers, log: opts.Logger, now: time.Now().UTC(), recs: map[string]*recInfo{}}
+	b := &builder{
+		db: db, enc: enc, workers: workers, log: opts.Logger, now: time.Now().UTC(), allowEmpty: opts.AllowEmpty,
+		recs: map[string]*recInfo{}, firstWarn: map[*SourceMeta]string{},
+	}
 	if b.log == nil {
 		b.log = slog.Default()
 	}
@@ -201,6 +224,14 @@ func (b *builder) addSource(ctx context.Context, path string, o Origin) error {
 	}
 	if sm.Name == "" {
 		return nil
+	}
+	if sm.Records+sm.KEV+sm.EPSS+sm.Malware+sm.Withdrawn == 0 {
+		err := fmt.Errorf("%w: %s: %s", ErrEmptySource, path, b.invalidSummary(&sm))
+		if !b.allowEmpty {
+			return err
+		}
+		b.log.Warn("source yields nothing", "path", path, "err", err)
+		b.warnings = append(b.warnings, err.Error())
 	}
 	switch {
 	case sm.Malware > 0 && sm.Records+sm.KEV+sm.EPSS == 0:
@@ -318,6 +349,66 @@ func (b *builder) addDir(ctx context.Context, dir string, sm *SourceMeta) error 
 	return b.run(ctx, len(files), read, sm)
 }
 
+// warn counts an invalid entry of source sm (a record, a KEV entry, an EPSS line) and keeps
+// its message among the first warnings.
+func (b *builder) warn(sm *SourceMeta, msg string) {
+	b.invalid++
+	sm.Invalid++
+	if len(b.warnings) < maxWarnings {
+		b.warnings = append(b.warnings, msg)
+	}
+	if _, ok := b.firstWarn[sm]; !ok {
+		b.firstWarn[sm] = msg
+	}
+}
+
+// invalidSummary says, on one line, why source sm yielded nothing.
+func (b *builder) invalidSummary(sm *SourceMeta) string {
+	if sm.Invalid == 0 {
+		return "no entries"
+	}
+	s := "no valid entries: 1 invalid"
+	if sm.Invalid > 1 {
+		s = fmt.Sprintf("no valid entries: %d invalid", sm.Invalid)
+	}
+	if w := b.firstWarn[sm]; w != "" {
+		s += ", first: " + strings.Join(strings.Fields(w), " ")
+	}
+	return s
+}
+
+// checkShrink refuses a new database that holds nothing, or fewer sources than the one in dir:
+// the sign of an input gone wrong (an export whose records all fail to parse, a source left
+// out) more often than of an intended change. A database in dir that cannot be read is not
+// worth keeping and does not count.
+func checkShrink(dir string, st Stats) error {
+	if st.Records+st.KEV+st.EPSS+st.Malware == 0 {
+		return fmt.Errorf("%w: the new database would hold nothing (%d sources; %d invalid and %d withdrawn records skipped)",
+			ErrShrink, len(st.Sources), st.Invalid, st.Withdrawn)
+	}
+	old, err := Open(dir)
+	if err != nil {
+		return nil
+	}
+	defer old.Close()
+	prev, err := old.Status()
+	if err != nil || len(st.Sources) >= len(prev.Sources) {
+		return nil
+	}
+	kept := map[string]bool{}
+	for _, s := range st.Sources {
+		kept[s.Name] = true
+	}
+	var missing []string
+	for _, s := range prev.Sources {
+		if !kept[s.Name] {
+			missing = append(missing, s.Name)
+		}
+	}
+	return fmt.Errorf("%w: %s holds %d sources (%d records), the new database would hold %d (%d records); not among them: %s",
+		ErrShrink, old.Path(), len(prev.Sources), prev.Records, len(st.Sources), st.Records, strings.Join(missing, ", "))
+}
+
 // readLimited reads r whole; nil without error means it is longer than limit.
 func readLimited(r io.Reader, limit int64) ([]byte, error) {
 	raw, err := io.ReadAll(io.LimitReader(r, limit+1))
@@ -362,10 +453,11 @@ func (b *builder) finish() (Stats, error) {
 		}
 		st.KEV = tx.Bucket(bucketKEV).Stats().KeyN
 		st.EPSS = tx.Bucket(bucketEPSS).Stats().KeyN
+		st.Malware = tx.Bucket(bucketMalware).Stats().KeyN
 		status := Status{
 			SchemaVersion: SchemaVersion, BuiltAt: b.now, Records: st.Records, Ecosystems: ecos,
 			Withdrawn: st.Withdrawn, Invalid: st.Invalid, Duplicates: st.Duplicates,
-			KEV: st.KEV, EPSS: st.EPSS, Sources: b.sources,
+			KEV: st.KEV, EPSS: st.EPSS, Malware: st.Malware, Sources: b.sources,
 		}
 		for _, s := range b.sources {
 			if s.Updated.After(status.Updated) {

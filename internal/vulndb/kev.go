@@ -38,13 +38,14 @@ func parseKEV(raw []byte) (*kevCatalog, error) {
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return nil, err
 	}
-	if len(c.Vulnerabilities) == 0 || len(c.Vulnerabilities) > kevMaxEntries {
-		return nil, fmt.Errorf("kev catalog with %d entries", len(c.Vulnerabilities))
+	if len(c.Vulnerabilities) > kevMaxEntries {
+		return nil, fmt.Errorf("%d entries, more than %d", len(c.Vulnerabilities), kevMaxEntries)
 	}
 	return &c, nil
 }
 
-func (b *builder) storeKEV(c *kevCatalog, sm *SourceMeta) error {
+// storeKEV stores the entries of catalog c, read from name; an entry without a CVE id is invalid.
+func (b *builder) storeKEV(name string, c *kevCatalog, sm *SourceMeta) error {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02"} {
 		if t, err := time.Parse(layout, c.DateReleased); err == nil {
 			if t.After(sm.Updated) {
@@ -55,8 +56,9 @@ func (b *builder) storeKEV(c *kevCatalog, sm *SourceMeta) error {
 	}
 	return b.db.Update(func(tx *bolt.Tx) error {
 		bk := tx.Bucket(bucketKEV)
-		for _, v := range c.Vulnerabilities {
+		for i, v := range c.Vulnerabilities {
 			if !strings.HasPrefix(v.CVEID, "CVE-") {
+				b.warn(sm, fmt.Sprintf("%s: vulnerabilities[%d]: cveID %q is not a CVE id", name, i, v.CVEID))
 				continue
 			}
 			js, err := json.Marshal(KEVEntry{

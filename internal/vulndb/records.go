@@ -39,6 +39,7 @@ type prepared struct {
 	kev       *kevCatalog
 	withdrawn bool
 	warn      string
+	err       error // the whole source is unusable: stop the import
 }
 
 // run reads n inputs with read, parses and compresses them on b.workers goroutines, and stores
@@ -99,9 +100,11 @@ func (b *builder) prepare(name string, raw []byte) prepared {
 		return prepared{name: name, warn: fmt.Sprintf("%s: larger than %d bytes", name, maxRecordSize)}
 	}
 	if looksLikeKEV(raw) {
-		if cat, err := parseKEV(raw); err == nil {
-			return prepared{name: name, kev: cat}
+		cat, err := parseKEV(raw)
+		if err != nil {
+			return prepared{name: name, err: fmt.Errorf("%w: %s: CISA KEV catalog: %w", ErrInvalidSource, name, err)}
 		}
+		return prepared{name: name, kev: cat}
 	}
 	v, err := osv.Parse(raw)
 	if err != nil {
@@ -144,12 +147,10 @@ func (b *builder) prepare(name string, raw []byte) prepared {
 // collect stores one prepared input.
 func (b *builder) collect(p prepared, sm *SourceMeta) error {
 	switch {
+	case p.err != nil:
+		return p.err
 	case p.warn != "":
-		b.invalid++
-		sm.Invalid++
-		if len(b.warnings) < maxWarnings {
-			b.warnings = append(b.warnings, p.warn)
-		}
+		b.warn(sm, p.warn)
 		b.log.Warn("skip invalid vulnerability record", "path", p.name, "err", p.warn)
 		return nil
 	case p.withdrawn:
@@ -157,7 +158,7 @@ func (b *builder) collect(p prepared, sm *SourceMeta) error {
 		sm.Withdrawn++
 		return nil
 	case p.kev != nil:
-		return b.storeKEV(p.kev, sm)
+		return b.storeKEV(p.name, p.kev, sm)
 	}
 	sm.Records++
 	if p.info.modified.After(sm.Updated) {

@@ -68,6 +68,9 @@ type UpdateOptions struct {
 	Jobs int
 	// Logger receives one line per source; default slog.Default().
 	Logger *slog.Logger
+	// AllowEmpty is passed to [Import]: accept a source that yields nothing, and a database
+	// holding nothing or fewer sources than before.
+	AllowEmpty bool
 }
 
 // UpdateStats reports what [Update] did.
@@ -200,7 +203,7 @@ func Update(ctx context.Context, dir string, sources []Source, opts UpdateOption
 			st.NotModified = append(st.NotModified, r.src.Name)
 		}
 	}
-	is, err := Import(ctx, dir, paths, ImportOptions{Origins: origins, Logger: opts.Logger})
+	is, err := Import(ctx, dir, paths, ImportOptions{Origins: origins, Logger: opts.Logger, AllowEmpty: opts.AllowEmpty})
 	if err != nil {
 		cleanup()
 		return UpdateStats{}, fmt.Errorf("update: %w", err)
