@@ -63,7 +63,7 @@ the database they opened.`,
 }
 
 func newDBImportCmd(g *Globals, f *dbFlags) *cobra.Command {
-	var add bool
+	var add, allowEmpty bool
 	cmd := &cobra.Command{
 		Use:   "import PATH...",
 		Short: "Build the database from local files, replacing it",
@@ -72,8 +72,11 @@ With --add, the sources of the current database are imported again beside the ne
 
 Each PATH may be an OSV zip (osv.dev's <Ecosystem>/all.zip), a directory (searched recursively:
 OSV JSON records, zips, EPSS CSVs), one OSV JSON record, the CISA KEV catalog JSON, or a FIRST EPSS
-CSV (plain or .gz). Records that do not parse are skipped with a warning; an unreadable file stops
-the import and leaves the old database as it was.`,
+CSV (plain or .gz), or a list of known-malicious SHA-256 hashes. Records that do not parse are
+skipped with a warning; an unreadable file stops the import and leaves the old database as it was.
+So does a file that yields nothing (every record invalid, a KEV or EPSS file with no usable
+entry), and a new database that would hold nothing or fewer sources than the current one, unless
+--allow-empty.`,
 		Example: "  rampart db import data/vulndb\n  rampart db import Go-all.zip PyPI-all.zip known_exploited_vulnerabilities.json\n  rampart db import --add epss_scores-current.csv.gz",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -82,7 +85,7 @@ the import and leaves the old database as it was.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts := vulndb.ImportOptions{Logger: g.Logger}
+			opts := vulndb.ImportOptions{Logger: g.Logger, AllowEmpty: allowEmpty}
 			paths := args
 			if add {
 				prev, origins, err := currentSources(f.dir)
@@ -100,6 +103,7 @@ the import and leaves the old database as it was.`,
 		},
 	}
 	cmd.Flags().BoolVar(&add, "add", false, "keep the current database's sources (re-read from their recorded paths) and add these")
+	cmd.Flags().BoolVar(&allowEmpty, "allow-empty", false, allowEmptyUsage)
 	return cmd
 }
 
@@ -146,12 +150,15 @@ func absPath(p string) string {
 	return p
 }
 
+const allowEmptyUsage = "accept a source that yields nothing, and a database holding nothing or fewer sources than the current one"
+
 // updateFlags configure `db update`.
 type updateFlags struct {
 	sources     []string
 	sourcesFile string
 	noDefaults  bool
 	offline     bool
+	allowEmpty  bool
 	timeout     time.Duration
 }
 
@@ -178,7 +185,7 @@ Any failure leaves the previous database in place.`,
 			if err != nil {
 				return err
 			}
-			opts := vulndb.UpdateOptions{Offline: uf.offline, Timeout: uf.timeout, Logger: g.Logger}
+			opts := vulndb.UpdateOptions{Offline: uf.offline, Timeout: uf.timeout, Logger: g.Logger, AllowEmpty: uf.allowEmpty}
 			p := newDownloadProgress(g.Stderr, g.Quiet)
 			if p != nil {
 				opts.Progress = p.update
@@ -198,6 +205,7 @@ Any failure leaves the previous database in place.`,
 	fl.BoolVar(&uf.noDefaults, "no-defaults", false, "start from no sources: only --source and the sources file")
 	fl.BoolVar(&uf.offline, "offline", false, "never touch the network: rebuild from the sources downloaded before")
 	fl.DurationVar(&uf.timeout, "timeout", 60*time.Second, "give up on a download when no data arrives for this long")
+	fl.BoolVar(&uf.allowEmpty, "allow-empty", false, allowEmptyUsage)
 	return cmd
 }
 
@@ -317,6 +325,8 @@ func dbError(err error) error {
 		return WithCode(ExitUnreachable, err)
 	case errors.Is(err, fs.ErrNotExist):
 		return WithCode(ExitNotFound, err)
+	case errors.Is(err, vulndb.ErrEmptySource), errors.Is(err, vulndb.ErrShrink):
+		return WithCode(ExitInvalid, fmt.Errorf("%w; the database was left as it was (--allow-empty to replace it anyway)", err))
 	case errors.Is(err, vulndb.ErrInvalidSource), errors.Is(err, vulndb.ErrChecksum):
 		return WithCode(ExitInvalid, err)
 	case errors.Is(err, vulndb.ErrNoDatabase):
@@ -324,7 +334,8 @@ func dbError(err error) error {
 	case errors.Is(err, vulndb.ErrNotDownloaded):
 		return WithCode(ExitDatabase, err)
 	case errors.Is(err, vulndb.ErrCorrupt), errors.Is(err, vulndb.ErrSchema):
-		return WithCode(ExitDatabase, fmt.Errorf("%w; rebuild it with `rampart db update` or `rampart db import`", err))
+		// The error names the file; say what to do about it.
+		return WithCode(ExitDatabase, fmt.Errorf("%w; run `rampart db import` or `rampart db update` to rebuild it", err))
 	}
 	if CodeFor(err) != ExitError {
 		return err // context cancellation, deadlines
@@ -355,8 +366,8 @@ func printDBResult(g *Globals, f *dbFlags, st vulndb.Stats, up *vulndb.UpdateSta
 			fmt.Fprintf(w, "not modified: %s\n", strings.Join(up.NotModified, ", "))
 		}
 	}
-	fmt.Fprintf(w, "imported %d records from %d sources (%d withdrawn skipped, %d invalid, %d duplicates), %d KEV entries, %d EPSS scores in %s\n",
-		st.Records, len(st.Sources), st.Withdrawn, st.Invalid, st.Duplicates, st.KEV, st.EPSS, st.Duration.Round(time.Millisecond))
+	fmt.Fprintf(w, "imported %d records from %d sources (%d withdrawn skipped, %d invalid, %d duplicates), %d KEV entries, %d EPSS scores, %d malware hashes in %s\n",
+		st.Records, len(st.Sources), st.Withdrawn, st.Invalid, st.Duplicates, st.KEV, st.EPSS, st.Malware, st.Duration.Round(time.Millisecond))
 	fmt.Fprintf(w, "database: %s\n", st.Path)
 	if len(st.Warnings) > 0 {
 		fmt.Fprintf(w, "%d records skipped as invalid; first:\n", st.Invalid)
@@ -382,6 +393,7 @@ func writeStatusText(w io.Writer, st vulndb.Status, warning string, now time.Tim
 	fmt.Fprintf(tw, "records:\t%d (%d withdrawn skipped, %d invalid)\n", st.Records, st.Withdrawn, st.Invalid)
 	fmt.Fprintf(tw, "KEV entries:\t%d\n", st.KEV)
 	fmt.Fprintf(tw, "EPSS scores:\t%d\n", st.EPSS)
+	fmt.Fprintf(tw, "malware hashes:\t%d\n", st.Malware)
 	tw.Flush()
 	fmt.Fprintln(w)
 	ecos := make([]string, 0, len(st.Ecosystems))
@@ -399,13 +411,6 @@ func writeStatusText(w io.Writer, st vulndb.Status, warning string, now time.Tim
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SOURCE\tKIND\tENTRIES\tDATA UPDATED\tIMPORTED\tORIGIN")
 	for _, s := range st.Sources {
-		n := s.Records
-		switch s.Kind {
-		case "kev":
-			n = s.KEV
-		case "epss":
-			n = s.EPSS
-		}
 		origin := s.URL
 		if origin == "" {
 			origin = s.Path
@@ -414,7 +419,7 @@ func writeStatusText(w io.Writer, st vulndb.Status, warning string, now time.Tim
 		if !s.Updated.IsZero() {
 			upd = s.Updated.UTC().Format("2006-01-02")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", s.Name, s.Kind, n, upd, s.ImportedAt.UTC().Format("2006-01-02"), origin)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", s.Name, s.Kind, s.Entries(), upd, s.ImportedAt.UTC().Format("2006-01-02"), origin)
 	}
 	tw.Flush()
 	if warning != "" {

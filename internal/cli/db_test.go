@@ -1,13 +1,18 @@
 package cli
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -237,11 +242,168 @@ func TestDBImportAdd(t *testing.T) {
 	if st.Records != first.Records || st.KEV == 0 || st.Duplicates != 0 {
 		t.Errorf("after --add: %d records (want %d), %d KEV, %d duplicates", st.Records, first.Records, st.KEV, st.Duplicates)
 	}
-	// Without --add the database holds exactly the new sources.
-	if res := dbRun(t, "import", "--db-dir", dir, kev); res.code != ExitOK {
-		t.Fatalf("import: exit %d: %s", res.code, res.stderr)
+	// Without --add the database holds exactly the new sources; fewer than before only with
+	// --allow-empty.
+	if res := dbRun(t, "import", "--db-dir", dir, kev); res.code != ExitInvalid || !strings.Contains(res.stderr, "--allow-empty") {
+		t.Errorf("import of fewer sources: exit %d, want %d with a hint: %s", res.code, ExitInvalid, res.stderr)
+	}
+	if res := dbRun(t, "import", "--db-dir", dir, "--allow-empty", kev); res.code != ExitOK {
+		t.Fatalf("import --allow-empty: exit %d: %s", res.code, res.stderr)
 	}
 	if st := dbStatus(t, dir); st.Records != 0 || len(st.Sources) != 1 {
 		t.Errorf("replace: %d records, %d sources; want 0 and 1", st.Records, len(st.Sources))
+	}
+}
+
+// TestDBCorruptDatabase truncates a real database as `head -c 100000 rampart.db > rampart.db`
+// would (the shell empties the file first, so it is left empty) and as a copy cut short would:
+// `db status` and a scan exit 8 with one line naming the file and what to run, where bbolt used
+// to panic or fault; `db import` then rebuilds the database.
+func TestDBCorruptDatabase(t *testing.T) {
+	npm := "../../data/vulndb/npm-all.zip"
+	src := t.TempDir()
+	if res := dbRun(t, "import", "--db-dir", src, npm); res.code != ExitOK {
+		t.Fatalf("import: exit %d: %s", res.code, res.stderr)
+	}
+	full, err := os.ReadFile(filepath.Join(src, vulndb.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "app/node_modules/lodash"), 0o755)
+	os.WriteFile(filepath.Join(root, "app/node_modules/lodash/package.json"), []byte(`{"name": "lodash", "version": "4.17.15"}`), 0o644)
+	for _, cut := range []int{0, 100_000, len(full) / 2} {
+		dir := t.TempDir()
+		db := filepath.Join(dir, vulndb.FileName)
+		os.WriteFile(db, full[:cut], 0o644)
+		for _, args := range [][]string{
+			{"db", "-q", "status", "--db-dir", dir},
+			{"fs", "-q", "--scanners", "vuln", "--db-dir", dir, root},
+		} {
+			var out, errb bytes.Buffer
+			code := Main(context.Background(), args, strings.NewReader(""), &out, &errb)
+			msg := strings.TrimSpace(errb.String())
+			if code != ExitDatabase || strings.Count(msg, "\n") != 0 || !strings.Contains(msg, db) || !strings.Contains(msg, "corrupt") ||
+				!strings.Contains(msg, "rampart db import") || !strings.Contains(msg, "rampart db update") {
+				t.Errorf("%s with a database cut at %d bytes: exit %d, stderr %q; want exit %d and one line naming %s, saying corrupt and what to run",
+					args[:2], cut, code, msg, ExitDatabase, db)
+			}
+		}
+		if res := dbRun(t, "import", "--db-dir", dir, npm); res.code != ExitOK {
+			t.Errorf("import over a database cut at %d bytes: exit %d: %s", cut, res.code, res.stderr)
+		} else if st := dbStatus(t, dir); st.Records == 0 {
+			t.Errorf("import over a database cut at %d bytes: no records", cut)
+		}
+	}
+}
+
+// TestDBImportRefusesEmpty imports the bundled data, then a zip whose one record is too large to
+// read and a KEV catalog whose fields have the wrong types: each exits 7 with one line naming the
+// file (and counting the invalid records) and leaves the database as it was, where the first used
+// to replace it with an empty one and exit 0. --allow-empty takes the empty zip, never the
+// catalog that does not decode; db update takes the flag too.
+func TestDBImportRefusesEmpty(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports the bundled vulnerability data")
+	}
+	dir := t.TempDir()
+	if res := dbRun(t, "import", "--db-dir", dir, "../../data/vulndb"); res.code != ExitOK {
+		t.Fatalf("import: exit %d: %s", res.code, res.stderr)
+	}
+	before := dbStatus(t, dir)
+	tmp := t.TempDir()
+	big := filepath.Join(tmp, "big-all.zip")
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("GHSA-huge-0000-0000.json")
+	w.Write([]byte(`{"id":"GHSA-huge-0000-0000","details":"` + strings.Repeat("a", 33<<20) + `"}`))
+	zw.Close()
+	os.WriteFile(big, buf.Bytes(), 0o644)
+	kevRaw, err := os.ReadFile("../../data/vulndb/known_exploited_vulnerabilities.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	badKEV := filepath.Join(tmp, "kev.json")
+	os.WriteFile(badKEV, bytes.ReplaceAll(kevRaw, []byte(`"dateAdded": "`), []byte(`"dateAdded": 1, "x": "`)), 0o644)
+
+	for _, tt := range []struct {
+		path string
+		want []string
+	}{
+		{big, []string{"big-all.zip", "1 invalid", "--allow-empty"}},
+		{badKEV, []string{"kev.json", "CISA KEV catalog"}},
+	} {
+		res := dbRun(t, "import", "--db-dir", dir, tt.path)
+		msg := strings.TrimSpace(res.stderr)
+		if res.code != ExitInvalid || strings.Count(msg, "\n") != 0 {
+			t.Errorf("import %s: exit %d, stderr %q; want exit %d and one line", filepath.Base(tt.path), res.code, msg, ExitInvalid)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("import %s: stderr %q lacks %q", filepath.Base(tt.path), msg, w)
+			}
+		}
+		if st := dbStatus(t, dir); st.Records != before.Records || st.KEV != before.KEV || len(st.Sources) != len(before.Sources) {
+			t.Errorf("after the refused import of %s: %d records, %d KEV, %d sources; want %d, %d, %d",
+				filepath.Base(tt.path), st.Records, st.KEV, len(st.Sources), before.Records, before.KEV, len(before.Sources))
+		}
+	}
+	if res := dbRun(t, "import", "--db-dir", dir, "--allow-empty", badKEV); res.code != ExitInvalid {
+		t.Errorf("import --allow-empty of a KEV catalog that does not decode: exit %d, want %d", res.code, ExitInvalid)
+	}
+	if res := dbRun(t, "import", "--db-dir", dir, "--allow-empty", big); res.code != ExitOK {
+		t.Errorf("import --allow-empty: exit %d: %s", res.code, res.stderr)
+	} else if st := dbStatus(t, dir); st.Records != 0 || st.Invalid != 1 {
+		t.Errorf("import --allow-empty: %d records, %d invalid; want 0 and 1", st.Records, st.Invalid)
+	}
+
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".sha256") {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(buf.Bytes())
+	}))
+	defer srv.Close()
+	up := []string{"update", "--db-dir", t.TempDir(), "--no-defaults", "--source", "big=" + srv.URL + "/all.zip"}
+	if res := dbRun(t, up...); res.code != ExitInvalid {
+		t.Errorf("update from a source that yields nothing: exit %d, want %d: %s", res.code, ExitInvalid, res.stderr)
+	}
+	if res := dbRun(t, append(up, "--allow-empty")...); res.code != ExitOK {
+		t.Errorf("update --allow-empty: exit %d: %s", res.code, res.stderr)
+	}
+}
+
+// TestDBStatusMalwareHashes imports a real OSV export and a hash list: db status counts the
+// list's hashes in its source line and in total, where it used to show 0 entries.
+func TestDBStatusMalwareHashes(t *testing.T) {
+	dir := t.TempDir()
+	list := filepath.Join(t.TempDir(), "feed.txt")
+	var lines strings.Builder
+	lines.WriteString("# test feed\n")
+	for i := range 3 {
+		h := sha256.Sum256([]byte{byte(i)})
+		fmt.Fprintf(&lines, "%s  Test.Dropper.%d\n", hex.EncodeToString(h[:]), i)
+	}
+	os.WriteFile(list, []byte(lines.String()), 0o644)
+	if res := dbRun(t, "import", "--db-dir", dir, "../../data/vulndb/npm-all.zip", list); res.code != ExitOK {
+		t.Fatalf("import: exit %d: %s", res.code, res.stderr)
+	}
+	st := dbStatus(t, dir)
+	if st.Malware != 3 {
+		t.Errorf("status: %d malware hashes, want 3", st.Malware)
+	}
+	text := dbRun(t, "status", "--db-dir", dir).stdout
+	var feed string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, "feed.txt ") {
+			feed = l
+		}
+	}
+	if f := strings.Fields(feed); len(f) < 3 || f[1] != "malware" || f[2] != "3" {
+		t.Errorf("status line of the hash list = %q, want kind malware and 3 entries:\n%s", feed, text)
+	}
+	if !regexp.MustCompile(`(?m)^malware hashes:\s+3$`).MatchString(text) {
+		t.Errorf("status text lacks the total of malware hashes:\n%s", text)
 	}
 }
