@@ -45,7 +45,11 @@ func (s *Scanner) RedactPart(text string, from, to int) string {
 	if from >= to {
 		return ""
 	}
-	return render(text, merge(s.maskSpans([]byte(text), nil)), from, to)
+	sp := s.maskSpans([]byte(text), nil)
+	if len(sp) == 0 {
+		return text[from:to]
+	}
+	return render(text, merge(sp), from, to)
 }
 
 // maskSpans returns the ranges of text to hide: the candidates of every rule, path-scoped ones
