@@ -449,26 +449,6 @@ func TestImportDirectoryOfDownloads(t *testing.T) {
 	}
 }
 
-func TestImportRemovesStaleTemporaryFiles(t *testing.T) {
-	dir := t.TempDir()
-	stale := filepath.Join(dir, FileName+".new-123")
-	fresh := filepath.Join(dir, FileName+".new-456") // another import, still running
-	for _, p := range []string{stale, fresh} {
-		os.WriteFile(p, []byte("partial"), 0o600)
-	}
-	old := time.Now().Add(-2 * staleAfter)
-	os.Chtimes(stale, old, old)
-	if _, err := Import(context.Background(), dir, []string{"testdata/osv/TEST-2024-0001.json"}, ImportOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(stale); err == nil {
-		t.Error("stale temporary file kept")
-	}
-	if _, err := os.Stat(fresh); err != nil {
-		t.Errorf("a running import's file was removed: %v", err)
-	}
-}
-
 func TestClosedDB(t *testing.T) {
 	dir := t.TempDir()
 	if _, err := Import(context.Background(), dir, []string{"testdata/osv"}, ImportOptions{}); err != nil {

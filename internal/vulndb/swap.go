@@ -20,7 +20,8 @@ type tempDB struct {
 	done bool // committed or aborted: nothing left to clean up
 }
 
-// newTempDB removes temporary files left by killed imports, then creates a new one in dir.
+// newTempDB removes temporary files left by killed imports (see removeStale), then creates a
+// new one in dir.
 func newTempDB(dir string) (*tempDB, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -82,15 +83,43 @@ func (t *tempDB) commit() (string, error) {
 	return final, nil
 }
 
-// staleAfter is the age past which a temporary file is taken to be left by a killed process
-// rather than by an import still running.
-const staleAfter = 24 * time.Hour
+// Temporary files are told apart from those of imports still running by bbolt's lock: an import
+// holds an exclusive lock on its file from a moment after creating it until it renames it, and
+// a killed one holds none. The moment between (microseconds) is covered by the file's time: a
+// file not locked is stale once it was last written before this process started, or more than
+// staleGrace ago. Where locks cannot be tested, only files older than staleAfter are.
+const (
+	staleGrace = time.Minute
+	staleAfter = 24 * time.Hour
+)
 
-// removeStale deletes temporary files matching pattern that are older than staleAfter.
+// processStart is when this process started, near enough.
+var processStart = time.Now()
+
+// removeStale deletes temporary databases matching pattern left by killed imports.
 func removeStale(pattern string) {
 	matches, _ := filepath.Glob(pattern)
 	for _, m := range matches {
-		if fi, err := os.Stat(m); err == nil && time.Since(fi.ModTime()) > staleAfter {
+		fi, err := os.Lstat(m)
+		if err != nil || !fi.Mode().IsRegular() {
+			continue
+		}
+		locked, known := lockedByOther(m)
+		switch {
+		case locked:
+		case known && (fi.ModTime().Before(processStart) || time.Since(fi.ModTime()) > staleGrace),
+			time.Since(fi.ModTime()) > staleAfter:
+			os.Remove(m)
+		}
+	}
+}
+
+// removeOld deletes files matching pattern older than staleAfter: downloads of killed updates,
+// which hold no lock.
+func removeOld(pattern string) {
+	matches, _ := filepath.Glob(pattern)
+	for _, m := range matches {
+		if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > staleAfter {
 			os.Remove(m)
 		}
 	}

@@ -134,7 +134,7 @@ func Update(ctx context.Context, dir string, sources []Source, opts UpdateOption
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return UpdateStats{}, fmt.Errorf("update: %w", err)
 	}
-	removeStale(filepath.Join(cache, "*.new-*"))
+	removeOld(filepath.Join(cache, "*.new-*"))
 
 	type result struct {
 		src     Source
@@ -209,12 +209,14 @@ func Update(ctx context.Context, dir string, sources []Source, opts UpdateOption
 		return UpdateStats{}, fmt.Errorf("update: %w", err)
 	}
 	// The database now reflects the new files: keep them, with their validators.
-	for _, r := range results {
+	for i, r := range results {
 		if !r.newFile {
 			continue
 		}
 		data := filepath.Join(cache, cacheName(r.src.Name))
 		if err := os.Rename(r.path, data); err != nil {
+			results = results[i:] // this download and the later ones are still temporary files
+			cleanup()
 			return st, fmt.Errorf("update: keep download: %w", err)
 		}
 		if err := writeCacheMeta(data, r.meta); err != nil {
@@ -259,9 +261,14 @@ func writeCacheMeta(data string, m cacheMeta) error {
 	}
 	tmp := data + ".meta.json.tmp"
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		os.Remove(tmp)
 		return err
 	}
-	return os.Rename(tmp, data+".meta.json")
+	if err := os.Rename(tmp, data+".meta.json"); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
 }
 
 var errStalled = errors.New("stalled")
