@@ -271,7 +271,7 @@ func writeCacheMeta(data string, m cacheMeta) error {
 	return nil
 }
 
-var errStalled = errors.New("stalled")
+var errStalled = errors.New("vulndb: download stalled")
 
 // download fetches s into a new file next to data. It returns the new file's path, or "" when
 // the server answered 304 Not Modified.
