@@ -59,8 +59,8 @@ func (p *layerProgress) draw() {
 	fmt.Fprintf(p.w, "\r\033[Klayers %d/%d analyzed (%d cached), %.1f MB read", p.done, p.total, p.cached, float64(p.bytes)/1e6)
 }
 
-// finish clears the status line.
-func (p *layerProgress) finish() {
+// Finish clears the status line.
+func (p *layerProgress) Finish() {
 	if p == nil {
 		return
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -20,59 +18,13 @@ import (
 
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/image"
-	"github.com/rampartsec/rampart/internal/inventory"
 	"github.com/rampartsec/rampart/internal/regaudit"
 	"github.com/rampartsec/rampart/internal/report"
 	"github.com/rampartsec/rampart/internal/result"
-	"github.com/rampartsec/rampart/internal/vulndb"
+	"github.com/rampartsec/rampart/internal/scan"
 )
 
 var registryFormats = []string{"table", "json"}
-
-// RegistryReport is the JSON document of `rampart registry`, described in docs/registry.md.
-type RegistryReport struct {
-	Tool     result.Tool `json:"tool"`
-	Registry string      `json:"registry"`
-	Prefix   string      `json:"prefix,omitempty"`
-	// Scanners are those that ran: --scanners, less vuln when its database was missing.
-	Scanners  []string  `json:"scanners"`
-	CreatedAt time.Time `json:"created_at"`
-	// Images are in repository order, then by the first tag of each (version-aware order).
-	Images []RegistryImage `json:"images"`
-}
-
-// RegistryImage is one distinct manifest of one repository: every tag that points at it, and
-// either the scan's report or why there is none.
-type RegistryImage struct {
-	Repository string   `json:"repository"`
-	Tags       []string `json:"tags"`
-	// Digest is what the tags point at: an image manifest or a multi-platform index (the
-	// report's artifact digest is then the chosen platform's image).
-	Digest string         `json:"digest,omitempty"`
-	Report *result.Report `json:"report,omitempty"`
-	// FailedGate is true when the report has a finding at or above --fail-on.
-	FailedGate bool           `json:"failed_gate,omitempty"`
-	Error      *RegistryError `json:"error,omitempty"`
-}
-
-// RegistryError says why one image has no report: the message, and the exit code (and its
-// name) `rampart image` would have ended with on that image.
-type RegistryError struct {
-	Message  string `json:"message"`
-	ExitCode int    `json:"exit_code"`
-	Class    string `json:"class"`
-}
-
-// exitClasses name the exit codes in a RegistryError.
-var exitClasses = map[int]string{
-	ExitError: "error", ExitUsage: "usage", ExitNotFound: "not_found", ExitUnauthorized: "unauthorized",
-	ExitUnreachable: "unreachable", ExitInvalid: "invalid", ExitDatabase: "database",
-}
-
-func newRegistryError(err error) *RegistryError {
-	code := CodeFor(err)
-	return &RegistryError{Message: OneLine(err.Error()), ExitCode: code, Class: exitClasses[code]}
-}
 
 // registryFlags select what of the registry is scanned.
 type registryFlags struct {
@@ -105,16 +57,9 @@ its error and the scan goes on; see docs/registry.md for the output and exit cod
 			if err != nil {
 				return err
 			}
-			if err := checkScanners(scanners); err != nil {
-				return err
-			}
-			if !slices.Contains(registryFormats, of.Format) {
-				return WithCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", of.Format, strings.Join(registryFormats, ", ")))
-			}
 			if af.Source != "" && af.Source != "registry" && af.Source != "remote" {
 				return WithCode(ExitUsage, fmt.Errorf("--source %q: a registry scan reads the registry only", af.Source))
 			}
-			af.Source = "registry"
 			for flag, glob := range map[string]string{"--repos": rf.repos, "--tags": rf.tags} {
 				if _, err := path.Match(glob, ""); err != nil {
 					return WithCode(ExitUsage, fmt.Errorf("%s %q: %w", flag, glob, err))
@@ -126,51 +71,33 @@ its error and the scan goes on; see docs/registry.md for the output and exit cod
 			if rf.maxTags < 0 {
 				return WithCode(ExitUsage, fmt.Errorf("--max-tags %d: want 0 (all) or more", rf.maxTags))
 			}
-			settings, err := vf.Load()
+			// One pipeline for every image, built (and the scanners' files checked) before
+			// anything is listed.
+			opts, err := scanOptions(g, cmd, &af, &vf, &ff, scanners)
 			if err != nil {
 				return err
 			}
-			// One plan for every image, built (and the scanners' files checked) before anything is
-			// listed: its analyzers and checks are safe for concurrent use, and ScanArtifact does
-			// not write to it.
-			plan, err := ff.Plan(scanners, vf.dbDir)
+			p, err := scan.New(cmd.Context(), opts)
 			if err != nil {
 				return err
 			}
-			db, skipped, err := openScanDB(cmd, &vf, settings, scanners)
+			defer p.Close()
+			if p.Skipped() != "" {
+				// Also in every image's report; said here once for the whole run.
+				g.Logger.Warn(p.Skipped())
+			}
+			prog := newCountProgress(g.Stderr, g.Quiet)
+			doc, err := p.ScanRegistry(cmd.Context(), host, prefix, scan.RegistryOptions{
+				Repos: rf.repos, Tags: rf.tags, MaxTags: rf.maxTags, Parallel: rf.parallel, Step: prog.step,
+			})
+			prog.finish()
 			if err != nil {
 				return err
 			}
-			if db != nil {
-				defer db.Close()
-			}
-			if skipped != "" {
-				g.Logger.Warn(skipped)
-			}
-			ctx := cmd.Context()
-			opts := imageOptions(g, &af)
-			images, err := listRegistry(ctx, host, prefix, &rf, af.Timeout, opts)
-			if err != nil {
+			if err := of.Write(g.Stdout, func(w io.Writer, format string) error { return writeRegistryReport(w, format, doc) }); err != nil {
 				return err
 			}
-			ran := slices.DeleteFunc(slices.Clone(scanners), func(s string) bool { return s == scanVuln && db == nil })
-			if len(images) == 0 {
-				g.Logger.Warn("no image matched", "registry", host, "prefix", prefix)
-			}
-			s := &registryScan{g: g, af: &af, vf: &vf, plan: plan, scanners: scanners, settings: settings, db: db, skipped: skipped, host: host}
-			s.run(ctx, images, rf.parallel)
-			doc := &RegistryReport{
-				Tool:      result.Tool{Name: "rampart", Version: Version()},
-				Registry:  host,
-				Prefix:    prefix,
-				Scanners:  ran,
-				CreatedAt: time.Now().UTC().Truncate(time.Second),
-				Images:    images,
-			}
-			if err := writeRegistryReport(g, &of, doc); err != nil {
-				return err
-			}
-			return registryExit(g, doc, settings)
+			return registryExit(g, doc, opts.Filter.FailOn)
 		},
 	}
 	af.Register(cmd)
@@ -179,7 +106,7 @@ its error and the scan goes on; see docs/registry.md for the output and exit cod
 	of.Register(cmd, "table", registryFormats)
 	vf.Register(cmd)
 	ff.Register(cmd)
-	cmd.Flags().StringSliceVar(&scanners, "scanners", defaultScanners, "what to look for: "+strings.Join(knownScanners, ","))
+	cmd.Flags().StringSliceVar(&scanners, "scanners", scan.Default, "what to look for: "+strings.Join(scan.Known, ","))
 	cmd.Flags().StringVar(&rf.repos, "repos", "", "scan only repositories whose full name matches this glob (* does not cross /)")
 	cmd.Flags().StringVar(&rf.tags, "tags", "", "scan only tags matching this glob")
 	cmd.Flags().IntVar(&rf.maxTags, "max-tags", 0, "scan at most this many tags per repository, the last in version-aware name order (0: all)")
@@ -304,19 +231,6 @@ func writeRegistryAuditTable(w io.Writer, rep *regaudit.Report) error {
 	return err
 }
 
-// checkScanners rejects --scanners values that are unknown or not in this build.
-func checkScanners(scanners []string) error {
-	for _, s := range scanners {
-		if !slices.Contains(knownScanners, s) {
-			return WithCode(ExitUsage, fmt.Errorf("--scanners: unknown scanner %q (known: %s)", s, strings.Join(knownScanners, ", ")))
-		}
-		if !slices.Contains(availableScanners, s) {
-			return WithCode(ExitUsage, fmt.Errorf("--scanners: scanner %q is not available in this build (available: %s)", s, strings.Join(availableScanners, ", ")))
-		}
-	}
-	return nil
-}
-
 // parseRegistryArg splits "host[:port][/prefix]" (an optional scheme-like "registry://" or
 // "http(s)://" is dropped).
 func parseRegistryArg(arg string) (host, prefix string, err error) {
@@ -342,228 +256,26 @@ func imageOptions(g *Globals, af *ArtifactFlags) []image.Option {
 	return opts
 }
 
-// underPrefix reports whether repo is prefix itself or lies below it.
-func underPrefix(repo, prefix string) bool {
-	return prefix == "" || repo == prefix || strings.HasPrefix(repo, prefix+"/")
-}
-
-// listRegistry lists the repositories, their tags and the tags' digests, and groups the tags
-// of one repository by digest. A repository whose tags cannot be listed, or a tag that cannot
-// be resolved, becomes an image with an error; only the catalog's failure is fatal.
-func listRegistry(ctx context.Context, host, prefix string, rf *registryFlags, timeout time.Duration, opts []image.Option) ([]RegistryImage, error) {
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
-	repos, err := image.Catalog(ctx, host, opts...)
-	if err != nil {
-		return nil, err
-	}
-	slices.Sort(repos)
-	type tagRef struct {
-		repo, tag string
-		digest    string
-		err       error
-	}
-	var images []RegistryImage
-	var refs []*tagRef
-	for _, repo := range repos {
-		if !underPrefix(repo, prefix) {
-			continue
-		}
-		if ok, _ := path.Match(rf.repos, repo); rf.repos != "" && !ok {
-			continue
-		}
-		tags, err := image.Tags(ctx, host+"/"+repo, opts...)
-		if err != nil {
-			images = append(images, RegistryImage{Repository: repo, Tags: []string{}, Error: newRegistryError(err)})
-			continue
-		}
-		tags = slices.DeleteFunc(tags, func(t string) bool { ok, _ := path.Match(rf.tags, t); return rf.tags != "" && !ok })
-		slices.SortFunc(tags, compareVersionish)
-		if rf.maxTags > 0 && len(tags) > rf.maxTags {
-			tags = tags[len(tags)-rf.maxTags:]
-		}
-		for _, t := range tags {
-			refs = append(refs, &tagRef{repo: repo, tag: t})
-		}
-	}
-	// HEAD requests are cheap for the registry: a few at once.
-	forEach(refs, 4, func(r *tagRef) {
-		r.digest, r.err = image.Resolve(ctx, host+"/"+r.repo+":"+r.tag, opts...)
-	})
-	byDigest := map[string]int{}
-	for _, r := range refs {
-		if r.err != nil {
-			images = append(images, RegistryImage{Repository: r.repo, Tags: []string{r.tag}, Error: newRegistryError(r.err)})
-			continue
-		}
-		key := r.repo + "@" + r.digest
-		if i, ok := byDigest[key]; ok {
-			images[i].Tags = append(images[i].Tags, r.tag)
-			continue
-		}
-		byDigest[key] = len(images)
-		images = append(images, RegistryImage{Repository: r.repo, Tags: []string{r.tag}, Digest: r.digest})
-	}
-	slices.SortStableFunc(images, func(a, b RegistryImage) int { return cmp.Compare(a.Repository, b.Repository) })
-	return images, nil
-}
-
-// forEach calls f on every item, n at a time, and returns when all calls have.
-func forEach[T any](items []T, n int, f func(T)) {
-	ch := make(chan T)
-	var wg sync.WaitGroup
-	for range min(n, len(items)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for it := range ch {
-				f(it)
-			}
-		}()
-	}
-	for _, it := range items {
-		ch <- it
-	}
-	close(ch)
-	wg.Wait()
-}
-
-// compareVersionish orders tags by name with runs of digits compared as numbers, so that
-// "1.10" comes after "1.9" and "v2" after "v10" does not.
-func compareVersionish(a, b string) int {
-	for a != "" && b != "" {
-		da, db := leadingDigits(a), leadingDigits(b)
-		if da != "" && db != "" {
-			// Numbers of any length: fewer significant digits is smaller, else compare the digits.
-			na, nb := strings.TrimLeft(da, "0"), strings.TrimLeft(db, "0")
-			if c := cmp.Or(cmp.Compare(len(na), len(nb)), strings.Compare(na, nb)); c != 0 {
-				return c
-			}
-			a, b = a[len(da):], b[len(db):]
-			continue
-		}
-		if c := cmp.Compare(a[0], b[0]); c != 0 {
-			return c
-		}
-		a, b = a[1:], b[1:]
-	}
-	return cmp.Compare(len(a), len(b))
-}
-
-func leadingDigits(s string) string {
-	i := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	return s[:i]
-}
-
-// registryScan is what every image's scan shares.
-type registryScan struct {
-	g        *Globals
-	af       *ArtifactFlags
-	vf       *VulnFlags
-	plan     *ScanPlan
-	scanners []string
-	settings *VulnSettings
-	db       *vulndb.DB
-	skipped  string
-	host     string
-}
-
-// run scans the images that have a digest, parallel at a time, filling in their reports or errors.
-func (s *registryScan) run(ctx context.Context, images []RegistryImage, parallel int) {
-	var todo []*RegistryImage
-	for i := range images {
-		if images[i].Error == nil {
-			todo = append(todo, &images[i])
-		}
-	}
-	prog := newCountProgress(s.g.Stderr, len(todo), s.g.Quiet)
-	forEach(todo, parallel, func(im *RegistryImage) {
-		rep, err := s.scan(ctx, im)
-		if err != nil {
-			im.Error = newRegistryError(err)
-			s.g.Logger.Debug("image not scanned", "repository", im.Repository, "digest", im.Digest, "err", err)
-		} else {
-			im.Report = rep
-			im.FailedGate = s.settings.GateErr(rep) != nil
-		}
-		prog.step()
-	})
-	prog.finish()
-}
-
-// scan is `rampart image` on one image of the registry.
-func (s *registryScan) scan(ctx context.Context, im *RegistryImage) (*result.Report, error) {
-	// Per-layer progress lines would interleave between parallel scans: the count of images
-	// is the progress here.
-	quiet := *s.g
-	quiet.Quiet = true
-	rep, err := ScanArtifact(ctx, &quiet, s.af, s.host+"/"+im.Repository+"@"+im.Digest, s.plan)
-	if err != nil {
-		return nil, err
-	}
-	// The tags, not the digest-pinned name the image was opened by (that is artifact.name).
-	rep.Artifact.RepoTags = nil
-	for _, t := range im.Tags {
-		rep.Artifact.RepoTags = append(rep.Artifact.RepoTags, s.host+"/"+im.Repository+":"+t)
-	}
-	if s.skipped != "" {
-		rep.Warnings = append(rep.Warnings, s.skipped)
-	}
-	if s.db != nil {
-		if err := MatchVulns(ctx, s.g, s.db, s.vf.Offline, rep); err != nil {
-			return nil, err
-		}
-	}
-	s.settings.Filter(s.g, rep, time.Now())
-	// The same empty arrays as `rampart image --format json` writes.
-	if rep.Packages == nil {
-		rep.Packages = []inventory.Package{}
-	}
-	if rep.Findings == nil {
-		rep.Findings = []finding.Finding{}
-	}
-	if rep.Warnings == nil {
-		rep.Warnings = []string{}
-	}
-	return rep, nil
-}
-
 // countProgress draws "images n/m scanned" on a terminal.
 type countProgress struct {
-	mu          sync.Mutex
-	w           io.Writer
-	done, total int
+	w io.Writer
 }
 
 // newCountProgress returns nil unless w is a terminal and the user did not ask for quiet.
-func newCountProgress(w io.Writer, total int, quiet bool) *countProgress {
+func newCountProgress(w io.Writer, quiet bool) *countProgress {
 	f, ok := w.(*os.File)
 	if quiet || !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil
 	}
-	p := &countProgress{w: w, total: total}
-	p.draw()
-	return p
+	return &countProgress{w: w}
 }
 
-func (p *countProgress) draw() {
-	fmt.Fprintf(p.w, "\r\033[Kimages %d/%d scanned", p.done, p.total)
-}
-
-func (p *countProgress) step() {
+// step is called after each image, never concurrently.
+func (p *countProgress) step(done, total int) {
 	if p == nil {
 		return
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.done++
-	p.draw()
+	fmt.Fprintf(p.w, "\r\033[Kimages %d/%d scanned", done, total)
 }
 
 func (p *countProgress) finish() {
@@ -573,27 +285,16 @@ func (p *countProgress) finish() {
 	fmt.Fprint(p.w, "\r\033[K")
 }
 
-func writeRegistryReport(g *Globals, of *OutputFlags, doc *RegistryReport) error {
-	w, done, err := of.Writer(g.Stdout)
-	if err != nil {
-		return err
+// writeRegistryReport renders the document of `rampart registry`.
+func writeRegistryReport(w io.Writer, format string, doc *result.RegistryReport) error {
+	if format == report.FormatJSON {
+		return WriteJSON(w, doc)
 	}
-	if doc.Images == nil {
-		doc.Images = []RegistryImage{}
-	}
-	switch of.Format {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(doc)
-	default:
-		err = writeRegistryTable(w, doc)
-	}
-	return CloseOutput(done, err)
+	return writeRegistryTable(w, doc)
 }
 
 // writeRegistryTable writes one row per image: its counts, or its error.
-func writeRegistryTable(w io.Writer, doc *RegistryReport) error {
+func writeRegistryTable(w io.Writer, doc *result.RegistryReport) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "REPOSITORY\tTAGS\tDIGEST\tPACKAGES\tCRITICAL\tHIGH\tMEDIUM\tLOW\tUNKNOWN\tSECRETS\tMISCONFIGS\tMALWARE\tSTATUS")
 	for _, im := range doc.Images {
@@ -636,16 +337,16 @@ func writeRegistryTable(w io.Writer, doc *RegistryReport) error {
 			return strconv.Itoa(n)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", im.Repository, tags, digest, len(im.Report.Packages),
-			count(scanVuln, vulns[finding.SeverityCritical]), count(scanVuln, vulns[finding.SeverityHigh]), count(scanVuln, vulns[finding.SeverityMedium]),
-			count(scanVuln, vulns[finding.SeverityLow]), count(scanVuln, vulns[finding.SeverityUnknown]),
-			count(ScanSecret, kinds[finding.KindSecret]), count(scanMisconfig, kinds[finding.KindMisconfig]), count(scanMalware, kinds[finding.KindMalware]), status)
+			count(scan.Vuln, vulns[finding.SeverityCritical]), count(scan.Vuln, vulns[finding.SeverityHigh]), count(scan.Vuln, vulns[finding.SeverityMedium]),
+			count(scan.Vuln, vulns[finding.SeverityLow]), count(scan.Vuln, vulns[finding.SeverityUnknown]),
+			count(scan.Secret, kinds[finding.KindSecret]), count(scan.Misconfig, kinds[finding.KindMisconfig]), count(scan.Malware, kinds[finding.KindMalware]), status)
 	}
 	return tw.Flush()
 }
 
 // registryExit is the command's result: ExitGate when an image failed --fail-on, else the
 // largest exit code of the images that could not be scanned, else success.
-func registryExit(g *Globals, doc *RegistryReport, settings *VulnSettings) error {
+func registryExit(g *Globals, doc *result.RegistryReport, failOn finding.Severity) error {
 	gated, failed, code := 0, 0, ExitOK
 	var first string
 	for _, im := range doc.Images {
@@ -666,7 +367,7 @@ func registryExit(g *Globals, doc *RegistryReport, settings *VulnSettings) error
 	}
 	switch {
 	case gated > 0:
-		return WithCode(ExitGate, fmt.Errorf("registry %s: %d images with findings at or above %s", doc.Registry, gated, settings.failOn))
+		return WithCode(ExitGate, fmt.Errorf("registry %s: %d images with findings at or above %s", doc.Registry, gated, failOn))
 	case failed > 0:
 		return WithCode(code, fmt.Errorf("registry %s: %d of %d images not scanned; first: %s", doc.Registry, failed, len(doc.Images), first))
 	}

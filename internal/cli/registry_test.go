@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -27,13 +25,13 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/report"
 	"github.com/rampartsec/rampart/internal/result"
+	"github.com/rampartsec/rampart/internal/scan"
 	"github.com/rampartsec/rampart/internal/testenv"
 )
 
@@ -113,51 +111,10 @@ func (r *testRegistry) manifestDigest(t *testing.T, repo, tag string) string {
 	return resp.Header.Get("Docker-Content-Digest")
 }
 
-// layerOf is a layer holding files (path → content).
-func layerOf(t *testing.T, files map[string]string) v1.Layer {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		if err := tw.WriteHeader(&tar.Header{Name: n, Mode: 0o644, Size: int64(len(files[n])), Typeflag: tar.TypeReg}); err != nil {
-			t.Fatal(err)
-		}
-		io.WriteString(tw, files[n])
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	b := buf.Bytes()
-	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
+func layerOf(t *testing.T, files map[string]string) v1.Layer { return testenv.FileLayer(t, files) }
 
-// imageOf is a linux image of arch made of layers.
 func imageOf(t *testing.T, arch string, layers ...v1.Layer) v1.Image {
-	t.Helper()
-	img, err := mutate.AppendLayers(empty.Image, layers...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", arch
-	img, err = mutate.ConfigFile(img, cf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
+	return testenv.LinuxImage(t, arch, layers...)
 }
 
 // debianBase is a Debian 12 layer with packages at vulnerable versions (see vulnRootfs).
@@ -193,9 +150,9 @@ func runRegistry(t *testing.T, env []string, args ...string) runResult {
 	return runResult{code, out.String(), errb.String()}
 }
 
-func decodeRegistry(t *testing.T, res runResult) RegistryReport {
+func decodeRegistry(t *testing.T, res runResult) result.RegistryReport {
 	t.Helper()
-	var doc RegistryReport
+	var doc result.RegistryReport
 	if err := json.Unmarshal([]byte(res.stdout), &doc); err != nil {
 		t.Fatalf("decode registry report: %v\nstdout: %.500s\nstderr: %s", err, res.stdout, res.stderr)
 	}
@@ -297,7 +254,7 @@ func TestRegistryScan(t *testing.T) {
 		t.Errorf("registry = %q, want %q", doc.Registry, reg.host)
 	}
 
-	byRepo := map[string][]RegistryImage{}
+	byRepo := map[string][]result.RegistryImage{}
 	for _, im := range doc.Images {
 		byRepo[im.Repository] = append(byRepo[im.Repository], im)
 		// Each image's digest is what the registry says each of its tags points at.
@@ -632,7 +589,7 @@ func TestCompareVersionish(t *testing.T) {
 	in := []string{"latest", "v10", "1.10", "1.9", "v2", "1.9.1", "01.9", "abc", "1.9-rc1", "10"}
 	want := []string{"1.9", "01.9", "1.9-rc1", "1.9.1", "1.10", "10", "abc", "latest", "v2", "v10"}
 	got := slices.Clone(in)
-	slices.SortStableFunc(got, compareVersionish)
+	slices.SortStableFunc(got, scan.CompareVersionish)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("order (-want +got):\n%s", diff)
 	}

@@ -1,21 +1,15 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rampartsec/rampart/internal/finding"
-	"github.com/rampartsec/rampart/internal/inventory"
 	"github.com/rampartsec/rampart/internal/match"
-	"github.com/rampartsec/rampart/internal/result"
+	"github.com/rampartsec/rampart/internal/scan"
 	"github.com/rampartsec/rampart/internal/vulndb"
 )
 
@@ -54,42 +48,29 @@ func (f *VulnFlags) Register(cmd *cobra.Command) {
 	cmd.RegisterFlagCompletionFunc("fail-on", sev)
 }
 
-// VulnSettings are the flags, checked and with their files read.
-type VulnSettings struct {
-	severities    map[finding.Severity]bool // nil: every severity
-	ignoreUnfixed bool
-	failOn        finding.Severity
-	gate          bool
-	ignore        *match.IgnoreFile
-	vex           *match.VEX
-}
+// DBDir is the --db-dir value.
+func (f *VulnFlags) DBDir() string { return f.dbDir }
 
-// Load checks the flags and reads the ignore and VEX files. Its errors are usage errors.
-func (f *VulnFlags) Load() (*VulnSettings, error) {
-	s := &VulnSettings{ignoreUnfixed: f.ignoreUnfixed}
+// Filter checks the filter and gate flags and reads the ignore and VEX files. Its errors are
+// usage errors.
+func (f *VulnFlags) Filter() (scan.Filter, error) {
+	s := scan.Filter{IgnoreUnfixed: f.ignoreUnfixed}
 	for _, v := range f.Severities {
 		sev, err := finding.ParseSeverity(v)
 		if err != nil {
-			return nil, WithCode(ExitUsage, fmt.Errorf("--severity: %w", err))
+			return scan.Filter{}, WithCode(ExitUsage, fmt.Errorf("--severity: %w", err))
 		}
-		if s.severities == nil {
-			s.severities = map[finding.Severity]bool{}
-		}
-		s.severities[sev] = true
-	}
-	if f.FailOn != "" {
-		sev, err := finding.ParseSeverity(f.FailOn)
-		if err != nil {
-			return nil, WithCode(ExitUsage, fmt.Errorf("--fail-on: %w", err))
-		}
-		s.failOn, s.gate = sev, true
+		s.Severities = append(s.Severities, sev)
 	}
 	var err error
-	if s.ignore, err = readFlagFile("--ignorefile", f.ignoreFile, match.ParseIgnoreFile); err != nil {
-		return nil, err
+	if s.FailOn, err = ParseGate(f.FailOn); err != nil {
+		return scan.Filter{}, err
 	}
-	if s.vex, err = readFlagFile("--vex", f.vexFile, match.ParseVEX); err != nil {
-		return nil, err
+	if s.Ignore, err = readFlagFile("--ignorefile", f.ignoreFile, match.ParseIgnoreFile); err != nil {
+		return scan.Filter{}, err
+	}
+	if s.VEX, err = readFlagFile("--vex", f.vexFile, match.ParseVEX); err != nil {
+		return scan.Filter{}, err
 	}
 	return s, nil
 }
@@ -111,115 +92,6 @@ func readFlagFile[T any](flag, path string, parse func([]byte) (*T, error)) (*T,
 	return v, nil
 }
 
-// OpenVulnDB opens the database, mapping its absence or damage to ExitDatabase with a hint.
+// OpenVulnDB opens the database --db-dir names, with errors that say how to get one (exit 8).
 // The caller must Close the DB.
-// openScanDB opens the database before the (long) scan, so a missing one fails fast. When vuln
-// is only a default scanner and nothing gates on it, a missing database is not an error: db is
-// nil and skipped says why (listing packages needs no database). Without vuln both are zero.
-func openScanDB(cmd *cobra.Command, vf *VulnFlags, settings *VulnSettings, scanners []string) (db *vulndb.DB, skipped string, err error) {
-	if !slices.Contains(scanners, scanVuln) {
-		return nil, "", nil
-	}
-	db, err = OpenVulnDB(vf)
-	if err == nil {
-		return db, "", nil
-	}
-	if cmd.Flags().Changed("scanners") || settings.gate || CodeFor(err) != ExitDatabase {
-		return nil, "", err
-	}
-	return nil, "vulnerability scan skipped: " + err.Error(), nil
-}
-
-func OpenVulnDB(f *VulnFlags) (*vulndb.DB, error) {
-	db, err := vulndb.Open(f.dbDir)
-	switch {
-	case err == nil:
-		return db, nil
-	case errors.Is(err, vulndb.ErrNoDatabase):
-		hint := "run `rampart db import data/vulndb` (bundled data) or `rampart db update`"
-		if f.Offline {
-			hint = "run `rampart db import data/vulndb` or import OSV files you downloaded elsewhere"
-		}
-		return nil, WithCode(ExitDatabase, fmt.Errorf("no vulnerability database in %s: %w; %s", f.dbDir, err, hint))
-	case errors.Is(err, vulndb.ErrCorrupt), errors.Is(err, vulndb.ErrSchema):
-		return nil, WithCode(ExitDatabase, fmt.Errorf("vulnerability database in %s: %w; rebuild it with `rampart db import` or `rampart db update`", f.dbDir, err))
-	}
-	return nil, WithCode(ExitDatabase, fmt.Errorf("open vulnerability database %s: %w", f.dbDir, err))
-}
-
-// MatchVulns adds the vulnerability findings of rep's packages to rep, with the matcher's
-// warnings and a warning when the database is old.
-func MatchVulns(ctx context.Context, g *Globals, db *vulndb.DB, offline bool, rep *result.Report) error {
-	st, stErr := db.Status()
-	opts := match.Options{
-		KEV: func(cve string) bool { _, ok := db.KEV(cve); return ok },
-		EPSS: func(cve string) (float64, bool) {
-			e, ok := db.EPSS(cve)
-			return e.Score, ok
-		},
-		Logger: g.Logger,
-	}
-	if stErr == nil {
-		opts.Covered = st.Covers
-	}
-	m := match.New(db, opts)
-	inv := &inventory.Inventory{OS: rep.Artifact.OS, Packages: rep.Packages}
-	fs, warnings, err := m.Match(ctx, inv)
-	if err != nil {
-		return WithCode(ExitDatabase, fmt.Errorf("match vulnerabilities: %w", err))
-	}
-	rep.Findings = append(rep.Findings, fs...)
-	rep.Warnings = append(rep.Warnings, warnings...)
-	if stErr == nil {
-		if w := vulndb.CheckAge(st, vulndb.DefaultMaxAge); w != "" {
-			if offline {
-				w = strings.Replace(w, "run `rampart db update`", "import newer data with `rampart db import`", 1)
-			}
-			// Said once, in the report (the table prints its warnings; JSON carries them).
-			g.Logger.Debug(w)
-			rep.Warnings = append(rep.Warnings, w)
-		}
-	}
-	return nil
-}
-
-// Filter applies VEX, the ignore file, --ignore-unfixed and --severity to rep's findings, in
-// that order, and sorts what is left.
-func (s *VulnSettings) Filter(g *Globals, rep *result.Report, now time.Time) {
-	fs := rep.Findings
-	if s.vex != nil {
-		var n int
-		fs, n = s.vex.Apply(fs, rep.Artifact.Digest, rep.Artifact.ID)
-		g.Logger.Debug("VEX statements suppressed findings", "count", n)
-	}
-	if s.ignore != nil {
-		var n int
-		var warnings []string
-		fs, n, warnings = s.ignore.Apply(fs, now)
-		for _, w := range warnings {
-			g.Logger.Warn(w)
-		}
-		rep.Warnings = append(rep.Warnings, warnings...)
-		g.Logger.Debug("ignore file suppressed findings", "count", n)
-	}
-	kept := fs[:0:0]
-	for _, f := range fs {
-		if s.ignoreUnfixed && f.Kind == finding.KindVulnerability && f.FixedVersion == nil {
-			continue
-		}
-		if s.severities != nil && !s.severities[f.Severity] {
-			continue
-		}
-		kept = append(kept, f)
-	}
-	match.Sort(kept)
-	rep.Findings = kept
-}
-
-// GateErr returns an ExitGate error when a reported finding is at or above --fail-on.
-func (s *VulnSettings) GateErr(rep *result.Report) error {
-	if !s.gate {
-		return nil
-	}
-	return GateError(rep.Findings, s.failOn)
-}
+func OpenVulnDB(f *VulnFlags) (*vulndb.DB, error) { return scan.OpenDB(f.dbDir, f.Offline) }

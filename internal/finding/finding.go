@@ -102,11 +102,14 @@ type CVSS struct {
 
 // Finding is one problem found in one resource. Fields that do not apply to a kind are left empty.
 type Finding struct {
-	Kind     Kind     `json:"kind"`
-	ID       string   `json:"id"` // advisory ID or rule ID
-	Aliases  []string `json:"aliases,omitempty"`
-	Title    string   `json:"title,omitempty"`
-	Severity Severity `json:"severity"`
+	// Fingerprint is the finding's stable identity across scans (see [Fingerprint]); history,
+	// exceptions and de-duplication key on it.
+	Fingerprint string   `json:"fingerprint,omitempty"`
+	Kind        Kind     `json:"kind"`
+	ID          string   `json:"id"` // advisory ID or rule ID
+	Aliases     []string `json:"aliases,omitempty"`
+	Title       string   `json:"title,omitempty"`
+	Severity    Severity `json:"severity"`
 
 	Package  *Package  `json:"package,omitempty"`
 	Resource *Resource `json:"resource,omitempty"`

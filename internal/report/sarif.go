@@ -1,8 +1,6 @@
 package report
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -87,9 +85,6 @@ type sarifRegion struct {
 
 // SARIFSchemaURI is the schema the SARIF output names.
 const SARIFSchemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
-
-// sarifFingerprintKey names Rampart's partial fingerprint; bump its version if its inputs change.
-const sarifFingerprintKey = "rampartFinding/v1"
 
 // SARIFLevel maps a severity to a SARIF result level: CRITICAL and HIGH are "error", MEDIUM
 // "warning", LOW and UNKNOWN "note".
@@ -258,22 +253,14 @@ func sarifResultFor(f *finding.Finding, ruleIdx int, artifact string) sarifResul
 		}
 		res.Locations = []sarifLocation{loc}
 	}
-	// Stable across runs and report orderings: what was found, where, in which package version.
-	h := sha256.New()
-	for _, part := range []string{f.ID, string(f.Kind), pkgField(f, func(p *finding.Package) string { return p.Name }),
-		pkgField(f, func(p *finding.Package) string { return p.Version }), f.Location.Path, f.Location.Field, strconv.Itoa(f.Location.Line)} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
+	// The finding's own fingerprint: stable across scans, tags, package versions and edits that
+	// move a line, so code scanning tracks one alert from found to fixed.
+	fp := f.Fingerprint
+	if fp == "" {
+		fp = finding.Fingerprint(artifact, f)
 	}
-	res.PartialFingerprints = map[string]string{sarifFingerprintKey: hex.EncodeToString(h.Sum(nil))}
+	res.PartialFingerprints = map[string]string{finding.FingerprintVersion: fp}
 	return res
-}
-
-func pkgField(f *finding.Finding, get func(*finding.Package) string) string {
-	if f.Package == nil {
-		return ""
-	}
-	return get(f.Package)
 }
 
 // pathURI turns a slash path inside the artifact into a relative URI reference.

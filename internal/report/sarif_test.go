@@ -180,8 +180,8 @@ func TestWriteSARIFContent(t *testing.T) {
 		if run.Tool.Driver.Rules[r.RuleIndex].ID != r.RuleID || r.RuleID != rep.Findings[i].ID {
 			t.Errorf("result %d: ruleId %s, ruleIndex %d point to different rules", i, r.RuleID, r.RuleIndex)
 		}
-		fp := r.PartialFingerprints[sarifFingerprintKey]
-		if len(fp) != 64 || seenFP[fp] {
+		fp := r.PartialFingerprints[finding.FingerprintVersion]
+		if len(fp) != 32 || seenFP[fp] {
 			t.Errorf("result %d: fingerprint %q missing or repeated", i, fp)
 		}
 		seenFP[fp] = true

@@ -93,7 +93,8 @@ func fullReport() *result.Report {
 			Files: []string{"not/in/the/report"}, Symbols: []string{"not.InTheReport"}, GoPlatform: "linux/amd64",
 		}},
 		Findings: []finding.Finding{{
-			Kind: finding.KindVulnerability, ID: "CVE-2020-14343", Aliases: []string{"GHSA-8q59-q68h-6hv4"},
+			Fingerprint: "0123456789abcdef0123456789abcdef",
+			Kind:        finding.KindVulnerability, ID: "CVE-2020-14343", Aliases: []string{"GHSA-8q59-q68h-6hv4"},
 			Title: "PyYAML arbitrary code execution", Severity: finding.SeverityCritical,
 			Package:      &finding.Package{Ecosystem: "PyPI", Name: "pyyaml", Version: "5.3.1", PURL: "pkg:pypi/pyyaml@5.3.1", Source: "pyyaml"},
 			Resource:     &finding.Resource{Kind: "Pod", Namespace: "shop", Name: "api-7d9f", Container: "api"},

@@ -68,3 +68,38 @@ func (r *Report) Normalize() {
 		r.Warnings = []string{}
 	}
 }
+
+// RegistryReport is the document of a registry scan (`rampart registry`), described in
+// docs/registry.md.
+type RegistryReport struct {
+	Tool     Tool   `json:"tool"`
+	Registry string `json:"registry"`
+	Prefix   string `json:"prefix,omitempty"`
+	// Scanners are those that ran: the ones asked for, less vuln when its database was missing.
+	Scanners  []string  `json:"scanners"`
+	CreatedAt time.Time `json:"created_at"`
+	// Images are in repository order, then by the first tag of each (version-aware order).
+	Images []RegistryImage `json:"images"`
+}
+
+// RegistryImage is one distinct manifest of one repository: every tag that points at it, and
+// either the scan's report or why there is none.
+type RegistryImage struct {
+	Repository string   `json:"repository"`
+	Tags       []string `json:"tags"`
+	// Digest is what the tags point at: an image manifest or a multi-platform index (the
+	// report's artifact digest is then the chosen platform's image).
+	Digest string  `json:"digest,omitempty"`
+	Report *Report `json:"report,omitempty"`
+	// FailedGate is true when the report has a finding at or above --fail-on.
+	FailedGate bool           `json:"failed_gate,omitempty"`
+	Error      *RegistryError `json:"error,omitempty"`
+}
+
+// RegistryError says why one image has no report: the message, and the exit code (and its
+// name) `rampart image` would have ended with on that image.
+type RegistryError struct {
+	Message  string `json:"message"`
+	ExitCode int    `json:"exit_code"`
+	Class    string `json:"class"`
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/cli"
 	"github.com/rampartsec/rampart/internal/result"
+	"github.com/rampartsec/rampart/internal/scan"
 
 	"github.com/spf13/cobra"
 
@@ -100,7 +101,7 @@ docs/misconfig.md.`,
 			if !slices.Contains(configFormats, of.Format) {
 				return cli.WithCode(cli.ExitUsage, fmt.Errorf("--format %q: want one of %s", of.Format, strings.Join(configFormats, ", ")))
 			}
-			settings, err := vf.Load()
+			filter, err := vf.Filter()
 			if err != nil {
 				return err
 			}
@@ -112,11 +113,11 @@ docs/misconfig.md.`,
 			if err != nil {
 				return err
 			}
-			settings.Filter(g, rep, time.Now())
+			scan.Finish(rep, &filter, time.Now(), g.Logger)
 			if err := writeConfigReport(g, &of, rep, kr); err != nil {
 				return err
 			}
-			return settings.GateErr(rep)
+			return scan.Gate(rep.Findings, filter.FailOn)
 		},
 	}
 	of.Register(cmd, "table", configFormats)

@@ -22,10 +22,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/rampartsec/rampart/internal/dockerhost"
+	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/graph"
 	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/kube"
-	"github.com/rampartsec/rampart/internal/vulndb"
+	"github.com/rampartsec/rampart/internal/scan"
 )
 
 var graphFormats = []string{"table", "json", "graphml", "dot", "cypher"}
@@ -267,51 +268,47 @@ func workloadImages(snap *kube.Snapshot) []string {
 // resolved to digests (a manifest request), then each digest is scanned, reusing the layer cache.
 // An image that cannot be read is a warning, not a failure: the graph is still worth having.
 func (f *graphInput) scanImages(ctx context.Context, g *cli.Globals, snap *kube.Snapshot, hosts []graph.DockerHost, resolved map[string]string) ([]*result.Report, []string, error) {
-	var db *vulndb.DB
 	var warnings []string
-	db, err := cli.OpenVulnDB(&f.vf)
-	if err != nil {
-		if cli.CodeFor(err) != cli.ExitDatabase {
-			return nil, nil, err
-		}
-		warnings = append(warnings, "vulnerability matching skipped: "+err.Error())
-		g.Logger.Warn("vulnerability matching skipped", "err", err)
-		db = nil
-	} else {
-		defer db.Close()
+	// Workload images are read from their registries; a Docker host's containers run images its
+	// engine already holds.
+	opts := scan.Options{
+		Scanners: []string{scan.Vuln, scan.Secret},
+		DBDir:    f.vf.DBDir(),
+		Offline:  f.vf.Offline,
+		Artifact: scan.ArtifactOptions{Source: image.SourceRegistry, Platform: image.HostPlatform(), Insecure: f.insecure, Timeout: 10 * time.Minute},
+		CacheDir: g.LayerCacheDir(),
+		Tool:     result.Tool{Name: "rampart", Version: cli.Version()},
+		Logger:   g.Logger,
 	}
-	var ff cli.FileScanFlags
-	ff.SecretMaxSize = 10 << 20
-	plan, err := ff.Plan([]string{cli.ScanSecret}, "")
+	registry, err := scan.New(ctx, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	af := &cli.ArtifactFlags{Source: "registry", Platform: image.HostPlatform(), Insecure: f.insecure, Timeout: 10 * time.Minute}
+	defer registry.Close()
+	if s := registry.Skipped(); s != "" {
+		warnings = append(warnings, strings.Replace(s, "vulnerability scan skipped", "vulnerability matching skipped", 1))
+		g.Logger.Warn("vulnerability matching skipped", "err", strings.TrimPrefix(s, "vulnerability scan skipped: "))
+	}
+	daemon := registry.WithSource(image.SourceDaemon)
 	byDigest := map[string]*result.Report{}
 	var out []*result.Report
-	quiet := g.Quiet
-	g.Quiet = true // one progress bar per image would drown the output
-	defer func() { g.Quiet = quiet }()
-	daemon := *af
-	daemon.Source = "daemon"
 	type job struct {
 		ref string
-		af  *cli.ArtifactFlags
+		p   *scan.Pipeline
 	}
 	var jobs []job
 	for _, ref := range workloadImages(snap) {
-		jobs = append(jobs, job{ref, af})
+		jobs = append(jobs, job{ref, registry})
 	}
 	for _, ref := range dockerImages(hosts) {
-		// A Docker host's containers run images its engine already holds.
-		jobs = append(jobs, job{ref, &daemon})
+		jobs = append(jobs, job{ref, daemon})
 	}
 	for _, j := range jobs {
-		ref, af := j.ref, j.af
+		ref, p := j.ref, j.p
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		digest, err := resolveDigest(ctx, g, af, ref)
+		digest, err := resolveDigest(ctx, g, p, ref, f.insecure)
 		if err != nil {
 			warnings = append(warnings, fmt.Sprintf("image %s not scanned: %v", ref, err))
 			g.Logger.Warn("image not scanned", "image", ref, "err", err)
@@ -321,17 +318,19 @@ func (f *graphInput) scanImages(ctx context.Context, g *cli.Globals, snap *kube.
 		if _, ok := byDigest[digest]; ok {
 			continue
 		}
-		rep, err := cli.ScanArtifact(ctx, g, af, ref, plan)
+		// No progress display: one per image would drown the output.
+		rep, err := p.Inventory(ctx, ref, nil)
 		if err != nil {
 			warnings = append(warnings, fmt.Sprintf("image %s not scanned: %v", ref, err))
 			g.Logger.Warn("image not scanned", "image", ref, "err", err)
 			continue
 		}
-		if db != nil {
-			if err := cli.MatchVulns(ctx, g, db, f.vf.Offline, rep); err != nil {
-				return nil, nil, err
-			}
+		if err := p.Match(ctx, rep); err != nil {
+			return nil, nil, err
 		}
+		// The skipped-scan warning is the graph's, said once above, not each image's.
+		rep.Warnings = slices.DeleteFunc(rep.Warnings, func(w string) bool { return w == p.Skipped() })
+		finding.SetFingerprints(rep.Findings, scan.Subject(rep.Artifact))
 		if rep.Artifact.Digest == "" {
 			rep.Artifact.Digest = digest
 		}
@@ -341,13 +340,13 @@ func (f *graphInput) scanImages(ctx context.Context, g *cli.Globals, snap *kube.
 	return out, warnings, nil
 }
 
-// resolveDigest asks the registry which manifest digest ref names.
-func resolveDigest(ctx context.Context, g *cli.Globals, af *cli.ArtifactFlags, ref string) (string, error) {
-	r, err := af.Ref(ref)
+// resolveDigest asks the registry (or the engine) which manifest digest ref names.
+func resolveDigest(ctx context.Context, g *cli.Globals, p *scan.Pipeline, ref string, insecure bool) (string, error) {
+	r, err := p.ParseRef(ref)
 	if err != nil {
 		return "", err
 	}
-	art, err := image.Open(ctx, r, image.WithInsecure(af.Insecure), image.WithLogger(g.Logger), image.WithPlatform(af.Platform))
+	art, err := image.Open(ctx, r, image.WithInsecure(insecure), image.WithLogger(g.Logger), image.WithPlatform(image.HostPlatform()))
 	if err != nil {
 		return "", err
 	}

@@ -1,0 +1,46 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/rampartsec/rampart/internal/result"
+	"github.com/rampartsec/rampart/internal/sbom"
+)
+
+// Formats of a scan report, as --format names them.
+const (
+	FormatTable = "table"
+	FormatJSON  = "json"
+	FormatSARIF = "sarif"
+)
+
+// ScanFormats are the formats [Write] renders a scan report in: Rampart's own three and the
+// two SBOM standards.
+var ScanFormats = []string{FormatTable, FormatJSON, FormatSARIF, sbom.FormatCycloneDXJSON, sbom.FormatSPDXJSON}
+
+// ErrUnknownFormat is wrapped by [Write] when asked for a format it does not write.
+var ErrUnknownFormat = errors.New("report: unknown format")
+
+// Options adjust the table form.
+type Options struct {
+	// ListPackages lists the inventory before the findings.
+	ListPackages bool
+}
+
+// Write renders r in format (one of [ScanFormats]): the one function every command that
+// produces a scan report writes it with.
+func Write(w io.Writer, format string, r *result.Report, o Options) error {
+	switch format {
+	case FormatJSON:
+		return WriteJSON(w, r)
+	case FormatTable:
+		return WriteTable(w, r, o.ListPackages)
+	case FormatSARIF:
+		return WriteSARIF(w, r)
+	case sbom.FormatCycloneDXJSON, sbom.FormatSPDXJSON:
+		return sbom.Encode(w, format, r)
+	}
+	return fmt.Errorf("%w %q", ErrUnknownFormat, format)
+}
