@@ -146,7 +146,8 @@ func everyValue(ps []planted, extra ...string) []string {
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
 
 // plantFiles returns the files that hold the secrets: one file per rule, at the path the rule
-// needs; one line holding two secrets and a copy of one; files named after the tokens.
+// needs; one line holding two secrets and a copy of one; files named after the tokens; an image
+// entry named after one that ends in a report warning.
 func plantFiles(ps []planted) map[string]string {
 	files := map[string]string{}
 	byRule := map[string]planted{}
@@ -161,6 +162,8 @@ func plantFiles(ps []planted) map[string]string {
 	aws, gh, sec := byRule["aws-access-key-id"].token, byRule["github-token"].token, byRule["aws-secret-access-key"].values[0]
 	files["srv/app/.env"] = "AWS_ACCESS_KEY_ID=" + aws + " GITHUB_TOKEN=" + gh + "\n" +
 		"aws_secret_access_key=" + sec + " # the same again: " + sec + "\n"
+	// A layer entry that climbs out of the root is read anyway, with a report warning naming it.
+	files["../../escape/"+gh+".env"] = "x\n"
 	for _, p := range ps {
 		if p.token != "" && len(p.token) < 250 { // a file name has at most 255 bytes
 			files["srv/names/"+p.token+".env"] = "GITHUB_TOKEN=" + gh + "\n"
@@ -377,7 +380,14 @@ func TestSecretsEverywhere(t *testing.T) {
 	files := plantFiles(ps)
 	archive := writeSecretImage(t, ps, files)
 	root := t.TempDir()
-	writeTree(t, filepath.Join(root, "fs"), files)
+	// The directory has the same files but the one outside the root.
+	writeTree(t, filepath.Join(root, "fs"), maps.Collect(func(yield func(string, string) bool) {
+		for p, body := range files {
+			if !strings.HasPrefix(p, "../") && !yield(p, body) {
+				return
+			}
+		}
+	}))
 	cfgDir := filepath.Join(root, "config")
 	writeConfigTree(t, cfgDir, ps)
 	cache := t.TempDir()
@@ -418,6 +428,9 @@ func TestSecretsEverywhere(t *testing.T) {
 		if !slices.ContainsFunc(imageJSON.Findings, func(f finding.Finding) bool { return f.Location.Field == want }) {
 			t.Errorf("rampart image reported nothing at %s", want)
 		}
+	}
+	if !slices.ContainsFunc(imageJSON.Warnings, func(w string) bool { return strings.Contains(w, "escape/ghp_****") }) {
+		t.Errorf("rampart image: no warning about the entry outside the root, masked: %q", imageJSON.Warnings)
 	}
 	for p, b := range cacheContents(t, cache) {
 		noSecretIn(t, "layer cache file "+filepath.Base(p), b, values)
