@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -45,9 +43,6 @@ The engine is reached on the unix socket named by --host, else $DOCKER_HOST, els
 			gate, err := ParseGate(failOn)
 			if err != nil {
 				return err
-			}
-			if !slices.Contains(dockerFormats, out.Format) {
-				return WithCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", out.Format, strings.Join(dockerFormats, ", ")))
 			}
 			ctx := cmd.Context()
 			if timeout > 0 {

@@ -147,9 +147,6 @@ reason; failed checks are findings. See docs/registry.md.`,
 			if err != nil {
 				return err
 			}
-			if !slices.Contains(registryFormats, of.Format) {
-				return WithCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", of.Format, strings.Join(registryFormats, ", ")))
-			}
 			host, prefix, err := parseRegistryArg(args[0])
 			if err != nil {
 				return err
