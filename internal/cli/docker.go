@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rampartsec/rampart/internal/dockerhost"
+	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/report"
 	"github.com/rampartsec/rampart/internal/result"
 )
@@ -61,6 +62,7 @@ The engine is reached on the unix socket named by --host, else $DOCKER_HOST, els
 			case err != nil:
 				return err
 			}
+			finding.SetFingerprints(rep.Findings, "docker-host:"+rep.Host.Name)
 			w, done, err := out.Writer(g.Stdout)
 			if err != nil {
 				return err

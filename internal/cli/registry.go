@@ -168,6 +168,7 @@ reason; failed checks are findings. See docs/registry.md.`,
 			if err != nil {
 				return err
 			}
+			finding.SetFingerprints(rep.Findings, "registry:"+host)
 			w, done, err := of.Writer(g.Stdout)
 			if err != nil {
 				return err
