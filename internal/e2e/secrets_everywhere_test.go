@@ -259,8 +259,8 @@ func writeSecretImage(t *testing.T, ps []planted, files map[string]string) strin
 
 // writeConfigTree writes what `rampart config` reads, with every secret in it: a Dockerfile
 // (ENV, ARG, RUN), one whose line is a bare secret (a syntax error: a warning in a directory),
-// Kubernetes manifests (environment variables' names and values, a Secret, annotations) and a
-// Helm chart whose values hold them.
+// Kubernetes manifests (environment variables' names and values, a Secret, annotations), a
+// Helm chart whose values hold them, and one whose error quotes a value (a warning).
 func writeConfigTree(t *testing.T, dir string, ps []planted) {
 	t.Helper()
 	var df, env, values, chartEnv, ann strings.Builder
@@ -307,6 +307,10 @@ func writeConfigTree(t *testing.T, dir string, ps []planted) {
 		"chart/Chart.yaml":       "apiVersion: v2\nname: app\nversion: 0.1.0\n",
 		"chart/values.yaml":      values.String(),
 		"chart/templates/d.yaml": deploy("chart", chartEnv.String()),
+		// A chart that does not render, with an error quoting a value: a report warning.
+		"badchart/Chart.yaml":        "apiVersion: v2\nname: bad\nversion: 0.1.0\n",
+		"badchart/values.yaml":       "token: " + gh + "\n",
+		"badchart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ fail (printf \"bad token %s\" .Values.token) }}\n",
 	}
 	writeTree(t, dir, files)
 }
@@ -448,7 +452,7 @@ func TestSecretsEverywhere(t *testing.T) {
 		}
 		// What was read: the Dockerfile, the manifests, the chart, and the bad Dockerfile said
 		// in a warning with its secret masked.
-		for _, want := range []string{`"DF010"`, `"KW007"`, `"name": "chart"`, `unknown instruction AKIA****************`} {
+		for _, want := range []string{`"DF010"`, `"KW007"`, `"name": "chart"`, `unknown instruction AKIA****************`, `bad token ghp_****`} {
 			if !bytes.Contains(res.Stdout, []byte(want)) {
 				t.Errorf("rampart config -f json: no %s in\n%s", want, res.Stdout)
 			}
