@@ -1,7 +1,12 @@
-// Package inventorytest helps catalogers' tests run an analyzer over a directory tree.
+// Package inventorytest helps catalogers' tests run an analyzer over a directory tree or a
+// text, and build the archives they read.
 package inventorytest
 
 import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"io/fs"
 	"os"
@@ -77,4 +82,47 @@ func WantNoVersion(t testing.TB, res *inventory.Result, names string, kept ...st
 	if strings.Join(got, " ") != strings.Join(kept, " ") {
 		t.Errorf("packages = %q, want %q", got, kept)
 	}
+}
+
+// Zip returns a zip archive of the entries (name, content), in order.
+func Zip(t testing.TB, entries ...[2]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, e := range entries {
+		w, err := zw.Create(e[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write([]byte(e[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TarGz returns a gzip'd tar archive of the entries (name, content) as regular files, in order.
+func TarGz(t testing.TB, entries ...[2]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for _, e := range entries {
+		if err := tw.WriteHeader(&tar.Header{Name: e[0], Mode: 0o644, Size: int64(len(e[1])), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(e[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

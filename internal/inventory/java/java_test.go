@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/inventory/inventorytest"
 	"github.com/rampartsec/rampart/internal/testenv"
 )
 
@@ -309,24 +310,7 @@ func TestBuiltArchives(t *testing.T) {
 }
 
 // zipOf builds a zip in memory with the given entries, in order.
-func zipOf(t *testing.T, entries ...[2]string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, e := range entries {
-		w, err := zw.Create(e[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write([]byte(e[1])); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+func zipOf(t *testing.T, entries ...[2]string) []byte { return inventorytest.Zip(t, entries...) }
 
 // lyingZip stores content deflated under a header that declares only declared bytes.
 func lyingZip(t *testing.T, name string, content []byte, declared uint64) []byte {
