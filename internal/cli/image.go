@@ -106,6 +106,7 @@ func newScanCmd(g *Globals, spec scanCmdSpec) *cobra.Command {
 	var vf VulnFlags
 	var ff FileScanFlags
 	var scanners []string
+	var listAll bool
 	cmd := &cobra.Command{
 		Use:   spec.use,
 		Short: spec.short,
@@ -131,10 +132,12 @@ func newScanCmd(g *Globals, spec scanCmdSpec) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := WriteReport(g, &of, rep, slices.Contains(scanners, scan.Pkg)); err != nil {
+			// The table shows findings; the inventory when asked for (--list-all-pkgs, or pkg named in --scanners).
+			list := listAll || (cmd.Flags().Changed("scanners") && slices.Contains(scanners, scan.Pkg))
+			if err := WriteReport(g, &of, rep, list); err != nil {
 				return err
 			}
-			return p.Gate(rep)
+			return gate(g, p, rep)
 		},
 	}
 	af.Register(cmd)
@@ -142,7 +145,20 @@ func newScanCmd(g *Globals, spec scanCmdSpec) *cobra.Command {
 	vf.Register(cmd)
 	ff.Register(cmd)
 	cmd.Flags().StringSliceVar(&scanners, "scanners", spec.defaults, "what to look for: "+strings.Join(scan.Known, ","))
+	cmd.Flags().BoolVar(&listAll, "list-all-pkgs", false, "list every package in the table, not only the findings (JSON and SBOM formats always have them)")
 	return cmd
+}
+
+// gate is the --fail-on verdict on rep; when it passes with findings of UNKNOWN severity left
+// unjudged, it says how many, so that a pass is not mistaken for a clean scan.
+func gate(g *Globals, p *scan.Pipeline, rep *result.Report) error {
+	err := p.Gate(rep)
+	if err == nil {
+		if n := scan.UnjudgedUnknowns(rep.Findings, p.FailOn()); n > 0 && !g.Quiet {
+			fmt.Fprintf(g.Stderr, "rampart: --fail-on %s passed; %d findings of UNKNOWN severity were not judged (add --fail-on UNKNOWN to gate on them)\n", p.FailOn(), n)
+		}
+	}
+	return err
 }
 
 // scanOptions gathers the flags of a scanning command into the pipeline's options.

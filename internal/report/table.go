@@ -50,6 +50,11 @@ func WriteTable(w io.Writer, r *result.Report, listPackages bool) error {
 			}
 			if f.Package != nil {
 				where = f.Package.Name + " " + f.Package.Version
+				// Copies of one library at several paths are told apart; an OS package's
+				// database path says nothing.
+				if p := f.Location.Path; p != "" && !isOSPackageDB(p) {
+					where += " " + p
+				}
 			}
 			fixed := ""
 			if f.FixedVersion != nil {
@@ -64,10 +69,45 @@ func WriteTable(w io.Writer, r *result.Report, listPackages bool) error {
 			return err
 		}
 	}
+	if r.Summary != nil {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, SummaryLine(r.Summary, len(r.Findings)))
+	}
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", Clean(warn))
 	}
 	return nil
+}
+
+// SummaryLine is the last line of a scan's table: the findings by severity, how many are
+// fixable or known exploited, and what filters left out.
+func SummaryLine(s *result.Summary, total int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Total: %d findings (", total)
+	for i, sev := range []finding.Severity{finding.SeverityCritical, finding.SeverityHigh, finding.SeverityMedium, finding.SeverityLow, finding.SeverityUnknown} {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %d", sev, s.BySeverity[sev])
+	}
+	fmt.Fprintf(&b, "); %d fixable, %d known exploited (KEV)", s.Fixable, s.KEV)
+	if s.Hidden > 0 {
+		fmt.Fprintf(&b, "; %d hidden by --severity/--ignore-unfixed", s.Hidden)
+	}
+	if s.Suppressed > 0 {
+		fmt.Fprintf(&b, "; %d suppressed by VEX or ignore rules", s.Suppressed)
+	}
+	return b.String()
+}
+
+// isOSPackageDB reports whether p is an OS package manager's database.
+func isOSPackageDB(p string) bool {
+	for _, prefix := range []string{"var/lib/dpkg/", "lib/apk/db/", "var/lib/rpm/", "usr/lib/sysimage/rpm/", "usr/share/rpm/"} {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // notes sums up what raises or lowers a finding's urgency: known exploitation (KEV), the EPSS

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/rampartsec/rampart/internal/mask"
 	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/sbom"
 )
@@ -32,6 +33,9 @@ type Options struct {
 // Write renders r in format (one of [ScanFormats]): the one function every command that
 // produces a scan report writes it with.
 func Write(w io.Writer, format string, r *result.Report, o Options) error {
+	// Whatever the scanners put in the report — paths, names, warnings, evidence — is printed
+	// with every secret masked, in every format (see package mask). r is masked in place.
+	mask.Value(r)
 	switch format {
 	case FormatJSON:
 		return WriteJSON(w, r)

@@ -24,7 +24,10 @@ type Report struct {
 	Artifact      Artifact            `json:"artifact"`
 	Packages      []inventory.Package `json:"packages"`
 	Findings      []finding.Finding   `json:"findings"`
-	Warnings      []string            `json:"warnings"`
+	// Summary counts the findings and what filters left out; nil for reports that were not
+	// filtered (an SBOM).
+	Summary  *Summary `json:"summary,omitempty"`
+	Warnings []string `json:"warnings"`
 }
 
 // Tool names the scanner that produced the report.
@@ -102,4 +105,36 @@ type RegistryError struct {
 	Message  string `json:"message"`
 	ExitCode int    `json:"exit_code"`
 	Class    string `json:"class"`
+}
+
+// Summary counts a report's findings, and what the filters left out, so that a reader knows
+// what "0 findings" means.
+type Summary struct {
+	// BySeverity counts the reported findings per severity (every severity present, zeros too).
+	BySeverity map[finding.Severity]int `json:"by_severity"`
+	// Fixable counts reported vulnerabilities with a fixed version; KEV those in CISA's catalog.
+	Fixable int `json:"fixable"`
+	KEV     int `json:"kev"`
+	// Suppressed counts findings VEX statements or ignore rules removed; Hidden those
+	// --severity and --ignore-unfixed left out.
+	Suppressed int `json:"suppressed"`
+	Hidden     int `json:"hidden"`
+}
+
+// Summarize counts fs into a Summary (Suppressed and Hidden are the caller's).
+func Summarize(fs []finding.Finding) *Summary {
+	s := &Summary{BySeverity: map[finding.Severity]int{}}
+	for _, sev := range []finding.Severity{finding.SeverityCritical, finding.SeverityHigh, finding.SeverityMedium, finding.SeverityLow, finding.SeverityUnknown} {
+		s.BySeverity[sev] = 0
+	}
+	for _, f := range fs {
+		s.BySeverity[f.Severity]++
+		if f.Kind == finding.KindVulnerability && f.FixedVersion != nil {
+			s.Fixable++
+		}
+		if f.KEV {
+			s.KEV++
+		}
+	}
+	return s
 }

@@ -266,6 +266,9 @@ func Finish(rep *result.Report, f *Filter, now time.Time, logger *slog.Logger) {
 	finding.SetFingerprints(rep.Findings, Subject(rep.Artifact))
 }
 
+// FailOn is the gate's threshold ("" for none).
+func (p *Pipeline) FailOn() finding.Severity { return p.opts.Filter.FailOn }
+
 // Gate returns an exit-code-3 error when a finding of rep is at or above the filter's FailOn.
 func (p *Pipeline) Gate(rep *result.Report) error {
 	return Gate(rep.Findings, p.opts.Filter.FailOn)
@@ -286,12 +289,18 @@ func Gate(findings []finding.Finding, threshold finding.Severity) error {
 	if n == 0 {
 		return nil
 	}
-	return exitcode.With(exitcode.Gate, fmt.Errorf("%d findings at or above %s", n, threshold))
+	msg := fmt.Sprintf("%d findings at or above %s", n, threshold)
+	if u := UnjudgedUnknowns(findings, threshold); u > 0 {
+		msg += fmt.Sprintf(" (and %d of UNKNOWN severity, not judged)", u)
+	}
+	return exitcode.With(exitcode.Gate, errors.New(msg))
 }
 
-// Apply filters rep's findings and sorts what is left; it returns the ignore file's warnings.
+// Apply filters rep's findings, sorts what is left and sets rep.Summary; it returns the ignore
+// file's warnings.
 func (f *Filter) Apply(rep *result.Report, now time.Time, logger *slog.Logger) []string {
 	fs := rep.Findings
+	before := len(fs)
 	var warnings []string
 	if f.VEX != nil {
 		var n int
@@ -303,6 +312,7 @@ func (f *Filter) Apply(rep *result.Report, now time.Time, logger *slog.Logger) [
 		fs, n, warnings = f.Ignore.Apply(fs, now)
 		logger.Debug("ignore file suppressed findings", "count", n)
 	}
+	suppressed := before - len(fs)
 	kept := fs[:0:0]
 	for _, x := range fs {
 		if f.IgnoreUnfixed && x.Kind == finding.KindVulnerability && x.FixedVersion == nil {
@@ -314,6 +324,24 @@ func (f *Filter) Apply(rep *result.Report, now time.Time, logger *slog.Logger) [
 		kept = append(kept, x)
 	}
 	match.Sort(kept)
+	rep.Summary = result.Summarize(kept)
+	rep.Summary.Suppressed, rep.Summary.Hidden = suppressed, len(fs)-len(kept)
 	rep.Findings = kept
 	return warnings
+}
+
+// UnjudgedUnknowns counts the findings of UNKNOWN severity a gate at threshold does not judge:
+// every one of them when the threshold is above UNKNOWN. They are said, so that a passing gate
+// is not mistaken for a clean image.
+func UnjudgedUnknowns(findings []finding.Finding, threshold finding.Severity) int {
+	if threshold == "" || threshold == finding.SeverityUnknown {
+		return 0
+	}
+	n := 0
+	for _, f := range findings {
+		if f.Severity.Rank() == 0 {
+			n++
+		}
+	}
+	return n
 }
