@@ -9,13 +9,15 @@ LDFLAGS  := -X github.com/rampartsec/rampart/internal/cli.version=$(VERSION)
 # The YARA engine (malware scanning) needs cgo and libyara-dev; builds without it say so at scan time.
 TAGS     ?= $(shell test -e /usr/include/yara.h && echo yara)
 FUZZTIME ?= 10s
+# How long `make test` fuzzes each target: enough to run the seeds and catch a shallow regression.
+FUZZTIME_CI ?= 2s
 # Extra flags for `go test`, e.g. TESTFLAGS='-run TestSourcesAgree -v'.
 TESTFLAGS ?=
 
 export RAMPART_TEST_CACHE ?= /var/cache/rampart-test
 export RAMPART_TEST_ENV   ?= $(RAMPART_TEST_CACHE)/env.json
 
-.PHONY: help build test test-setup fixtures peers kube unit demo fuzz lint bench clean clean-cache
+.PHONY: help build test test-setup fixtures peers kube unit demo fuzz fuzz-long lint bench clean clean-cache
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -35,8 +37,9 @@ peers: ## install the tools vulnerability matching is compared with (scripts/pee
 kube: test-setup ## start etcd, kube-apiserver and kube-controller-manager on loopback (scripts/kube-setup.sh)
 	scripts/kube-setup.sh
 
-test: fixtures peers kube ## set up everything, then run the whole suite; missing fixtures fail
+test: fixtures peers kube ## set up everything, then run the whole suite and a short fuzz of every parser; missing fixtures fail
 	RAMPART_REQUIRE_FIXTURES=1 $(GO) test -tags yara -timeout 30m $(TESTFLAGS) ./...
+	FUZZTIME=$(FUZZTIME_CI) scripts/fuzz.sh
 
 unit: ## quick: go test -short, no setup; integration tests and binary runs skip
 	$(GO) test -short $(TESTFLAGS) ./...
@@ -46,6 +49,9 @@ demo: build ## build a small Debian image with debootstrap and scan it
 
 fuzz: ## run every Fuzz target for FUZZTIME (default 10s) each
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+fuzz-long: ## run every Fuzz target for 10 minutes each (hours: one machine, overnight)
+	FUZZTIME=10m scripts/fuzz.sh
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
