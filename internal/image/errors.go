@@ -12,12 +12,12 @@ import (
 
 // Errors returned by [Open] and by layer reads, wrapped with the artifact, layer or file they concern.
 var (
-	ErrNotFound     = errors.New("not found")
-	ErrUnauthorized = errors.New("unauthorized")
-	ErrUnreachable  = errors.New("unreachable")
+	ErrNotFound     = errors.New("image: not found")
+	ErrUnauthorized = errors.New("image: unauthorized")
+	ErrUnreachable  = errors.New("image: unreachable")
 	// ErrInvalid means the artifact itself is bad: corrupt or truncated data, a digest that does not
 	// match, an unsupported media type.
-	ErrInvalid = errors.New("invalid artifact")
+	ErrInvalid = errors.New("image: invalid artifact")
 )
 
 // classify wraps a go-containerregistry or network error with the sentinel that says what happened.
