@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
@@ -43,6 +44,9 @@ func classify(err error) error {
 		}
 		return &kindError{ErrUnreachable, err}
 	}
+	if isMismatch(err) {
+		return &kindError{ErrInvalid, err}
+	}
 	var nerr net.Error
 	var uerr *url.Error
 	var operr *net.OpError
@@ -51,6 +55,26 @@ func classify(err error) error {
 		return &kindError{ErrUnreachable, err}
 	}
 	return err
+}
+
+// mismatchWords are how go-containerregistry says that what a registry served does not match
+// the digest or size it was asked for: its verifying reader's error type is internal, so its
+// words are all there is to go by. TestRegistryDigestMismatch pins them.
+var mismatchWords = []string{
+	"does not match requested digest", // a manifest pulled by digest
+	"error verifying sha256 checksum", // a blob, at its end
+	"error verifying size",            // a blob shorter or longer than its descriptor
+	"does not match expected size",    // a blob whose Content-Length is not its descriptor's size
+}
+
+func isMismatch(err error) bool {
+	s := err.Error()
+	for _, w := range mismatchWords {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // kindError tags an error with a sentinel without changing its one-line message.
