@@ -17,7 +17,7 @@ var (
 	ErrUnauthorized = errors.New("image: unauthorized")
 	ErrUnreachable  = errors.New("image: unreachable")
 	// ErrInvalid means the artifact itself is bad: corrupt or truncated data, a digest that does not
-	// match, an unsupported media type.
+	// match, an unsupported media type, a named pipe or device where a file should be.
 	ErrInvalid = errors.New("image: invalid artifact")
 )
 

@@ -18,9 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/daemon"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
 // Artifact is an opened image (or directory). Close releases temporary files; it is safe to call
@@ -54,17 +52,25 @@ type Layer struct {
 	Size   int64  // stored size in bytes, when known
 	// CreatedBy is the history entry that produced the layer, when the config records it.
 	CreatedBy string
-	layer     v1.Layer
+	// open returns the uncompressed stream; ctx is the context of [Open].
+	open func() (io.ReadCloser, error)
+	ctx  context.Context
 }
 
-// Open returns the uncompressed tar stream of the layer. The caller must close it. The stream is
-// not verified against DiffID: the reader does that, since it reads the stream to its end anyway.
+// Open returns the uncompressed tar stream of the layer. The caller must close it. Reads fail
+// once the context given to [Open] is done. The stream is not verified against DiffID: the
+// reader does that, since it reads the stream to its end anyway. The stored blob is verified
+// against its digest, when the source names one, as the stream reaches its end: the last read
+// returns an error wrapping ErrInvalid instead of io.EOF when it does not match.
 func (l *Layer) Open() (io.ReadCloser, error) {
-	rc, err := l.layer.Uncompressed()
+	if err := l.ctx.Err(); err != nil {
+		return nil, fmt.Errorf("open layer %s: %w", l.DiffID, err)
+	}
+	rc, err := l.open()
 	if err != nil {
 		return nil, fmt.Errorf("open layer %s: %w", l.DiffID, classify(err))
 	}
-	return rc, nil
+	return readCloser{ctxReader{l.ctx, rc}, rc}, nil
 }
 
 // Close removes temporary files the artifact holds.
@@ -131,7 +137,7 @@ func WithResponseTimeout(d time.Duration) Option {
 // WithLogger sets the logger; the default is slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(o *options) error { o.logger = l; return nil } }
 
-// WithTempDir sets where temporary files (a daemon image's export) go; default os.TempDir().
+// WithTempDir sets where temporary files go; default os.TempDir().
 func WithTempDir(d string) Option { return func(o *options) error { o.tempDir = d; return nil } }
 
 // HostPlatform is the default platform: linux on the host's architecture.
@@ -167,6 +173,7 @@ func Open(ctx context.Context, ref Ref, opts ...Option) (*Artifact, error) {
 	}
 	art := &Artifact{Ref: ref, Platform: plat.String()}
 	var img v1.Image
+	var local *localImage
 	switch ref.Source {
 	case SourceDir:
 		st, err := os.Stat(ref.Name)
@@ -186,51 +193,87 @@ func Open(ctx context.Context, ref Ref, opts ...Option) (*Artifact, error) {
 		img, err = openRemote(ctx, ref, plat, &o, art)
 	case SourceDaemon:
 		img, err = openDaemon(ctx, ref, &o, art)
-	case SourceDockerArchive:
-		img, err = openDockerArchive(ref, art)
+	case SourceDockerArchive, SourceOCIArchive:
+		local, err = openArchive(ctx, ref, plat, art)
 	case SourceOCILayout:
-		img, err = openLayout(ref.Name, ref.Tag, plat)
-	case SourceOCIArchive:
-		img, err = openOCIArchive(ref, plat, art)
+		local, err = openLayout(ctx, ref.Name, ref.Tag, plat)
 	default:
 		err = fmt.Errorf("%w: unknown source %q", ErrInvalid, ref.Source)
+	}
+	if err == nil {
+		if local != nil {
+			err = art.fillLocal(local)
+		} else {
+			err = art.fill(img)
+		}
+		if err != nil {
+			err = fmt.Errorf("%s: %w", ref, err)
+		}
 	}
 	if err != nil {
 		art.Close()
 		return nil, err
 	}
-	if err := art.fill(img); err != nil {
-		art.Close()
-		return nil, fmt.Errorf("%s: %w", ref, err)
+	for i := range art.Layers {
+		art.Layers[i].ctx = ctx
 	}
 	return art, nil
 }
 
-// fill reads the manifest, config and layer list of img into the artifact.
+// fill reads the manifest, config and layer list of img, from go-containerregistry (a
+// registry, the engine), into the artifact.
 func (a *Artifact) fill(img v1.Image) error {
 	raw, err := img.RawConfigFile()
 	if err != nil {
 		return fmt.Errorf("read config: %w", classify(err))
 	}
-	cfg, err := v1.ParseConfigFile(bytesReader(raw))
-	if err != nil {
-		return fmt.Errorf("%w: parse config: %w", ErrInvalid, err)
-	}
-	a.RawConfig, a.Config = raw, cfg
+	var id string
 	if h, err := img.ConfigName(); err == nil {
-		a.ID = h.String()
+		id = h.String()
 	}
-	if a.Digest == "" && a.Ref.Source != SourceDaemon && a.Ref.Source != SourceDockerArchive {
+	if a.Digest == "" && a.Ref.Source != SourceDaemon {
 		if h, err := img.Digest(); err == nil {
 			a.Digest = h.String()
 		}
 	}
-	if cfg.OS != "" {
-		a.Platform = (&v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}).String()
-	}
 	layers, err := img.Layers()
 	if err != nil {
 		return fmt.Errorf("list layers: %w", classify(err))
+	}
+	var ls []Layer
+	for _, l := range layers {
+		lay := Layer{open: l.Uncompressed}
+		// The engine's export stores layers uncompressed: asking go-containerregistry for their
+		// digest or size would gzip each whole layer to compute them.
+		if a.Ref.Source != SourceDaemon {
+			if d, err := l.Digest(); err == nil {
+				lay.Digest = d.String()
+			}
+			if s, err := l.Size(); err == nil {
+				lay.Size = s
+			}
+		}
+		ls = append(ls, lay)
+	}
+	return a.setImage(raw, id, ls)
+}
+
+// fillLocal puts an image read from an archive or layout into the artifact.
+func (a *Artifact) fillLocal(img *localImage) error {
+	a.Digest, a.RepoTags = img.digest, img.repoTags
+	return a.setImage(img.rawConfig, img.configID, img.layers)
+}
+
+// setImage sets the config (raw, whose digest is id) and the layers of the artifact, each layer
+// given its index, and its diffID and history from the config.
+func (a *Artifact) setImage(raw []byte, id string, layers []Layer) error {
+	cfg, err := v1.ParseConfigFile(bytesReader(raw))
+	if err != nil {
+		return fmt.Errorf("%w: parse config: %w", ErrInvalid, err)
+	}
+	a.RawConfig, a.Config, a.ID = raw, cfg, id
+	if cfg.OS != "" {
+		a.Platform = (&v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}).String()
 	}
 	if len(layers) != len(cfg.RootFS.DiffIDs) {
 		return fmt.Errorf("%w: manifest lists %d layers but config lists %d diffIDs", ErrInvalid, len(layers), len(cfg.RootFS.DiffIDs))
@@ -243,21 +286,11 @@ func (a *Artifact) fill(img v1.Image) error {
 	}
 	for i, l := range layers {
 		// The config is the authority on diffIDs: it is what the image digest covers.
-		lay := Layer{Index: i, DiffID: cfg.RootFS.DiffIDs[i].String(), layer: l}
-		// A docker-save archive (and so the daemon's export) stores layers uncompressed: asking
-		// go-containerregistry for their digest or size would gzip each whole layer to compute them.
-		if !storedUncompressed(a.Ref.Source) {
-			if d, err := l.Digest(); err == nil {
-				lay.Digest = d.String()
-			}
-			if s, err := l.Size(); err == nil {
-				lay.Size = s
-			}
-		}
+		l.Index, l.DiffID = i, cfg.RootFS.DiffIDs[i].String()
 		if i < len(createdBy) {
-			lay.CreatedBy = createdBy[i]
+			l.CreatedBy = createdBy[i]
 		}
-		a.Layers = append(a.Layers, lay)
+		a.Layers = append(a.Layers, l)
 	}
 	return nil
 }
@@ -341,6 +374,9 @@ func transportFor(o *options) (http.RoundTripper, error) {
 	return base, nil
 }
 
+// maxCAFile bounds a --ca-cert file (the Mozilla bundle is about 200 KB).
+const maxCAFile = 16 << 20
+
 // errNoPEM is wrapped by RootPool's error for a CA file without a PEM certificate.
 var errNoPEM = errors.New("holds no PEM certificate")
 
@@ -354,7 +390,8 @@ func RootPool(caFile string) (*x509.CertPool, error) {
 	if caFile == "" {
 		return pool, nil
 	}
-	pem, err := os.ReadFile(caFile)
+	// A regular file only: a named pipe would block the open.
+	pem, err := readRegular(caFile, maxCAFile)
 	if err != nil {
 		return nil, fmt.Errorf("read CA certificate: %w", err)
 	}
@@ -381,50 +418,3 @@ func openDaemon(ctx context.Context, ref Ref, o *options, art *Artifact) (v1.Ima
 	art.RepoTags = []string{r.Name()}
 	return img, nil
 }
-
-func openDockerArchive(ref Ref, art *Artifact) (v1.Image, error) {
-	if _, err := os.Stat(ref.Name); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("docker archive %s: %w", ref.Name, ErrNotFound)
-		}
-		return nil, fmt.Errorf("docker archive %s: %w", ref.Name, err)
-	}
-	var tag *name.Tag
-	if ref.Tag != "" {
-		t, err := name.NewTag(ref.Tag)
-		if err != nil {
-			return nil, fmt.Errorf("%w: tag %q: %w", ErrInvalid, ref.Tag, err)
-		}
-		tag = &t
-	}
-	img, err := tarball.ImageFromPath(ref.Name, tag)
-	if err != nil {
-		return nil, fmt.Errorf("%w: docker archive %s: %w", ErrInvalid, ref.Name, err)
-	}
-	if m, err := tarball.LoadManifest(func() (io.ReadCloser, error) { return os.Open(ref.Name) }); err == nil && len(m) > 0 {
-		art.RepoTags = m[0].RepoTags
-	}
-	return img, nil
-}
-
-func openLayout(dir, tag string, plat *v1.Platform) (v1.Image, error) {
-	p, err := layout.FromPath(dir)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("oci layout %s: %w", dir, ErrNotFound)
-		}
-		return nil, fmt.Errorf("%w: oci layout %s: %w", ErrInvalid, dir, err)
-	}
-	idx, err := p.ImageIndex()
-	if err != nil {
-		return nil, fmt.Errorf("%w: oci layout %s: %w", ErrInvalid, dir, err)
-	}
-	img, _, err := selectByTag(idx, tag, plat)
-	if err != nil {
-		return nil, fmt.Errorf("oci layout %s: %w", dir, err)
-	}
-	return img, nil
-}
-
-// storedUncompressed reports whether the source keeps layers as plain tars.
-func storedUncompressed(s Source) bool { return s == SourceDockerArchive || s == SourceDaemon }

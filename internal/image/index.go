@@ -1,6 +1,7 @@
 package image
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -10,17 +11,46 @@ import (
 // annotationRefName is where OCI layouts record an image's tag.
 const annotationRefName = "org.opencontainers.image.ref.name"
 
-// selectFromIndex picks the image for plat from an index, descending into nested indexes.
-func selectFromIndex(idx v1.ImageIndex, plat *v1.Platform) (v1.Image, string, error) {
-	return selectByTag(idx, "", plat)
+// indexNode is an image index a selection walks: a registry's, or one of a layout or archive.
+type indexNode interface {
+	indexManifest() (*v1.IndexManifest, error)
+	// child is the nested index d describes.
+	child(d v1.Descriptor) (indexNode, error)
 }
 
-// selectByTag picks, from an index, the image tagged tag (any when empty) that matches plat.
-// An index holding a single image without platform information yields that image.
-func selectByTag(idx v1.ImageIndex, tag string, plat *v1.Platform) (v1.Image, string, error) {
-	im, err := idx.IndexManifest()
+// remoteIndex is a go-containerregistry index (a registry's).
+type remoteIndex struct{ idx v1.ImageIndex }
+
+func (r remoteIndex) indexManifest() (*v1.IndexManifest, error) { return r.idx.IndexManifest() }
+
+func (r remoteIndex) child(d v1.Descriptor) (indexNode, error) {
+	idx, err := r.idx.ImageIndex(d.Digest)
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: read index: %w", ErrInvalid, classify(err))
+		return nil, err
+	}
+	return remoteIndex{idx}, nil
+}
+
+// selectFromIndex picks the image for plat from an index, descending into nested indexes.
+func selectFromIndex(idx v1.ImageIndex, plat *v1.Platform) (v1.Image, string, error) {
+	n, d, err := pick(remoteIndex{idx}, "", plat)
+	if err != nil {
+		return nil, "", err
+	}
+	img, err := n.(remoteIndex).idx.Image(d.Digest)
+	if err != nil {
+		return nil, "", fmt.Errorf("image %s: %w", d.Digest, classify(err))
+	}
+	return img, d.Digest.String(), nil
+}
+
+// pick picks, from an index, the image tagged tag (any when empty) that matches plat, and
+// returns it with the index that lists it. An index holding a single image without platform
+// information yields that image.
+func pick(idx indexNode, tag string, plat *v1.Platform) (indexNode, v1.Descriptor, error) {
+	im, err := idx.indexManifest()
+	if err != nil {
+		return nil, v1.Descriptor{}, fmt.Errorf("%w: read index: %w", ErrInvalid, classify(err))
 	}
 	var seen []string
 	var candidates []v1.Descriptor
@@ -35,18 +65,21 @@ func selectByTag(idx v1.ImageIndex, tag string, plat *v1.Platform) (v1.Image, st
 	}
 	if len(candidates) == 0 {
 		if tag != "" {
-			return nil, "", fmt.Errorf("tag %q: %w", tag, ErrNotFound)
+			return nil, v1.Descriptor{}, fmt.Errorf("tag %q: %w", tag, ErrNotFound)
 		}
-		return nil, "", fmt.Errorf("%w: index lists no manifests", ErrInvalid)
+		return nil, v1.Descriptor{}, fmt.Errorf("%w: index lists no manifests", ErrInvalid)
 	}
 	for _, d := range candidates {
 		if d.MediaType.IsIndex() {
-			child, err := idx.ImageIndex(d.Digest)
+			child, err := idx.child(d)
 			if err != nil {
-				return nil, "", fmt.Errorf("%w: nested index %s: %w", ErrInvalid, d.Digest, classify(err))
+				if err = classify(err); !errors.Is(err, ErrInvalid) {
+					err = fmt.Errorf("%w: %w", ErrInvalid, err)
+				}
+				return nil, v1.Descriptor{}, fmt.Errorf("nested index %s: %w", d.Digest, err)
 			}
-			if img, dg, err := selectByTag(child, "", plat); err == nil {
-				return img, dg, nil
+			if n, cd, err := pick(child, "", plat); err == nil {
+				return n, cd, nil
 			}
 			continue
 		}
@@ -61,11 +94,7 @@ func selectByTag(idx v1.ImageIndex, tag string, plat *v1.Platform) (v1.Image, st
 		} else if len(candidates) > 1 {
 			continue
 		}
-		img, err := idx.Image(d.Digest)
-		if err != nil {
-			return nil, "", fmt.Errorf("image %s: %w", d.Digest, classify(err))
-		}
-		return img, d.Digest.String(), nil
+		return idx, d, nil
 	}
-	return nil, "", fmt.Errorf("no image for platform %s (index has %s): %w", plat, strings.Join(seen, ", "), ErrNotFound)
+	return nil, v1.Descriptor{}, fmt.Errorf("no image for platform %s (index has %s): %w", plat, strings.Join(seen, ", "), ErrNotFound)
 }
