@@ -32,8 +32,8 @@ func isOCIArchive(p string) bool {
 }
 
 // openArchive opens a docker-save or OCI archive in place.
-func openArchive(ctx context.Context, ref Ref, plat *v1.Platform, art *Artifact) (*localImage, error) {
-	s, err := openArchiveFile(ctx, ref, art)
+func openArchive(ctx context.Context, ref Ref, plat *v1.Platform, o *options, art *Artifact) (*localImage, error) {
+	s, err := openArchiveFile(ctx, ref, o, art)
 	if err != nil {
 		return nil, err
 	}

@@ -289,7 +289,7 @@ func TestNonRegularFilesRefused(t *testing.T) {
 		ref   Ref
 		words []string
 	}{
-		{Ref{Source: SourceDockerArchive, Name: fifo}, []string{fifo, "named pipe"}},
+		{Ref{Source: SourceDockerArchive, Name: fifo}, []string{fifo, "named pipe", "docker-archive:-"}},
 		{Ref{Source: SourceOCIArchive, Name: fifo}, []string{fifo, "named pipe"}},
 		{Ref{Source: SourceDockerArchive, Name: "/dev/null"}, []string{"/dev/null", "device"}},
 		{Ref{Source: SourceOCILayout, Name: pipeIndex}, []string{"index.json", "named pipe"}},
@@ -591,6 +591,59 @@ func TestArchivesAgree(t *testing.T) {
 		if art.ID != id.String() || len(art.Layers) != 2 {
 			t.Errorf("%s: id %s, %d layers; want %s, 2", ref, art.ID, len(art.Layers), id)
 		}
+	}
+}
+
+func TestStdinArchive(t *testing.T) {
+	img := smallImage(t)
+	id, _ := img.ConfigName()
+	b, err := os.ReadFile(dockerArchive(t, img))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"-", "docker-archive:-"} {
+		ref, err := ParseRef(s, "")
+		if err != nil || ref != (Ref{Source: SourceDockerArchive, Name: "-"}) {
+			t.Fatalf("ParseRef(%q) = %+v, %v", s, ref, err)
+		}
+	}
+	tmp := t.TempDir()
+	art, err := openAndRead(t, context.Background(), Ref{Source: SourceDockerArchive, Name: "-"}, WithStdin(bytes.NewReader(b)), WithTempDir(tmp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if art.ID != id.String() || len(art.Layers) != 2 {
+		t.Errorf("id %s, %d layers; want %s, 2", art.ID, len(art.Layers), id)
+	}
+	art.Close()
+	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+		t.Errorf("the spooled copy of standard input is still there: %v", ents)
+	}
+
+	// An OCI archive on standard input.
+	oci := tarBytes(t, dirEntries(t, writeLayout(t, img)), nil)
+	if _, err := openAndRead(t, context.Background(), Ref{Source: SourceOCIArchive, Name: "-"}, WithStdin(bytes.NewReader(oci))); err != nil {
+		t.Errorf("oci-archive:-: %v", err)
+	}
+
+	// Larger than the bound: refused, and nothing left behind.
+	_, err = Open(context.Background(), Ref{Source: SourceDockerArchive, Name: "-"}, WithStdin(bytes.NewReader(b)), WithStdinLimit(1024), WithTempDir(tmp))
+	wantInvalid(t, err, "standard input", "1024")
+	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+		t.Errorf("a refused spool is still there: %v", ents)
+	}
+
+	// Standard input that never ends: the deadline still holds.
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	err = within(t, 10*time.Second, func() error {
+		_, err := Open(ctx, Ref{Source: SourceDockerArchive, Name: "-"}, WithStdin(pr), WithTempDir(tmp))
+		return err
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("stdin that never ends: err = %v, want DeadlineExceeded", err)
 	}
 }
 

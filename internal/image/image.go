@@ -92,6 +92,9 @@ type options struct {
 	logger   *slog.Logger
 	tempDir  string
 	pageSize int
+
+	stdin      io.Reader
+	stdinLimit int64
 }
 
 // Option configures [Open].
@@ -137,7 +140,8 @@ func WithResponseTimeout(d time.Duration) Option {
 // WithLogger sets the logger; the default is slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(o *options) error { o.logger = l; return nil } }
 
-// WithTempDir sets where temporary files go; default os.TempDir().
+// WithTempDir sets where temporary files (an archive read from standard input) go; default
+// os.TempDir().
 func WithTempDir(d string) Option { return func(o *options) error { o.tempDir = d; return nil } }
 
 // HostPlatform is the default platform: linux on the host's architecture.
@@ -151,7 +155,8 @@ func HostPlatform() string {
 
 // makeOptions applies opts over the defaults.
 func makeOptions(opts []Option) (options, error) {
-	o := options{platform: HostPlatform(), keychain: authn.DefaultKeychain, timeout: 30 * time.Second, logger: slog.Default()}
+	o := options{platform: HostPlatform(), keychain: authn.DefaultKeychain, timeout: 30 * time.Second, logger: slog.Default(),
+		stdinLimit: defaultStdinLimit}
 	for _, opt := range opts {
 		if err := opt(&o); err != nil {
 			return options{}, err
@@ -194,7 +199,7 @@ func Open(ctx context.Context, ref Ref, opts ...Option) (*Artifact, error) {
 	case SourceDaemon:
 		img, err = openDaemon(ctx, ref, &o, art)
 	case SourceDockerArchive, SourceOCIArchive:
-		local, err = openArchive(ctx, ref, plat, art)
+		local, err = openArchive(ctx, ref, plat, &o, art)
 	case SourceOCILayout:
 		local, err = openLayout(ctx, ref.Name, ref.Tag, plat)
 	default:

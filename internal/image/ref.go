@@ -43,11 +43,15 @@ func (r Ref) String() string {
 
 // ParseRef reads the reference syntaxes users know from skopeo, Syft and Trivy:
 // "docker://NAME" (local engine), "docker-archive:FILE", "oci:DIR[:TAG]", "oci-archive:FILE[:TAG]",
-// "dir:PATH", a plain path to an existing tar file or directory, or a registry reference.
+// "dir:PATH", a plain path to an existing tar file or directory, or a registry reference. "-"
+// (or "docker-archive:-", "oci-archive:-") is an archive on standard input.
 // forced, when not empty, overrides the source of a plain name ("daemon" or "registry").
 func ParseRef(s string, forced Source) (Ref, error) {
 	if s == "" {
 		return Ref{}, fmt.Errorf("%w: empty image reference", ErrInvalid)
+	}
+	if s == "-" {
+		return Ref{Source: SourceDockerArchive, Name: "-"}, nil
 	}
 	for _, p := range []Source{SourceDockerArchive, SourceOCIArchive, SourceOCILayout, SourceDir} {
 		if rest, ok := strings.CutPrefix(s, string(p)+":"); ok {

@@ -166,24 +166,35 @@ func (s *tarStore) has(name string) bool {
 	return ok
 }
 
-// openArchiveFile opens the archive ref names and indexes it. The file is closed with the
-// artifact.
-func openArchiveFile(ctx context.Context, ref Ref, art *Artifact) (*tarStore, error) {
+// openArchiveFile opens the archive ref names ("-": standard input, copied to a temporary file
+// first) and indexes it. The file is closed with the artifact.
+func openArchiveFile(ctx context.Context, ref Ref, o *options, art *Artifact) (*tarStore, error) {
 	what := "docker archive"
 	if ref.Source == SourceOCIArchive {
 		what = "oci archive"
 	}
-	f, _, err := openRegular(ref.Name)
-	var nr *notRegularError
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("%s %s: %w", what, ref.Name, ErrNotFound)
-	case errors.As(err, &nr):
-		return nil, fmt.Errorf("%w: %s %s is %s, not a regular file", ErrInvalid, what, ref.Name, fileKind(nr.mode))
-	case err != nil:
-		return nil, fmt.Errorf("%s %s: %w", what, ref.Name, err)
+	var f *os.File
+	if ref.Name == "-" {
+		var err error
+		if f, err = spoolStdin(ctx, o, what); err != nil {
+			return nil, err
+		}
+		what += " on standard input"
+	} else {
+		var err error
+		f, _, err = openRegular(ref.Name)
+		var nr *notRegularError
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("%s %s: %w", what, ref.Name, ErrNotFound)
+		case errors.As(err, &nr):
+			return nil, fmt.Errorf("%w: %s %s is %s, not a regular file (to read standard input, name it %s:-)",
+				ErrInvalid, what, ref.Name, fileKind(nr.mode), ref.Source)
+		case err != nil:
+			return nil, fmt.Errorf("%s %s: %w", what, ref.Name, err)
+		}
+		what += " " + ref.Name
 	}
-	what += " " + ref.Name
 	art.closers = append(art.closers, f.Close)
 	st, err := f.Stat()
 	if err != nil {
