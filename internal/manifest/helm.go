@@ -2,26 +2,34 @@ package manifest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/strvals"
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // RenderChart renders the chart in dir as `helm template` would, with opts' values, and returns
 // one document per template that produced output (NOTES.txt and partials excluded), sorted by
-// name. Library charts render nothing. It returns an error wrapping [ErrRender].
+// name. Library charts render nothing. It returns an error wrapping [ErrRender], and [ErrLimit]
+// too when the templates went past opts.Limits; when ctx ends it returns at once with ctx's
+// error.
 func RenderChart(ctx context.Context, dir string, opts Options) ([]Document, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	// Helm's loader refuses named pipes and devices in a chart, but opens .helmignore blindly.
+	if err := CheckRegular(filepath.Join(dir, ".helmignore")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s: %w", ErrRender, dir, err)
 	}
 	ch, err := loader.Load(dir)
 	if err != nil {
@@ -62,8 +70,11 @@ func RenderChart(ctx context.Context, dir string, opts Options) ([]Document, err
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrRender, dir, err)
 	}
-	files, err := engine.Render(ch, rv)
+	files, err := renderChartLimited(ctx, ch, rv, opts.Limits)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s: %w", dir, ctx.Err())
+		}
 		return nil, fmt.Errorf("%w: %s: %w", ErrRender, dir, err)
 	}
 	var out []Document

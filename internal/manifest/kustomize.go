@@ -24,7 +24,7 @@ func BuildKustomization(ctx context.Context, dir string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %s: remote resource %q is not fetched; vendor it", ErrBuild, dir, remote)
 	}
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
-	rm, err := k.Run(filesys.MakeFsOnDisk(), dir)
+	rm, err := k.Run(regularFS{filesys.MakeFsOnDisk()}, dir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrBuild, dir, err)
 	}
@@ -33,6 +33,24 @@ func BuildKustomization(ctx context.Context, dir string) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %s: %w", ErrBuild, dir, err)
 	}
 	return out, nil
+}
+
+// regularFS is the disk as Kustomize reads it, but for named pipes, sockets and devices, which
+// it refuses to open.
+type regularFS struct{ filesys.FileSystem }
+
+func (r regularFS) Open(path string) (filesys.File, error) {
+	if err := CheckRegular(path); err != nil {
+		return nil, err
+	}
+	return r.FileSystem.Open(path)
+}
+
+func (r regularFS) ReadFile(path string) ([]byte, error) {
+	if err := CheckRegular(path); err != nil {
+		return nil, err
+	}
+	return r.FileSystem.ReadFile(path)
 }
 
 // remoteRef returns the first remote resource of the kustomization in dir or of the local

@@ -18,17 +18,19 @@
 //
 // # Errors
 //
-// A file that is not YAML or JSON is an error wrapping [kube.ErrInvalid] naming file:line; a
-// chart whose templates do not render is an error wrapping [ErrRender] naming the chart and the
-// template; a Kustomization that does not build wraps [ErrBuild]. Unknown kinds and custom
-// resources are counted in [kube.Snapshot.Skipped], not errors.
+// A manifest that is not YAML or JSON is an error wrapping [kube.ErrInvalid] naming file:line; a
+// chart whose templates do not render, or go past their [RenderLimits], is an error wrapping
+// [ErrRender] (and [ErrLimit]) naming the chart and the template; a Kustomization that does not
+// build wraps [ErrBuild]. Unknown kinds and custom resources are counted in
+// [kube.Snapshot.Skipped], not errors. A .yaml, .yml or .json file is a manifest by its content
+// (apiVersion and kind), not by its name: others are skipped ([ErrNotManifest]). Named pipes,
+// sockets and devices are never opened ([ErrNotRegular]).
 package manifest
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -57,6 +59,8 @@ type Options struct {
 	ReleaseName string
 	// Namespace is the release namespace templates see. Default "default".
 	Namespace string
+	// Limits bound the rendering of each chart.
+	Limits RenderLimits
 }
 
 // Kinds of input [Discover] finds.
@@ -64,6 +68,9 @@ const (
 	KindFile          = "file"
 	KindChart         = "helm"
 	KindKustomization = "kustomize"
+	// KindNotRegular is a named pipe, socket or device with a manifest's name: listed so that
+	// it is reported, never opened.
+	KindNotRegular = "not-regular"
 )
 
 // Input is one thing to load: a manifest file, a chart directory or a kustomization directory.
@@ -94,7 +101,8 @@ func IsManifestFile(base string) bool {
 // are what the kustomization builds), and the other .yaml, .yml and .json files. A kustomization
 // another one in the tree builds on (resources, bases, components) is not listed itself: the
 // overlays are. root may be a file. Hidden directories, .git, node_modules and vendor are
-// skipped.
+// skipped; so are symbolic links. Named pipes, sockets and devices with a manifest's name are
+// listed as [KindNotRegular].
 func Discover(root string) ([]Input, error) {
 	st, err := os.Stat(root)
 	if err != nil {
@@ -138,7 +146,7 @@ func Discover(root string) ([]Input, error) {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || !IsManifestFile(d.Name()) {
+		if !IsManifestFile(d.Name()) || d.Type()&fs.ModeSymlink != 0 {
 			return nil
 		}
 		// Files of a kustomization are what it builds, not manifests of their own.
@@ -147,7 +155,11 @@ func Discover(root string) ([]Input, error) {
 				return nil
 			}
 		}
-		out = append(out, Input{Kind: KindFile, Path: p, Name: name})
+		kind := KindFile
+		if !d.Type().IsRegular() {
+			kind = KindNotRegular
+		}
+		out = append(out, Input{Kind: kind, Path: p, Name: name})
 		return nil
 	})
 	if err != nil {
@@ -180,8 +192,8 @@ func within(dir, p string) bool {
 }
 
 // Load reads every input under root into one snapshot. Files that do not parse, charts that do
-// not render and kustomizations that do not build are errors (see the package doc); ctx is
-// checked between inputs.
+// not render and kustomizations that do not build are errors (see the package doc), files that
+// are not manifests are skipped; ctx is checked between inputs.
 func Load(ctx context.Context, root string, opts Options) (*kube.Snapshot, error) {
 	inputs, err := Discover(root)
 	if err != nil {
@@ -200,16 +212,24 @@ func LoadInputs(ctx context.Context, root string, inputs []Input, opts Options) 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := LoadInput(ctx, in, opts, snap); err != nil {
+		if err := LoadInput(ctx, in, opts, snap); err != nil && !errors.Is(err, ErrNotManifest) {
 			return nil, err
 		}
 	}
 	return snap, nil
 }
 
-// LoadInput reads one input into snap. Objects read before an error stay in snap.
+// LoadInput reads one input into snap. Objects read before an error stay in snap. A file that
+// is not a manifest is an error wrapping [ErrNotManifest], and a [KindNotRegular] input one
+// wrapping [ErrNotRegular].
 func LoadInput(ctx context.Context, in Input, opts Options, snap *kube.Snapshot) error {
 	switch in.Kind {
+	case KindNotRegular:
+		st, err := os.Stat(in.Path)
+		if err != nil {
+			return err
+		}
+		return NotRegularError(in.Name, st.Mode())
 	case KindChart:
 		docs, err := RenderChart(ctx, in.Path, opts)
 		if err != nil {
@@ -236,23 +256,7 @@ func LoadInput(ctx context.Context, in Input, opts Options, snap *kube.Snapshot)
 	if err != nil {
 		return err
 	}
-	return kube.ParseManifest(in.Name, data, snap)
-}
-
-func readLimited(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, kube.MaxManifestSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, err)
-	}
-	if len(data) > kube.MaxManifestSize {
-		return nil, fmt.Errorf("%w: %s: larger than %d bytes", kube.ErrInvalid, p, kube.MaxManifestSize)
-	}
-	return data, nil
+	return ParseFile(in.Name, data, snap)
 }
 
 // Document is one rendered manifest: the template (or kustomization) it came from and its YAML.
