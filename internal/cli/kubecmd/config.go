@@ -2,7 +2,6 @@ package kubecmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -18,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/manifest"
 	"github.com/rampartsec/rampart/internal/misconfig"
 	"github.com/rampartsec/rampart/internal/misconfig/dockerfile"
 	"github.com/rampartsec/rampart/internal/secret"
@@ -130,12 +130,22 @@ docs/misconfig.md.`,
 	return cmd
 }
 
+// statRoot stats PATH, refusing what is neither a regular file nor a directory: opening a named
+// pipe blocks until something writes to it.
+func statRoot(root string) (fs.FileInfo, error) {
+	st, err := os.Stat(root)
+	if err != nil {
+		return nil, withExitCode(err)
+	}
+	if !st.Mode().IsRegular() && !st.IsDir() {
+		return nil, withExitCode(manifest.NotRegularError(root, st.Mode()))
+	}
+	return st, nil
+}
+
 // scanConfig checks PATH, a file or a directory, and returns the report.
 func scanConfig(ctx context.Context, g *cli.Globals, kinds []configKind, root string) (*result.Report, error) {
-	st, err := os.Stat(root)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, cli.WithCode(cli.ExitNotFound, err)
-	}
+	st, err := statRoot(root)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +165,7 @@ func scanConfig(ctx context.Context, g *cli.Globals, kinds []configKind, root st
 		}
 		found, err := kind.lint(ctx, root, filepath.ToSlash(root))
 		if err != nil {
-			return nil, cli.WithCode(configErrCode(err), err)
+			return nil, withExitCode(err)
 		}
 		rep.Findings = found
 		return rep, nil
@@ -176,16 +186,20 @@ func scanConfig(ctx context.Context, g *cli.Globals, kinds []configKind, root st
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
 		i := slices.IndexFunc(kinds, func(k configKind) bool { return k.match(d.Name()) })
-		if i < 0 {
+		if i < 0 || d.Type()&fs.ModeSymlink != 0 {
 			return nil
 		}
 		rel, err := filepath.Rel(root, p)
 		if err != nil {
 			return err
+		}
+		if !d.Type().IsRegular() {
+			// Never opened; said, so that a file left unchecked is not taken for a clean one.
+			err := manifest.NotRegularError(filepath.ToSlash(rel), d.Type())
+			g.Logger.Warn("config file not checked", "path", rel, "err", err)
+			rep.Warnings = append(rep.Warnings, err.Error())
+			return nil
 		}
 		checked++
 		found, err := kinds[i].lint(ctx, p, filepath.ToSlash(rel))
@@ -208,15 +222,4 @@ func scanConfig(ctx context.Context, g *cli.Globals, kinds []configKind, root st
 	}
 	misconfig.Sort(rep.Findings)
 	return rep, nil
-}
-
-// configErrCode maps a file's error to an exit code: malformed input is cli.ExitInvalid.
-func configErrCode(err error) int {
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return cli.ExitNotFound
-	case errors.Is(err, dockerfile.ErrSyntax), errors.Is(err, dockerfile.ErrTooLarge):
-		return cli.ExitInvalid
-	}
-	return cli.ExitError
 }

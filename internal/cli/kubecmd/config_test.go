@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,9 +15,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rampartsec/rampart/internal/cli"
+	"github.com/rampartsec/rampart/internal/finding"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -252,5 +256,124 @@ func TestImageMisconfigScanner(t *testing.T) {
 	}
 	if res := runImage(t, "--scanners", "misconfig", "--fail-on", "HIGH", "docker-archive:"+p); res.code != cli.ExitGate {
 		t.Errorf("--fail-on HIGH: exit %d, want %d", res.code, cli.ExitGate)
+	}
+}
+
+// withTimeout runs f, failing the test if it has not returned within d (a named pipe opened
+// blocks until a writer comes: the test must not hang with it).
+func withTimeout(t *testing.T, d time.Duration, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatalf("still running after %v: blocked on a named pipe?", d)
+	}
+}
+
+// TestConfigNotRegularFiles: a named pipe or a device given to config is refused at once with
+// one line (exit 2) instead of blocking in open forever; in a directory, one with the name of a
+// Dockerfile or a manifest is a warning and the rest is checked.
+func TestConfigNotRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"Dockerfile", "deploy.yaml", "other.fifo"} {
+		if err := syscall.Mkfifo(filepath.Join(dir, name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pod.yaml"), []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: x, securityContext: {privileged: true}}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	withTimeout(t, 30*time.Second, func() {
+		for _, p := range []string{filepath.Join(dir, "Dockerfile"), filepath.Join(dir, "deploy.yaml"), "/dev/null"} {
+			_, stderr, code := runCLI(t, "config", p)
+			if code != cli.ExitUsage || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "not a regular file") {
+				t.Errorf("%s: exit %d, stderr %q; want %d and one line", p, code, stderr, cli.ExitUsage)
+			}
+		}
+		out, stderr, code := runCLI(t, "config", dir, "--format", "json")
+		if code != cli.ExitOK {
+			t.Fatalf("directory: exit %d, stderr %s", code, stderr)
+		}
+		var got configKubeOut
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"Dockerfile: not a regular file: it is a named pipe", "deploy.yaml: not a regular file: it is a named pipe"}
+		if diff := cmp.Diff(want, got.Warnings); diff != "" {
+			t.Errorf("warnings (-want +got):\n%s", diff)
+		}
+		if !slices.ContainsFunc(got.Findings, func(f finding.Finding) bool { return f.ID == "PS003" }) {
+			t.Error("pod.yaml beside the pipes was not checked")
+		}
+	})
+}
+
+// TestConfigJSONByContent: .json files are manifests when they hold apiVersion and kind, and
+// are read as JSON: a \/ escape or a surrogate pair is no parse error; package.json, a
+// tsconfig.json with comments and a values file are skipped without a word.
+func TestConfigJSONByContent(t *testing.T) {
+	out, stderr, code := runCLI(t, "config", "testdata/json", "--format", "json")
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+	var got configKubeOut
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Warnings) != 0 {
+		t.Errorf("warnings %q, want none", got.Warnings)
+	}
+	i := slices.IndexFunc(got.Findings, func(f finding.Finding) bool { return f.ID == "PS003" })
+	if i < 0 || got.Findings[i].Location.Path != "pod.json" || got.Findings[i].Location.Line != 1 {
+		t.Errorf("%d findings, PS003 at %d; want PS003 at pod.json:1, where the object starts", len(got.Findings), i)
+	}
+	// By name: the pod is checked, package.json says it holds nothing to check.
+	if _, stderr, code := runCLI(t, "config", "testdata/json/pod.json", "--fail-on", "CRITICAL"); code != cli.ExitGate {
+		t.Errorf("pod.json: exit %d, stderr %s", code, stderr)
+	}
+	out, stderr, code = runCLI(t, "config", "testdata/json/package.json", "--format", "json")
+	if code != cli.ExitOK || !strings.Contains(out, "package.json: not a Kubernetes manifest") {
+		t.Errorf("package.json: exit %d, stderr %s, report:\n%s", code, stderr, out)
+	}
+}
+
+// TestStopOnSignal: a command stuck where cancellation does not reach (reading a named pipe
+// given as a values file, which nothing writes to) still returns soon after SIGINT or SIGTERM
+// cancel its context.
+func TestStopOnSignal(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "values.yaml")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	var errb bytes.Buffer
+	code := make(chan int, 1)
+	go func() {
+		code <- Main(ctx, []string{"-q", "config", "../../manifest/testdata/chart", "--values", fifo}, strings.NewReader(""), io.Discard, &errb)
+	}()
+	time.Sleep(300 * time.Millisecond)
+	select {
+	case c := <-code:
+		t.Fatalf("returned %d before the signal: %s", c, errb.String())
+	default:
+	}
+	cancel(errors.New("interrupt signal received"))
+	select {
+	case c := <-code:
+		if c != cli.ExitError || !strings.Contains(errb.String(), "rampart: interrupt signal received: stopped") {
+			t.Errorf("exit %d, stderr %q", c, errb.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("still running 5 s after cancellation")
+	}
+	// Let the abandoned read end.
+	if f, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+		f.Close()
 	}
 }

@@ -187,21 +187,14 @@ func (f *graphInput) build(ctx context.Context, g *cli.Globals) (*graph.Graph, [
 	var err error
 	switch {
 	case f.manifests != "":
-		snap, err = kube.LoadManifests(ctx, f.manifests)
+		snap, err = loadManifests(ctx, f.manifests)
 	case len(f.dockerHosts) > 0 && f.kubeconfig == "" && f.kubeContext == "":
 		snap = &kube.Snapshot{}
 	default:
 		snap, err = kube.LoadCluster(ctx, kube.ClusterConfig{Kubeconfig: f.kubeconfig, Context: f.kubeContext, Logger: g.Logger})
 	}
-	switch {
-	case errors.Is(err, kube.ErrUnauthorized):
-		return nil, nil, cli.WithCode(cli.ExitUnauthorized, err)
-	case errors.Is(err, kube.ErrUnreachable):
-		return nil, nil, cli.WithCode(cli.ExitUnreachable, err)
-	case errors.Is(err, kube.ErrNotFound), errors.Is(err, kube.ErrInvalid):
-		return nil, nil, cli.WithCode(cli.ExitUsage, err)
-	case err != nil:
-		return nil, nil, err
+	if err != nil {
+		return nil, nil, withExitCode(err)
 	}
 	if len(f.namespaces) > 0 {
 		scopeSnapshot(snap, f.namespaces)
@@ -223,12 +216,12 @@ func (f *graphInput) build(ctx context.Context, g *cli.Globals) (*graph.Graph, [
 		for _, name := range f.imagesFrom {
 			file, err := os.Open(name)
 			if err != nil {
-				return nil, nil, cli.WithCode(cli.ExitUsage, fmt.Errorf("--images-from: %w", err))
+				return nil, nil, withExitCode(fmt.Errorf("--images-from: %w", err))
 			}
 			reps, err := graph.ReadReports(file)
 			file.Close()
 			if err != nil {
-				return nil, nil, cli.WithCode(cli.ExitUsage, fmt.Errorf("--images-from %s: %w", name, err))
+				return nil, nil, cli.WithCode(cli.ExitInvalid, fmt.Errorf("--images-from %s: %w", name, err))
 			}
 			in.Images = append(in.Images, reps...)
 		}

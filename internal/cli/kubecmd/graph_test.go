@@ -170,6 +170,8 @@ func TestGraphExportsAndQuery(t *testing.T) {
 	}
 }
 
+// TestGraphUsageErrors: usage errors exit 2, and what the graph is built from follows the exit
+// codes of every Kubernetes command: missing 4, unparsable 7.
 func TestGraphUsageErrors(t *testing.T) {
 	for _, tt := range []struct {
 		name string
@@ -177,8 +179,10 @@ func TestGraphUsageErrors(t *testing.T) {
 		code int
 	}{
 		{"bad format", []string{"graph", "--manifests", graphShop, "--no-images", "--format", "svg"}, cli.ExitUsage},
-		{"missing manifests", []string{"graph", "--manifests", "testdata/no-such-dir", "--no-images"}, cli.ExitUsage},
-		{"bad images file", []string{"graph", "--manifests", graphShop, "--images-from", "graph_test.go"}, cli.ExitUsage},
+		{"missing manifests", []string{"graph", "--manifests", "testdata/no-such-dir", "--no-images"}, cli.ExitNotFound},
+		{"malformed manifests", []string{"graph", "--manifests", "../../kube/testdata/bad", "--no-images"}, cli.ExitInvalid},
+		{"missing images file", []string{"graph", "--manifests", graphShop, "--images-from", "testdata/no-such.json"}, cli.ExitNotFound},
+		{"bad images file", []string{"graph", "--manifests", graphShop, "--images-from", "graph_test.go"}, cli.ExitInvalid},
 		{"bad question", []string{"graph", "query", "why", "internet", "--manifests", graphShop, "--no-images"}, cli.ExitUsage},
 		{"bad selector", []string{"graph", "query", "reach", "Planet/x", "--manifests", graphShop, "--no-images"}, cli.ExitUsage},
 		{"no such node", []string{"graph", "query", "reach", "sa/prod/nobody", "--manifests", graphShop, "--no-images"}, cli.ExitError},

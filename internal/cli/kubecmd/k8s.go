@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rampartsec/rampart/internal/kube"
+	"github.com/rampartsec/rampart/internal/manifest"
 	"github.com/rampartsec/rampart/internal/rbac"
 	"github.com/rampartsec/rampart/internal/report"
 )
@@ -44,27 +47,44 @@ func (src *kubeSource) load(ctx context.Context, g *cli.Globals) (*kube.Snapshot
 		if src.kubeconfig != "" || src.context != "" {
 			return nil, cli.WithCode(cli.ExitUsage, errors.New("--manifests reads files: it does not go with --kubeconfig or --context"))
 		}
-		snap, err = kube.LoadManifests(ctx, src.manifests)
+		snap, err = loadManifests(ctx, src.manifests)
 	} else {
 		snap, err = kube.LoadCluster(ctx, kube.ClusterConfig{Kubeconfig: src.kubeconfig, Context: src.context, Logger: g.Logger})
 	}
-	switch {
-	case err == nil:
-	case errors.Is(err, kube.ErrNotFound):
-		return nil, cli.WithCode(cli.ExitNotFound, err)
-	case errors.Is(err, kube.ErrInvalid):
-		return nil, cli.WithCode(cli.ExitInvalid, err)
-	case errors.Is(err, kube.ErrUnauthorized):
-		return nil, cli.WithCode(cli.ExitUnauthorized, err)
-	case errors.Is(err, kube.ErrUnreachable), errors.Is(err, context.DeadlineExceeded):
-		return nil, cli.WithCode(cli.ExitUnreachable, err)
-	default:
-		return nil, err
+	if err != nil {
+		return nil, withExitCode(err)
 	}
 	if n := skippedTotal(snap); n > 0 {
 		g.Logger.Info("objects of other kinds skipped", "count", n, "kinds", skippedKinds(snap))
 	}
 	return snap, nil
+}
+
+// loadManifests reads --manifests, refusing at once a named pipe, socket or device among the
+// files kube.LoadManifests would open (every .yaml, .yml and .json outside hidden directories,
+// through symbolic links): opening a named pipe blocks until something writes to it.
+func loadManifests(ctx context.Context, path string) (*kube.Snapshot, error) {
+	if err := manifest.CheckRegular(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	err := filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return nil // kube.LoadManifests reports it
+		case d.IsDir():
+			if p != path && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		case p == path || !manifest.IsManifestFile(d.Name()):
+			return nil
+		}
+		return manifest.CheckRegular(p)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return kube.LoadManifests(ctx, path)
 }
 
 func skippedTotal(s *kube.Snapshot) int {
@@ -404,13 +424,34 @@ assessed, with the missing permission, and never as a pass.`,
 			if err != nil {
 				return fmt.Errorf("write report: %w", err)
 			}
-			return cli.GateError(rep.Findings, gate)
+			if err := cli.GateError(rep.Findings, gate); err != nil {
+				return err
+			}
+			if none, reasons := rbacAssessedNothing(&rep); none {
+				return notAssessedError("check", reasons)
+			}
+			return nil
 		},
 	}
 	out.Register(cmd, "table", formats)
 	cmd.Flags().StringVar(&failOn, "fail-on", "", "exit with code 3 when a finding's severity is at or above this")
 	cmd.Flags().BoolVar(&includeDefaults, "include-defaults", false, "also report the API server's bootstrap bindings (system:* roles)")
 	return cmd
+}
+
+// rbacAssessedNothing reports whether every RBAC check is not assessed, and why.
+func rbacAssessedNothing(rep *rbac.Report) (bool, []string) {
+	var reasons []string
+	for _, c := range rbac.Checks() {
+		i := slices.IndexFunc(rep.NotAssessed, func(na rbac.NotAssessed) bool { return na.Check == c.ID })
+		if i < 0 {
+			return false, nil
+		}
+		if r := rep.NotAssessed[i].Reason; !slices.Contains(reasons, r) {
+			reasons = append(reasons, r)
+		}
+	}
+	return true, reasons
 }
 
 func writeRBACTable(w io.Writer, snap *kube.Snapshot, rep *rbac.Report) error {

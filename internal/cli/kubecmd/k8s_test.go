@@ -6,11 +6,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rampartsec/rampart/internal/cli"
 
@@ -196,9 +200,10 @@ func TestK8sLiveCredentials(t *testing.T) {
 		}
 	}
 
+	// Nothing assessed: the report says why, and the exit code says nothing was (9).
 	res := runK8s(t, "rbac", "--kubeconfig", env.Kubeconfig, "--context", kubetest.LowPriv, "-f", "json")
-	if res.code != cli.ExitOK {
-		t.Fatalf("lowpriv rbac: exit %d: %s", res.code, res.stderr)
+	if res.code != cli.ExitNotAssessed {
+		t.Fatalf("lowpriv rbac: exit %d, want %d: %s", res.code, cli.ExitNotAssessed, res.stderr)
 	}
 	var v rbacJSON
 	if err := json.Unmarshal([]byte(res.stdout), &v); err != nil {
@@ -224,5 +229,108 @@ func TestK8sLiveCredentials(t *testing.T) {
 	got := whoCanJSON(t, runK8s(t, "who-can", "escalate", "clusterroles", "--kubeconfig", env.Kubeconfig, "--context", kubetest.Admin, "-f", "json"))
 	if !slices.Contains(got, rbac.Subject{Kind: "Group", Name: "system:masters"}) {
 		t.Errorf("who-can escalate clusterroles: %v lacks group system:masters", got)
+	}
+}
+
+// refusingAPIServer is an API server that answers /version and refuses (403) every other
+// request, as one does to an identity no role is bound to.
+func refusingAPIServer(t *testing.T) (kubeconfig string) {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/version" {
+			fmt.Fprint(w, `{"major":"1","minor":"33","gitVersion":"v1.33.4"}`)
+			return
+		}
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Forbidden","code":403,`+
+			`"message":"%s is forbidden: User \"nobody\" cannot list resource"}`, r.URL.Path)
+	}))
+	t.Cleanup(srv.Close)
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := os.WriteFile(kc, []byte(fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "%s"}}]
+users: [{name: nobody, user: {token: x}}]
+contexts: [{name: ctx, context: {cluster: c, user: nobody}}]
+current-context: ctx
+`, srv.URL)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return kc
+}
+
+// TestK8sNothingAssessed: with an identity refused everywhere, every check and control is not
+// assessed: rbac, posture and the whole audit write their report and exit 9, never 0, whatever
+// --fail-on says.
+func TestK8sNothingAssessed(t *testing.T) {
+	kc := refusingAPIServer(t)
+	for _, args := range [][]string{
+		{"rbac", "--fail-on", "LOW", "-f", "json"},
+		{"posture", "--fail-on", "LOW", "-f", "json"},
+		{"--fail-on", "LOW", "-f", "json"},
+		{"rbac"},
+		{"posture", "-f", "sarif"},
+	} {
+		res := runK8s(t, append(args, "--kubeconfig", kc)...)
+		if res.code != cli.ExitNotAssessed || !strings.Contains(res.stderr, "rampart: nothing assessed: every ") || !strings.Contains(res.stderr, "missing permission") {
+			t.Errorf("%v: exit %d, stderr %q; want %d naming the missing permissions", args, res.code, res.stderr, cli.ExitNotAssessed)
+		}
+		if res.stdout == "" {
+			t.Errorf("%v: no report", args)
+		}
+	}
+}
+
+// TestKubeExitCodes: every Kubernetes command maps the same failure to the same exit code:
+// a path that does not exist 4, input that does not parse 7, a named pipe or device 2.
+func TestKubeExitCodes(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "pods.yaml")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dirWithFifo := filepath.Dir(fifo)
+	missing := "testdata/no-such-dir"
+	bad := "../../kube/testdata/bad"
+	commands := map[string][]string{
+		"k8s posture":   {"k8s", "posture", "--manifests"},
+		"k8s rbac":      {"k8s", "rbac", "--manifests"},
+		"k8s who-can":   {"k8s", "who-can", "get", "pods", "--manifests"},
+		"k8s":           {"k8s", "--manifests"},
+		"graph":         {"graph", "--no-images", "--manifests"},
+		"graph query":   {"graph", "query", "reach", "internet", "--no-images", "--manifests"},
+		"config":        {"config"},
+		"config --json": {"config", "--format", "json"},
+	}
+	for name, cmd := range commands {
+		inputs := []struct {
+			path string
+			code int
+			say  string
+		}{
+			{missing, cli.ExitNotFound, "no-such-dir"},
+			{fifo, cli.ExitUsage, "named pipe"},
+			{bad + "/broken.yaml", cli.ExitInvalid, "broken.yaml:"},
+		}
+		if !strings.HasPrefix(name, "config") {
+			inputs = append(inputs, struct {
+				path string
+				code int
+				say  string
+			}{bad, cli.ExitInvalid, "broken.yaml:"}, struct {
+				path string
+				code int
+				say  string
+			}{dirWithFifo, cli.ExitUsage, "named pipe"})
+		}
+		for _, in := range inputs {
+			withTimeout(t, 30*time.Second, func() {
+				var out, errb bytes.Buffer
+				code := Main(context.Background(), append(append([]string{"-q"}, cmd...), in.path), strings.NewReader(""), &out, &errb)
+				if code != in.code || strings.Count(errb.String(), "\n") != 1 || !strings.Contains(errb.String(), in.say) {
+					t.Errorf("%s %s: exit %d, stderr %q; want %d and one line saying %q", name, in.path, code, errb.String(), in.code, in.say)
+				}
+			})
+		}
 	}
 }

@@ -111,7 +111,15 @@ func runK8sAudit(cmd *cobra.Command, g *cli.Globals, src *kubeSource, f *k8sAudi
 	if err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	return cli.GateError(findings, gate)
+	if err := cli.GateError(findings, gate); err != nil {
+		return err
+	}
+	pnone, preasons := postureAssessedNothing(pres)
+	rnone, rreasons := rbacAssessedNothing(&rrep)
+	if pnone && rnone {
+		return notAssessedError("control and check", append(preasons, rreasons...))
+	}
+	return nil
 }
 
 func writeK8sAuditTable(w io.Writer, snap *kube.Snapshot, pres *posture.Result, rrep *rbac.Report) error {

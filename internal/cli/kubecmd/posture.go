@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -60,10 +58,7 @@ func isKubeFile(base string) bool {
 // root holds Kubernetes manifests, Helm charts or Kustomize overlays, the posture checks. The
 // second result is nil when there was nothing of Kubernetes to check (and no --node-root).
 func scanConfigAndKube(ctx context.Context, g *cli.Globals, kinds []configKind, root string, f *kubeConfigFlags) (*result.Report, *kubeConfigResult, error) {
-	st, err := os.Stat(root)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, cli.WithCode(cli.ExitNotFound, err)
-	}
+	st, err := statRoot(root)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -88,28 +83,50 @@ func scanConfigAndKube(ctx context.Context, g *cli.Globals, kinds []configKind, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("walk %s: %w", root, err)
 	}
-	if len(inputs) == 0 && f.nodeRoot == "" {
+	opts := manifest.Options{ValuesFiles: f.values, Set: f.set, SetString: f.setString, ReleaseName: f.release, Namespace: f.namespace}
+	snap := kube.NewManifestSnapshot(root)
+	found := false      // a Kubernetes input, read or not
+	var unread []string // inputs whose objects are missing from snap
+	for _, in := range inputs {
+		err := manifest.LoadInput(ctx, in, opts, snap)
+		switch {
+		case err == nil:
+			found = true
+		case ctx.Err() != nil:
+			return nil, nil, ctx.Err()
+		case errors.Is(err, manifest.ErrNotManifest):
+			// A values file, a CI workflow, a package.json: not a problem, not a finding.
+			g.Logger.Debug("not a Kubernetes manifest: skipped", "path", in.Name)
+			if fileOnly {
+				rep.Warnings = append(rep.Warnings, err.Error()+" (no document has apiVersion and kind): nothing checked")
+			}
+		case fileOnly:
+			return nil, nil, withExitCode(err)
+		default:
+			// As for Dockerfiles: one bad input in a directory is a warning, not the end.
+			g.Logger.Warn("kubernetes input not checked", "path", in.Name, "err", err)
+			rep.Warnings = append(rep.Warnings, err.Error())
+			if !errors.Is(err, manifest.ErrNotRegular) {
+				found = true
+				unread = append(unread, in.Name)
+			}
+		}
+	}
+	if !found && f.nodeRoot == "" {
 		return rep, nil, nil
 	}
 	if !fileOnly {
 		// scanConfig's "no Dockerfile found" is not the whole story any more.
 		rep.Warnings = slices.DeleteFunc(rep.Warnings, func(w string) bool { return strings.HasPrefix(w, "no configuration file found") })
 	}
-	opts := manifest.Options{ValuesFiles: f.values, Set: f.set, SetString: f.setString, ReleaseName: f.release, Namespace: f.namespace}
-	snap := kube.NewManifestSnapshot(root)
-	for _, in := range inputs {
-		if err := manifest.LoadInput(ctx, in, opts, snap); err != nil {
-			if fileOnly {
-				return nil, nil, cli.WithCode(kubeErrCode(err), err)
-			}
-			// As for Dockerfiles: one bad input in a directory is a warning, not the end.
-			g.Logger.Warn("kubernetes input not checked", "path", in.Name, "err", err)
-			rep.Warnings = append(rep.Warnings, err.Error())
-		}
-	}
 	res, err := posture.Check(ctx, snap, posture.Options{NodeRoot: f.nodeRoot})
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(unread) > 0 {
+		if err := markUnread(ctx, res, f.nodeRoot, unread); err != nil {
+			return nil, nil, err
+		}
 	}
 	rep.Findings = append(rep.Findings, res.Findings...)
 	rep.Warnings = append(rep.Warnings, res.Warnings...)
@@ -117,14 +134,61 @@ func scanConfigAndKube(ctx context.Context, g *cli.Globals, kinds []configKind, 
 	return rep, &kubeConfigResult{posture: res, skipped: snap.Skipped}, nil
 }
 
-func kubeErrCode(err error) int {
-	switch {
-	case errors.Is(err, kube.ErrNotFound), errors.Is(err, fs.ErrNotExist):
-		return cli.ExitNotFound
-	case errors.Is(err, kube.ErrInvalid), errors.Is(err, manifest.ErrRender), errors.Is(err, manifest.ErrBuild):
-		return cli.ExitInvalid
+// markUnread makes the controls res says pass not assessed when inputs could not be read (a
+// chart that does not render or goes past the rendering limits, a manifest that does not
+// parse): the objects left out might fail them. Controls whose verdict does not depend on
+// objects (the node files' CIS 1–4 checks) keep theirs; they are told apart by checking no
+// objects at all, which leaves the others not assessed.
+func markUnread(ctx context.Context, res *posture.Result, nodeRoot string, unread []string) error {
+	probe, err := posture.Check(ctx, kube.NewManifestSnapshot(""), posture.Options{NodeRoot: nodeRoot})
+	if err != nil {
+		return err
 	}
-	return cli.ExitError
+	type key struct{ standard, profile, control string }
+	onObjects := map[key]bool{}
+	for _, c := range probe.Controls {
+		if c.Status == posture.StatusNotAssessed {
+			onObjects[key{c.Standard, c.Profile, c.Control}] = true
+		}
+	}
+	reason := "inputs not read: " + strings.Join(unread, ", ")
+	for i := range res.Controls {
+		c := &res.Controls[i]
+		if c.Status != posture.StatusPass || !onObjects[key{c.Standard, c.Profile, c.Control}] {
+			continue
+		}
+		c.Status, c.Reason = posture.StatusNotAssessed, reason
+		for j := range res.Summary {
+			if s := &res.Summary[j]; s.Standard == c.Standard && s.Profile == c.Profile {
+				s.Pass--
+				s.NotAssessed++
+			}
+		}
+	}
+	return nil
+}
+
+// postureAssessedNothing reports whether every control is not assessed, and why.
+func postureAssessedNothing(res *posture.Result) (bool, []string) {
+	var reasons []string
+	for _, c := range res.Controls {
+		if c.Status != posture.StatusNotAssessed {
+			return false, nil
+		}
+		for _, r := range strings.Split(c.Reason, "; ") {
+			if !slices.Contains(reasons, r) {
+				reasons = append(reasons, r)
+			}
+		}
+	}
+	return len(res.Controls) > 0, reasons
+}
+
+// notAssessedError is the error of a scan that assessed none of what it was asked to
+// (cli.ExitNotAssessed): its report holds no evidence either way, and a gate must not pass on
+// none.
+func notAssessedError(what string, reasons []string) error {
+	return cli.WithCode(cli.ExitNotAssessed, fmt.Errorf("nothing assessed: every %s is not assessed (%s)", what, strings.Join(reasons, "; ")))
 }
 
 // configKubeJSON is the JSON form of `rampart config` when it checked Kubernetes inputs: the
@@ -308,7 +372,13 @@ docs/k8s-posture.md describes every check.`,
 			if err != nil {
 				return fmt.Errorf("write report: %w", err)
 			}
-			return cli.GateError(res.Findings, gate)
+			if err := cli.GateError(res.Findings, gate); err != nil {
+				return err
+			}
+			if none, reasons := postureAssessedNothing(res); none {
+				return notAssessedError("control", reasons)
+			}
+			return nil
 		},
 	}
 	out.Register(cmd, "table", formats)

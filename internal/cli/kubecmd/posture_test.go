@@ -248,7 +248,13 @@ func TestK8sPostureLive(t *testing.T) {
 		t.Errorf("admin has gaps: %v", got.Gaps)
 	}
 
-	low := decodePosture(t, runK8s(t, "posture", "--kubeconfig", env.Kubeconfig, "--context", kubetest.LowPriv, "-f", "json"))
+	// Every list forbidden: nothing is assessed (exit 9), and the report says why.
+	lowRes := runK8s(t, "posture", "--kubeconfig", env.Kubeconfig, "--context", kubetest.LowPriv, "-f", "json")
+	if lowRes.code != cli.ExitNotAssessed {
+		t.Fatalf("lowpriv posture: exit %d, want %d: %s", lowRes.code, cli.ExitNotAssessed, lowRes.stderr)
+	}
+	lowRes.code = cli.ExitOK
+	low := decodePosture(t, lowRes)
 	if len(low.Gaps) == 0 {
 		t.Fatal("lowpriv has no gaps: the test user has permissions it should not")
 	}
@@ -261,5 +267,78 @@ func TestK8sPostureLive(t *testing.T) {
 		if c.Standard == posture.StandardPSS && !strings.Contains(c.Reason, "missing permission: list pods") {
 			t.Errorf("PSS %s %s: %s %q, want not assessed naming list pods", c.Profile, c.Control, c.Status, c.Reason)
 		}
+	}
+}
+
+// TestConfigHostileCharts: charts whose templates recurse without end (tpl calling itself
+// twice) or double a string in a loop are stopped by the rendering limits: in a directory, a
+// warning each and no control said to pass (their objects are missing); given by name, exit 7.
+// Before the limits, the first killed the process with a stack overflow after 35 s.
+func TestConfigHostileCharts(t *testing.T) {
+	out, stderr, code := runCLI(t, "config", "testdata/hostile", "--format", "json")
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d, stderr: %s", code, stderr)
+	}
+	var got configKubeOut
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	var warned []string
+	for _, w := range got.Warnings {
+		if strings.Contains(w, "exceeds the rendering limits") {
+			warned = append(warned, w)
+		}
+	}
+	if len(warned) != 2 || !strings.Contains(warned[0], "doubling/templates/cm.yaml") || !strings.Contains(warned[1], "tpl-recursion/templates/cm.yaml: exceeds the rendering limits: include and tpl nested more than 100 deep") {
+		t.Errorf("warnings %q, want one per chart naming its template and limit", got.Warnings)
+	}
+	unread := 0
+	for _, c := range got.Compliance.Controls {
+		switch {
+		case c.Status == posture.StatusPass:
+			t.Errorf("%s %s %s passes, with two charts not read", c.Standard, c.Profile, c.Control)
+		case c.Reason == "inputs not read: doubling, tpl-recursion":
+			unread++
+		}
+	}
+	if unread == 0 {
+		t.Error("no control is not assessed for the charts not read")
+	}
+	for _, s := range got.Compliance.Summary {
+		if s.Pass != 0 {
+			t.Errorf("summary %+v: passes", s)
+		}
+	}
+	// The workload beside the charts is still checked: its one failing control is reported.
+	if len(got.Findings) == 0 {
+		t.Error("the Deployment beside the charts was not checked")
+	}
+
+	for _, chart := range []string{"testdata/hostile/tpl-recursion/Chart.yaml", "testdata/hostile/doubling/Chart.yaml"} {
+		_, stderr, code := runCLI(t, "config", chart)
+		if code != cli.ExitInvalid || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "exceeds the rendering limits") {
+			t.Errorf("%s: exit %d, stderr %q; want %d and one line naming the limit", chart, code, stderr, cli.ExitInvalid)
+		}
+	}
+}
+
+// TestPostureNothingAssessed: when every control is not assessed, posture exits 9 (with the
+// report written): a --fail-on gate must not pass on no evidence.
+func TestPostureNothingAssessed(t *testing.T) {
+	for _, args := range [][]string{
+		{"posture", "--manifests", "testdata/notassessed", "--fail-on", "LOW", "-f", "json"},
+		{"posture", "--manifests", "testdata/notassessed"},
+	} {
+		res := runK8s(t, args...)
+		if res.code != cli.ExitNotAssessed || !strings.Contains(res.stderr, "rampart: nothing assessed: every control is not assessed (") {
+			t.Errorf("%v: exit %d, stderr %q; want %d", args, res.code, res.stderr, cli.ExitNotAssessed)
+		}
+		if !strings.Contains(res.stdout, "not assessed") && !strings.Contains(res.stdout, "not_assessed") {
+			t.Errorf("%v: no report written:\n%s", args, res.stdout)
+		}
+	}
+	// One control assessed is enough to exit 0.
+	if res := runK8s(t, "posture", "--manifests", "testdata/hostile/app.yaml", "-f", "json"); res.code != cli.ExitOK {
+		t.Errorf("a Deployment: exit %d, stderr %q", res.code, res.stderr)
 	}
 }
