@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -61,6 +62,13 @@ func scanConfigAndKube(ctx context.Context, g *cli.Globals, kinds []configKind, 
 	st, err := statRoot(root)
 	if err != nil {
 		return nil, nil, err
+	}
+	// Every chart would fail on a values file that is not there: one error, not a warning each.
+	// (One that is a pipe, as <(…) makes, is read.)
+	for _, v := range f.values {
+		if _, err := os.Stat(v); err != nil {
+			return nil, nil, withExitCode(fmt.Errorf("--values: %w", err))
+		}
 	}
 	fileOnly := !st.IsDir() && isKubeFile(filepath.Base(root))
 	var rep *result.Report

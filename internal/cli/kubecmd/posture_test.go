@@ -136,6 +136,7 @@ func TestConfigKubeErrors(t *testing.T) {
 		{"broken chart", []string{"../../manifest/testdata/brokenchart"}, cli.ExitOK, ""},
 		{"broken chart by Chart.yaml", []string{"../../manifest/testdata/brokenchart/Chart.yaml"}, cli.ExitInvalid, "broken/templates/pod.yaml"},
 		{"bad --set", []string{"../../manifest/testdata/chart/Chart.yaml", "--set", "a[="}, cli.ExitInvalid, `--set "a[="`},
+		{"missing --values", []string{"../../manifest/testdata", "--values", "testdata/nope.yaml"}, cli.ExitNotFound, "--values: stat testdata/nope.yaml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
