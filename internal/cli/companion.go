@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -56,8 +57,9 @@ func (e *companionExit) ExitCode() int { return e.code }
 
 func newHandOverCmd(g *Globals, name, short string) *cobra.Command {
 	return &cobra.Command{
-		Use:   name,
-		Short: short,
+		Use:         name,
+		Short:       short,
+		Annotations: map[string]string{handOverAnnotation: "true"},
 		Long: short + ".\n\nProvided by the " + CompanionName + " binary installed next to rampart; `rampart " + name +
 			" --help` shows its commands and flags.",
 		// Every argument, --help included, is the companion's to parse.
@@ -66,9 +68,27 @@ func newHandOverCmd(g *Globals, name, short string) *cobra.Command {
 			return handOver(cmd.Context(), g)
 		},
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-			return companionCompletions(cmd.Context(), append(append([]string{name}, args...), toComplete))
+			comps, directive := companionCompletions(cmd.Context(), append(append([]string{name}, args...), toComplete))
+			if strings.HasPrefix(toComplete, "-") {
+				// Cobra has offered rampart's own global flags already; the companion offers them too.
+				comps = slices.DeleteFunc(comps, func(c string) bool { return offeredFlag(cmd, c) })
+			}
+			return comps, directive
 		},
 	}
+}
+
+// offeredFlag reports whether a completion ("--name\tusage") is one of the flags cobra completes
+// for cmd by itself: rampart's global flags.
+func offeredFlag(cmd *cobra.Command, completion string) bool {
+	word, _, _ := strings.Cut(completion, "\t")
+	if name, ok := strings.CutPrefix(word, "--"); ok {
+		return cmd.InheritedFlags().Lookup(name) != nil || cmd.NonInheritedFlags().Lookup(name) != nil
+	}
+	if short, ok := strings.CutPrefix(word, "-"); ok && len(short) == 1 {
+		return cmd.InheritedFlags().ShorthandLookup(short) != nil || cmd.NonInheritedFlags().ShorthandLookup(short) != nil
+	}
+	return false
 }
 
 // companionPath finds the companion: $RAMPART_KUBE, else next to this executable, else on PATH.

@@ -107,6 +107,9 @@ func NewRoot(g *Globals, extra func(*Globals) []*cobra.Command) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if err := applyConfig(cmd); err != nil {
+				return err
+			}
 			level := slog.LevelWarn
 			if g.Verbose {
 				level = slog.LevelDebug
@@ -123,12 +126,13 @@ func NewRoot(g *Globals, extra func(*Globals) []*cobra.Command) *cobra.Command {
 			return nil
 		},
 	}
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return WithCode(ExitUsage, err) })
+	root.SetFlagErrorFunc(flagError)
 	pf := root.PersistentFlags()
 	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "no progress display and only error logs")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "debug logging on stderr")
 	pf.StringVar(&g.CacheDir, "cache-dir", defaultCacheDir(), "directory for the layer analysis cache")
 	pf.BoolVar(&g.NoCache, "no-cache", false, "neither read nor write the layer cache")
+	registerConfigFlag(pf)
 	root.AddCommand(newImageCmd(g), newFSCmd(g), newSBOMCmd(g), newVersionCmd(g))
 	root.AddCommand(newDBCmd(g))
 	root.AddCommand(newDockerCmd(g))
@@ -141,6 +145,10 @@ func NewRoot(g *Globals, extra func(*Globals) []*cobra.Command) *cobra.Command {
 			root.AddCommand(newHandOverCmd(g, c.Name, c.Short))
 		}
 	}
+	root.SetHelpCommand(newHelpCmd(g))
+	root.InitDefaultCompletionCmd()
+	guardSubcommands(root)
+	root.SetUsageTemplate(usageTemplate(root))
 	return root
 }
 
@@ -177,20 +185,10 @@ func newVersionCmd(g *Globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print Rampart's version",
-		Args:  cobra.NoArgs,
+		Args:  UsageArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, err := fmt.Fprintf(g.Stdout, "rampart %s\n", Version())
 			return err
 		},
-	}
-}
-
-// UsageArgs checks positional arguments and turns a mismatch into a usage error.
-func UsageArgs(n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
-			return WithCode(ExitUsage, err)
-		}
-		return nil
 	}
 }

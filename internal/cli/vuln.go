@@ -36,7 +36,7 @@ func vulnDBDefaultDir() string {
 
 func (f *VulnFlags) Register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.dbDir, "db-dir", vulnDBDefaultDir(), "vulnerability database directory (see `rampart db`)")
+	fl.StringVar(&f.dbDir, "db-dir", vulnDBDefaultDir(), "vulnerability database directory: see rampart db ($RAMPART_DB_DIR)")
 	fl.BoolVar(&f.Offline, "offline", false, "use only the local vulnerability database; never suggest or attempt a download")
 	fl.StringSliceVar(&f.Severities, "severity", nil, "report only findings of these severities (UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL)")
 	fl.BoolVar(&f.ignoreUnfixed, "ignore-unfixed", false, "do not report vulnerabilities that have no fixed version")
