@@ -107,9 +107,6 @@ func NewRoot(g *Globals, extra func(*Globals) []*cobra.Command) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if err := applyConfig(cmd); err != nil {
-				return err
-			}
 			level := slog.LevelWarn
 			if g.Verbose {
 				level = slog.LevelDebug
