@@ -41,12 +41,17 @@ func TestSourcesAgree(t *testing.T) {
 		env        []string
 		wantDigest string // manifest digest the report must name, when the source has one
 		oci        bool   // the image ID is ociID, not the engine's
+		wantSource string // artifact.source, when the test is about it
 	}{
-		{name: "registry", ref: reg.Plain + "/" + app, wantDigest: reg.AppDigestPlain},
+		// A plain name is looked up in the local engine first (it holds this tag: the fixtures
+		// pushed from it), then in the registry.
+		{name: "plain name held by the engine", ref: reg.Plain + "/" + app, wantSource: "daemon"},
+		{name: "plain name of a local image", ref: fx.App.Tag, wantSource: "daemon"},
+		{name: "registry", ref: reg.Plain + "/" + app, flags: []string{"--source", "registry"}, wantDigest: reg.AppDigestPlain, wantSource: "registry"},
 		{name: "registry by digest", ref: reg.Plain + "/" + reg.AppRepository + "@" + reg.AppDigestPlain, wantDigest: reg.AppDigestPlain},
-		{name: "registry TLS and auth", ref: reg.TLS + "/" + app, flags: caFlag, env: []string{tlsCreds}, wantDigest: reg.AppDigestTLS},
+		{name: "registry TLS and auth", ref: "registry://" + reg.TLS + "/" + app, flags: caFlag, env: []string{tlsCreds}, wantDigest: reg.AppDigestTLS},
 		{name: "registry TLS by digest", ref: reg.TLS + "/" + reg.AppRepository + "@" + reg.AppDigestTLS, flags: caFlag, env: []string{tlsCreds}, wantDigest: reg.AppDigestTLS},
-		{name: "registry:// prefix", ref: "registry://" + reg.Plain + "/" + app, wantDigest: reg.AppDigestPlain},
+		{name: "registry:// prefix", ref: "registry://" + reg.Plain + "/" + app, wantDigest: reg.AppDigestPlain, wantSource: "registry"},
 		{name: "daemon flag", ref: fx.App.Tag, flags: []string{"--source", "daemon"}},
 		{name: "docker://", ref: "docker://" + fx.App.Tag},
 		{name: "oci layout", ref: "oci:" + fx.App.OCILayout, oci: true},
@@ -78,6 +83,9 @@ func TestSourcesAgree(t *testing.T) {
 			}
 			if tt.wantDigest != "" && rep.Artifact.Digest != tt.wantDigest {
 				t.Errorf("digest = %q, want the registry's %q", rep.Artifact.Digest, tt.wantDigest)
+			}
+			if tt.wantSource != "" && rep.Artifact.Source != tt.wantSource {
+				t.Errorf("source = %q, want %q", rep.Artifact.Source, tt.wantSource)
 			}
 			if want.Artifact.OS != rep.Artifact.OS {
 				t.Errorf("OS = %+v, want %+v", rep.Artifact.OS, want.Artifact.OS)

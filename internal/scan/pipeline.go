@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -122,13 +123,70 @@ func OpenDB(dir string, offline bool) (*vulndb.DB, error) {
 	return nil, exitcode.With(exitcode.Database, fmt.Errorf("open vulnerability database %s: %w", dir, err))
 }
 
-// ParseRef reads an artifact reference with the options' forced source; errors are usage errors.
+// ParseRef reads an artifact reference with the options' forced source; errors are usage errors,
+// and a reference that looks like a path (/x, ./x, ../x, x.tar, x.tar.gz, x.tgz) but names
+// nothing on disk is "not found" (exit 4), not a registry host.
 func (p *Pipeline) ParseRef(s string) (image.Ref, error) {
-	r, err := image.ParseRef(s, p.opts.Artifact.Source)
+	forced := p.opts.Artifact.Source
+	if forced == "" && looksLikePath(s) {
+		if _, err := os.Stat(s); err != nil {
+			return image.Ref{}, exitcode.With(exitcode.NotFound, fmt.Errorf("%s: %w", s, image.ErrNotFound))
+		}
+	}
+	r, err := image.ParseRef(s, forced)
 	if err != nil {
 		return image.Ref{}, exitcode.With(exitcode.Usage, err)
 	}
 	return r, nil
+}
+
+// looksLikePath reports whether a reference with no source prefix is meant as a file or directory.
+func looksLikePath(s string) bool {
+	for _, prefix := range []string{"docker://", "registry://", "docker-archive:", "oci-archive:", "oci:", "dir:"} {
+		if strings.HasPrefix(s, prefix) {
+			return false
+		}
+	}
+	for _, prefix := range []string{"/", "./", "../"} {
+		if strings.HasPrefix(s, prefix) {
+			return true
+		}
+	}
+	for _, suffix := range []string{".tar", ".tar.gz", ".tgz"} {
+		if strings.HasSuffix(s, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// implicitName reports whether s is a plain image name whose source nobody chose: no prefix, no
+// --source. Such a name is looked up in the local engine first, then in its registry.
+func (p *Pipeline) implicitName(s string, r image.Ref) bool {
+	return p.opts.Artifact.Source == "" && r.Source == image.SourceRegistry && !strings.HasPrefix(s, "registry://")
+}
+
+// open opens r; a plain name is tried in the local Docker engine first (as Trivy and Grype do),
+// and read from its registry when the engine is not running or does not hold it.
+func (p *Pipeline) open(ctx context.Context, r image.Ref, implicit bool) (*image.Artifact, image.Ref, error) {
+	opts := p.opts.Artifact.imageOptions(p.logger)
+	if implicit {
+		local := image.Ref{Source: image.SourceDaemon, Name: r.Name}
+		art, err := image.Open(ctx, local, opts...)
+		if err == nil {
+			if _, d, ok := strings.Cut(r.Name, "@"); ok && art.Digest == "" {
+				// The engine found it by this manifest digest (a RepoDigest): it is the one named.
+				art.Digest = d
+			}
+			return art, local, nil
+		}
+		if ctx.Err() != nil {
+			return nil, r, ctx.Err()
+		}
+		p.logger.Debug("not read from the local Docker engine; trying the registry", "image", r.Name, "err", err)
+	}
+	art, err := image.Open(ctx, r, opts...)
+	return art, r, err
 }
 
 // Scan is the whole pipeline on one artifact: inventory, findings of every scanner,
@@ -158,7 +216,7 @@ func (p *Pipeline) Inventory(ctx context.Context, name string, progress func(lay
 		ctx, cancel = context.WithTimeout(ctx, t)
 		defer cancel()
 	}
-	art, err := image.Open(ctx, ref, p.opts.Artifact.imageOptions(p.logger)...)
+	art, ref, err := p.open(ctx, ref, p.implicitName(name, ref))
 	if err != nil {
 		return nil, err
 	}

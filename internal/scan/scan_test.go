@@ -3,6 +3,7 @@ package scan_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -13,7 +14,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/rampartsec/rampart/internal/exitcode"
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/scan"
@@ -246,5 +250,48 @@ func TestSubject(t *testing.T) {
 		if got := scan.Subject(tt.a); got != tt.want {
 			t.Errorf("Subject(%+v) = %q, want %q", tt.a, got, tt.want)
 		}
+	}
+}
+
+// TestPathLikeReferences: a reference that looks like a path and names nothing is "not found"
+// (exit 4) naming it, not a registry host to dial.
+func TestPathLikeReferences(t *testing.T) {
+	p, err := scan.New(context.Background(), scan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for _, ref := range []string{"./nosuch.tar", "../nosuch", "/no/such/dir", "nosuch.tar.gz", "app.tgz"} {
+		_, err := p.Inventory(context.Background(), ref, nil)
+		if code := exitcode.Of(err); code != exitcode.NotFound || !strings.Contains(fmt.Sprint(err), ref) {
+			t.Errorf("%s: exit %d, error %v; want %d naming the path", ref, code, err, exitcode.NotFound)
+		}
+	}
+}
+
+// TestPlainNameWithoutEngine: with no Docker engine to ask, a plain name is read from its
+// registry, and the report says so.
+func TestPlainNameWithoutEngine(t *testing.T) {
+	reg := testenv.StartRegistry(t, testenv.RegistryConfig{})
+	t.Setenv("DOCKER_HOST", "unix://"+filepath.Join(t.TempDir(), "no-engine.sock"))
+	img := testenv.LinuxImage(t, "amd64", testenv.FileLayer(t, map[string]string{"etc/os-release": osRelease, "var/lib/dpkg/status": dpkgStatus("2.5.0-1")}))
+	tag, err := name.NewTag(reg.Host + "/team/app:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(tag, img); err != nil {
+		t.Fatal(err)
+	}
+	p, err := scan.New(context.Background(), scan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	rep, err := p.Inventory(context.Background(), tag.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Artifact.Source != "registry" || len(rep.Packages) != 2 {
+		t.Errorf("source %q, %d packages; want registry, 2", rep.Artifact.Source, len(rep.Packages))
 	}
 }
