@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 
@@ -20,20 +19,6 @@ import (
 	"github.com/rampartsec/rampart/internal/report"
 	"github.com/rampartsec/rampart/internal/secret"
 )
-
-// version is set at build time with -ldflags "-X github.com/rampartsec/rampart/internal/cli.version=…".
-var version = ""
-
-// Version returns the build's version: the ldflags value, else the module version, else "dev".
-func Version() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
 
 // Globals are the flags every command shares.
 type Globals struct {
@@ -48,6 +33,8 @@ type Globals struct {
 	// Args are the command line as given (without the program name), for handing a command
 	// over to the companion binary.
 	Args []string
+	// companion is true in the companion binary, which runs every command itself.
+	companion bool
 }
 
 // Main runs rampart with args (without the program name) and returns the exit code. The
@@ -67,7 +54,7 @@ func Run(ctx context.Context, extra func(*Globals) []*cobra.Command, args []stri
 			}
 		}
 	}
-	g := &Globals{Stdin: stdin, Stdout: stdout, Stderr: stderr, Args: args}
+	g := &Globals{Stdin: stdin, Stdout: stdout, Stderr: stderr, Args: args, companion: extra != nil}
 	root := NewRoot(g, extra)
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -175,16 +162,4 @@ func defaultCacheDir() string {
 		return filepath.Join(os.TempDir(), "rampart-cache")
 	}
 	return filepath.Join(d, "rampart")
-}
-
-func newVersionCmd(g *Globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print Rampart's version",
-		Args:  UsageArgs(0),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := fmt.Fprintf(g.Stdout, "rampart %s\n", Version())
-			return err
-		},
-	}
 }
