@@ -15,6 +15,7 @@ import (
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/mask"
 )
 
 // Config tunes an [Analyzer]. The zero value is valid: no cache, defaults below.
@@ -181,7 +182,11 @@ func (a *Analyzer) layer(ctx context.Context, l *image.Layer) (*LayerResult, err
 			return nil, err
 		}
 	}
-	if err := a.cfg.Cache.Put(key, lr); err != nil {
+	if namesSecret(lr) {
+		// The cache stores paths as they are: a layer with a file named after a secret is
+		// analyzed again next time rather than written to disk with the secret in it.
+		a.logger.Debug("layer not cached: a path in it holds a secret", "layer", l.DiffID)
+	} else if err := a.cfg.Cache.Put(key, lr); err != nil {
 		a.logger.Warn("layer cache not written", "layer", l.DiffID, "err", err)
 	}
 	return lr, nil
@@ -246,3 +251,20 @@ func (a *Analyzer) walkDir(ctx context.Context, root string) (*LayerResult, erro
 
 // pseudoFS are the top-level directories of a live root that are kernel interfaces, not files.
 var pseudoFS = map[string]bool{"proc": true, "sys": true, "dev": true}
+
+// namesSecret reports whether a path or warning of lr holds a secret (see package mask).
+func namesSecret(lr *LayerResult) bool {
+	for p := range lr.Files {
+		if mask.String(p) != p {
+			return true
+		}
+	}
+	for _, list := range [][]string{lr.Whiteouts, lr.OpaqueDirs, lr.Warnings} {
+		for _, s := range list {
+			if mask.String(s) != s {
+				return true
+			}
+		}
+	}
+	return false
+}

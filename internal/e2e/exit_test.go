@@ -95,7 +95,7 @@ func TestNotFound(t *testing.T) {
 func TestRegistryTLSAuth(t *testing.T) {
 	env := testenv.Load(t)
 	reg := env.Registry
-	ref := reg.TLS + "/" + reg.AppRepository + ":" + reg.AppTag
+	ref := "registry://" + reg.TLS + "/" + reg.AppRepository + ":" + reg.AppTag
 	otherCA := writeCA(t)
 
 	tests := []struct {

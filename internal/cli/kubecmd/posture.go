@@ -21,6 +21,7 @@ import (
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/inventory"
 	"github.com/rampartsec/rampart/internal/kube"
+	"github.com/rampartsec/rampart/internal/mask"
 	"github.com/rampartsec/rampart/internal/manifest"
 	"github.com/rampartsec/rampart/internal/misconfig"
 	"github.com/rampartsec/rampart/internal/posture"
@@ -219,6 +220,10 @@ func writeConfigReport(g *cli.Globals, of *cli.OutputFlags, rep *result.Report, 
 	if kr == nil || of.Format == cli.FormatSARIF {
 		return cli.WriteReport(g, of, rep, false)
 	}
+	// Warnings quote what charts and manifests said (a render error may quote a value): masked
+	// as report.Write masks every scan report.
+	mask.Value(rep)
+	mask.Value(kr)
 	w, done, err := of.Writer(g.Stdout)
 	if err != nil {
 		return err
