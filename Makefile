@@ -44,7 +44,9 @@ test: fixtures peers kube ## set up everything, then run the whole suite and a s
 unit: ## quick: go test -short, no setup; integration tests and binary runs skip
 	$(GO) test -short $(TESTFLAGS) ./...
 
-demo: build ## build a small Debian image with debootstrap and scan it
+demo: ## install what the demo needs, build rampart (with YARA), build a small Debian image with debootstrap and scan it
+	scripts/test-setup.sh --demo
+	$(MAKE) build
 	scripts/demo.sh
 
 fuzz: ## run every Fuzz target for FUZZTIME (default 10s) each

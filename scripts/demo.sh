@@ -12,8 +12,8 @@ rampart=${RAMPART:-$here/../bin/rampart}
 DEMO_PACKAGES=(curl openssl)
 DEMO_IMAGE=rampart-demo/debian:12
 
-# dockerd (and the test registries, which the demo does not use) with the project's network rules.
-"$here/test-setup.sh"
+# dockerd with the project's network rules, and only the packages the demo needs.
+"$here/test-setup.sh" --demo
 
 hash=$({ cat "$here/demo.sh"; uname -m; } | sha256sum | cut -c1-16)
 demo=$RAMPART_TEST_CACHE/demo-$hash
