@@ -31,7 +31,7 @@ const CompanionName = "rampart-kube"
 // CompanionCommands are the commands rampart hands over to the companion, with their one-line
 // help (kept equal to the companion's by a test in internal/cli/kubecmd).
 var CompanionCommands = []struct{ Name, Short string }{
-	{"config", "Check Dockerfiles for misconfigurations (CIS Docker Benchmark section 4)"},
+	{"config", "Check Dockerfiles, Kubernetes manifests, Helm charts and Kustomize for misconfigurations"},
 	{"graph", "Build the cluster's security graph and rank its attack paths"},
 	{"k8s", "Audit a Kubernetes cluster: posture (PSS, CIS, NSA), exposure and risky RBAC grants"},
 }

@@ -141,6 +141,13 @@ func newScanCmd(g *Globals, spec scanCmdSpec) *cobra.Command {
 		},
 	}
 	af.Register(cmd)
+	if spec.refPrefix == "dir:" {
+		// A directory has no registry, platform or Docker engine: fs accepts those flags of
+		// image and hides them from its help.
+		for _, name := range []string{"source", "platform", "insecure", "ca-cert"} {
+			cmd.Flags().MarkHidden(name)
+		}
+	}
 	of.Register(cmd, "table", report.ScanFormats)
 	vf.Register(cmd)
 	ff.Register(cmd)

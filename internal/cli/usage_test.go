@@ -145,3 +145,21 @@ func TestCompanionCompletionsNotDoubled(t *testing.T) {
 		}
 	}
 }
+
+// TestFSHelpHidesImageFlags: fs reads a directory; the flags about registries, platforms and the
+// Docker engine are not in its help (they are in image's).
+func TestFSHelpHidesImageFlags(t *testing.T) {
+	fs := runMain(t, "fs", "--help")
+	img := runMain(t, "image", "--help")
+	for _, f := range []string{"--platform", "--source", "--insecure", "--ca-cert"} {
+		if strings.Contains(fs.stdout, f) {
+			t.Errorf("fs --help lists %s:\n%s", f, fs.stdout)
+		}
+		if !strings.Contains(img.stdout, f) {
+			t.Errorf("image --help lacks %s", f)
+		}
+	}
+	if !strings.Contains(fs.stdout, "--scanners") {
+		t.Errorf("fs --help lacks --scanners:\n%s", fs.stdout)
+	}
+}

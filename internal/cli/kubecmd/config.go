@@ -86,16 +86,29 @@ func newConfigCmd(g *cli.Globals) *cobra.Command {
 	var kf kubeConfigFlags // Kubernetes manifests, Helm charts, Kustomize overlays: posture.go
 	cmd := &cobra.Command{
 		Use:   "config PATH",
-		Short: "Check Dockerfiles for misconfigurations (CIS Docker Benchmark section 4)",
-		Long: `Check configuration files for misconfigurations.
+		Short: "Check Dockerfiles, Kubernetes manifests, Helm charts and Kustomize for misconfigurations",
+		Long: `Check configuration files for misconfigurations before they ship: Dockerfiles against the CIS
+Docker Benchmark (section 4), and Kubernetes manifests, Helm charts and Kustomize overlays against
+the Pod Security Standards, the CIS Kubernetes Benchmark and the NSA/CISA hardening guide (the
+checks of ` + "`rampart k8s posture`" + `, without a cluster).
 
-PATH is a file or a directory. A directory is searched recursively for Dockerfile, Containerfile,
-*.Dockerfile and Dockerfile.* (.git and node_modules are skipped). A file given by name is read as
-a Dockerfile whatever its name.
+PATH is a file or a directory. A directory is searched recursively, skipping .git and
+node_modules, for:
+
+- Dockerfiles: Dockerfile, Containerfile, *.Dockerfile, *.Containerfile, Dockerfile.*;
+- Helm charts: directories holding Chart.yaml, rendered with --values, --set, --set-string,
+  --release-name and --helm-namespace (dependencies must be vendored under charts/);
+- Kustomize overlays: directories holding kustomization.yaml, built without plugins or remote
+  bases;
+- Kubernetes manifests: the other .yaml, .yml and .json files, outside hidden directories and
+  vendor; documents without apiVersion and kind are counted, not errors.
+
+A file given by name is read by its name: Chart.yaml renders its chart, kustomization.yaml
+builds its overlay, other YAML or JSON is read as manifests, and anything else as a Dockerfile.
 
 A malformed file given by name is an error (exit code 7); one found in a directory is a warning
-in the report, and the other files are still checked. Every check is described in
-docs/misconfig.md.`,
+in the report, and the other files are still checked. docs/misconfig.md and docs/k8s-posture.md
+describe every check.`,
 		Args: cli.UsageArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !slices.Contains(configFormats, of.Format) {
