@@ -55,6 +55,7 @@ func buildCycloneDX(r *result.Report, serial string) *cdx.BOM {
 	}
 
 	pkgs := sortedPackages(r)
+	refs := componentRefs{}
 	purls := map[string]int{}
 	for _, p := range pkgs {
 		purls[p.PURL]++
@@ -68,6 +69,7 @@ func buildCycloneDX(r *result.Report, serial string) *cdx.BOM {
 			ref = cmp.Or(p.PURL, string(p.Type)+":"+p.Name+"@"+p.Version) + "|" + p.Location()
 		}
 		c.BOMRef = used.take(ref)
+		refs.add(&p, c.BOMRef)
 		comps = append(comps, c)
 		deps = append(deps, c.BOMRef)
 	}
@@ -89,6 +91,7 @@ func buildCycloneDX(r *result.Report, serial string) *cdx.BOM {
 		dep.Dependencies = &deps
 	}
 	bom.Dependencies = &[]cdx.Dependency{dep}
+	bom.Vulnerabilities = cdxVulnerabilities(r, refs, root.BOMRef, used)
 	return bom
 }
 

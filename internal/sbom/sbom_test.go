@@ -180,10 +180,13 @@ func decodeCycloneDX(t testing.TB, b []byte) *cdx.BOM {
 	return &bom
 }
 
-func props(c cdx.Component) map[string][]string {
+func props(c cdx.Component) map[string][]string { return propMap(c.Properties) }
+
+// propMap lists the values of CycloneDX properties by name.
+func propMap(ps *[]cdx.Property) map[string][]string {
 	m := map[string][]string{}
-	if c.Properties != nil {
-		for _, p := range *c.Properties {
+	if ps != nil {
+		for _, p := range *ps {
 			m[p.Name] = append(m[p.Name], p.Value)
 		}
 	}
