@@ -61,6 +61,8 @@ type Options struct {
 	Malware MalwareOptions
 	// Filter is applied to every report's findings after matching.
 	Filter Filter
+	// Paths leaves files and directories out of every analyzer's sight (--skip-dirs, --skip-files).
+	Paths analysis.PathFilter
 
 	// Artifact says how artifacts are opened.
 	Artifact ArtifactOptions
@@ -121,6 +123,9 @@ type Filter struct {
 	VEX           *match.VEX
 	// FailOn is the gate's threshold; "" for no gate.
 	FailOn finding.Severity
+	// PkgTypes, when not empty, keeps only packages of these kinds ([PkgTypeOS],
+	// [PkgTypeLibrary]) and the findings about them (--pkg-types).
+	PkgTypes []string
 }
 
 // Progress is told about one artifact's layer work. Finish is called once analysis ends.

@@ -230,7 +230,7 @@ func (p *Pipeline) Inventory(ctx context.Context, name string, progress func(lay
 			cfg.Progress = prog
 		}
 	}
-	res, err := analysis.New(append(catalogers.Analyzers(), p.plan.analyzers...), cfg).Analyze(ctx, art)
+	res, err := analysis.New(analysis.SkipPaths(append(catalogers.Analyzers(), p.plan.analyzers...), p.opts.Paths), cfg).Analyze(ctx, art)
 	if prog != nil {
 		prog.Finish()
 	}
@@ -357,12 +357,14 @@ func Gate(findings []finding.Finding, threshold finding.Severity) error {
 // Apply filters rep's findings, sorts what is left and sets rep.Summary; it returns the ignore
 // file's warnings.
 func (f *Filter) Apply(rep *result.Report, now time.Time, logger *slog.Logger) []string {
+	f.keepPkgTypes(rep)
 	fs := rep.Findings
 	before := len(fs)
 	var warnings []string
 	if f.VEX != nil {
 		var n int
 		fs, n = f.VEX.Apply(fs, rep.Artifact.Digest, rep.Artifact.ID)
+		f.markVEX(fs, rep.Artifact)
 		logger.Debug("VEX statements suppressed findings", "count", n)
 	}
 	if f.Ignore != nil {
