@@ -17,17 +17,19 @@ const (
 	FormatSARIF = "sarif"
 )
 
-// ScanFormats are the formats [Write] renders a scan report in: Rampart's own three and the
-// two SBOM standards.
-var ScanFormats = []string{FormatTable, FormatJSON, FormatSARIF, sbom.FormatCycloneDXJSON, sbom.FormatSPDXJSON}
+// ScanFormats are the formats [Write] renders a scan report in: Rampart's own three, the
+// two SBOM standards, and a user's template.
+var ScanFormats = []string{FormatTable, FormatJSON, FormatSARIF, sbom.FormatCycloneDXJSON, sbom.FormatSPDXJSON, FormatTemplate}
 
 // ErrUnknownFormat is wrapped by [Write] when asked for a format it does not write.
 var ErrUnknownFormat = errors.New("report: unknown format")
 
-// Options adjust the table form.
+// Options adjust the table and template forms.
 type Options struct {
 	// ListPackages lists the inventory before the findings.
 	ListPackages bool
+	// Template renders [FormatTemplate] (see [ParseTemplate]).
+	Template *Template
 }
 
 // Write renders r in format (one of [ScanFormats]): the one function every command that
@@ -45,6 +47,8 @@ func Write(w io.Writer, format string, r *result.Report, o Options) error {
 		return WriteSARIF(w, r)
 	case sbom.FormatCycloneDXJSON, sbom.FormatSPDXJSON:
 		return sbom.Encode(w, format, r)
+	case FormatTemplate:
+		return WriteTemplate(w, r, o.Template)
 	}
 	return fmt.Errorf("%w %q", ErrUnknownFormat, format)
 }
