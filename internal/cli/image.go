@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -30,7 +32,7 @@ type ArtifactFlags struct {
 
 func (f *ArtifactFlags) Register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.Source, "source", "", `where a plain image name is looked up: "registry" or "daemon" (default: registry)`)
+	fl.StringVar(&f.Source, "source", "", `where a plain image name is read: "daemon" (the local Docker engine) or "registry" (default: the engine when it holds the image, else the registry)`)
 	fl.StringVar(&f.Platform, "platform", image.HostPlatform(), "platform to select from a multi-platform image (os/arch[/variant])")
 	fl.BoolVar(&f.Insecure, "insecure", false, "allow plain HTTP and unverified TLS to the registry")
 	fl.StringVar(&f.CACert, "ca-cert", "", "PEM file with extra CA certificates to trust for the registry")
@@ -74,6 +76,8 @@ type scanCmdSpec struct {
 	defaults         []string
 	// refPrefix is put before the argument ("dir:" for fs).
 	refPrefix string
+	// input adds --input FILE, an archive to scan in place of REF (Trivy's flag).
+	input bool
 }
 
 func newImageCmd(g *Globals) *cobra.Command {
@@ -84,8 +88,10 @@ func newImageCmd(g *Globals) *cobra.Command {
 
 REF is a registry reference (127.0.0.1:5000/app:1, app@sha256:…), docker://NAME for the local
 Docker engine (or --source daemon), docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE[:TAG],
-dir:PATH, or a path to an existing archive or directory.`,
+dir:PATH, or a path to an existing archive or directory. --input FILE names an archive
+(docker save or OCI, told apart by content) in place of REF.`,
 		defaults: scan.Default,
+		input:    true,
 	})
 }
 
@@ -107,14 +113,36 @@ func newScanCmd(g *Globals, spec scanCmdSpec) *cobra.Command {
 	var ff FileScanFlags
 	var scanners []string
 	var listAll bool
+	var exitCode int
+	var input string
+	args := UsageArgs(1)
+	if spec.input {
+		// REF or --input, which may come from the environment or a config file: checked in RunE.
+		args = func(cmd *cobra.Command, args []string) error {
+			if err := cobra.MaximumNArgs(1)(cmd, args); err != nil {
+				return WithCode(ExitUsage, err)
+			}
+			return nil
+		}
+	}
 	cmd := &cobra.Command{
 		Use:   spec.use,
 		Short: spec.short,
 		Long:  spec.long,
-		Args:  UsageArgs(1),
+		Args:  args,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if spec.input {
+				ref, err := inputRef(args, input, af.Source)
+				if err != nil {
+					return err
+				}
+				args = []string{ref}
+			}
 			if spec.refPrefix != "" && !strings.HasPrefix(args[0], spec.refPrefix) {
 				args[0] = spec.refPrefix + args[0]
+			}
+			if exitCode < 0 || exitCode > 255 {
+				return WithCode(ExitUsage, fmt.Errorf("--exit-code %d: want 0 to 255", exitCode))
 			}
 			opts, err := scanOptions(g, cmd, &af, &vf, &ff, scanners)
 			if err != nil {
@@ -137,7 +165,7 @@ func newScanCmd(g *Globals, spec scanCmdSpec) *cobra.Command {
 			if err := WriteReport(g, &of, rep, list); err != nil {
 				return err
 			}
-			return gate(g, p, rep)
+			return gate(g, p, rep, exitCode)
 		},
 	}
 	af.Register(cmd)
@@ -153,13 +181,49 @@ func newScanCmd(g *Globals, spec scanCmdSpec) *cobra.Command {
 	ff.Register(cmd)
 	cmd.Flags().StringSliceVar(&scanners, "scanners", spec.defaults, "what to look for: "+strings.Join(scan.Known, ","))
 	cmd.Flags().BoolVar(&listAll, "list-all-pkgs", false, "list every package in the table, not only the findings (JSON and SBOM formats always have them)")
+	cmd.Flags().IntVar(&exitCode, "exit-code", 0, "exit with this code when findings remain after filtering; with --fail-on, the code the gate exits with (default 3)")
+	if spec.input {
+		cmd.Flags().StringVar(&input, "input", "", "scan this image archive (docker save or OCI archive) instead of REF")
+	}
 	return cmd
 }
 
+// inputRef is the reference to scan: REF, or --input's file, which must exist. A file name with
+// neither "/" nor "." gets "./" so that it is not read as a registry image name.
+func inputRef(args []string, input, source string) (string, error) {
+	switch {
+	case input == "" && len(args) == 0:
+		return "", WithCode(ExitUsage, errors.New("want an image reference (REF) or --input FILE"))
+	case input == "":
+		return args[0], nil
+	case len(args) > 0:
+		return "", WithCode(ExitUsage, fmt.Errorf("give REF (%s) or --input (%s), not both", args[0], input))
+	case source != "":
+		return "", WithCode(ExitUsage, errors.New("--input names a file; --source does not apply to it"))
+	}
+	if _, err := os.Stat(input); err != nil {
+		return "", WithCode(ExitNotFound, fmt.Errorf("--input: %w", err))
+	}
+	if !strings.ContainsAny(input, "/.") {
+		input = "./" + input
+	}
+	return input, nil
+}
+
 // gate is the --fail-on verdict on rep; when it passes with findings of UNKNOWN severity left
-// unjudged, it says how many, so that a pass is not mistaken for a clean scan.
-func gate(g *Globals, p *scan.Pipeline, rep *result.Report) error {
+// unjudged, it says how many, so that a pass is not mistaken for a clean scan. A non-zero
+// exitCode (--exit-code, Trivy's) is the code of a tripped gate, and without --fail-on the code
+// for any finding left after filtering.
+func gate(g *Globals, p *scan.Pipeline, rep *result.Report, exitCode int) error {
 	err := p.Gate(rep)
+	if exitCode != 0 {
+		if err != nil {
+			return WithCode(exitCode, err)
+		}
+		if p.FailOn() == "" && len(rep.Findings) > 0 {
+			return WithCode(exitCode, fmt.Errorf("%d findings reported (--exit-code %d)", len(rep.Findings), exitCode))
+		}
+	}
 	if err == nil {
 		if n := scan.UnjudgedUnknowns(rep.Findings, p.FailOn()); n > 0 && !g.Quiet {
 			fmt.Fprintf(g.Stderr, "rampart: --fail-on %s passed; %d findings of UNKNOWN severity were not judged (add --fail-on UNKNOWN to gate on them)\n", p.FailOn(), n)
@@ -181,6 +245,14 @@ func scanOptions(g *Globals, cmd *cobra.Command, af *ArtifactFlags, vf *VulnFlag
 	if err != nil {
 		return scan.Options{}, err
 	}
+	paths, err := ff.paths()
+	if err != nil {
+		return scan.Options{}, err
+	}
+	if err := scan.CheckPkgTypes(ff.pkgTypes); err != nil {
+		return scan.Options{}, err
+	}
+	filter.PkgTypes = ff.pkgTypes
 	return scan.Options{
 		Scanners: scanners,
 		// Asked for by name, or gated on: a missing database must not pass silently.
@@ -190,6 +262,7 @@ func scanOptions(g *Globals, cmd *cobra.Command, af *ArtifactFlags, vf *VulnFlag
 		Secret:    ff.secretOptions(),
 		Malware:   ff.malwareOptions(),
 		Filter:    filter,
+		Paths:     paths,
 		Artifact:  ao,
 		CacheDir:  g.LayerCacheDir(),
 		Tool:      tool(),
@@ -246,6 +319,6 @@ func newSBOMCmd(g *Globals) *cobra.Command {
 // WriteReport writes a scan report in the format --format names.
 func WriteReport(g *Globals, of *OutputFlags, rep *result.Report, listPackages bool) error {
 	return of.Write(g.Stdout, func(w io.Writer, format string) error {
-		return report.Write(w, format, rep, report.Options{ListPackages: listPackages})
+		return report.Write(w, format, rep, report.Options{ListPackages: listPackages, Template: of.Template})
 	})
 }

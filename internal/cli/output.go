@@ -1,13 +1,18 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/rampartsec/rampart/internal/report"
 )
 
 // OutputFlags are the contract other tools script against: --format and -o. Register declares the
@@ -17,6 +22,9 @@ type OutputFlags struct {
 	Format  string
 	Output  string
 	formats []string
+	// template is --template as given; Template is it parsed, once --format template is checked.
+	template string
+	Template *report.Template
 }
 
 // Register adds --format (default def, one of formats) and --output to cmd.
@@ -25,6 +33,9 @@ func (f *OutputFlags) Register(cmd *cobra.Command, def string, formats []string)
 	cmd.Flags().StringVarP(&f.Format, "format", "f", def, "output format: "+strings.Join(formats, ", "))
 	cmd.Flags().StringVarP(&f.Output, "output", "o", "", "write the report to this file instead of stdout")
 	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(formats, cobra.ShellCompDirectiveNoFileComp))
+	if slices.Contains(formats, report.FormatTemplate) {
+		cmd.Flags().StringVar(&f.template, "template", "", "with --format template: a Go text/template file (FILE or @FILE), or the template's text (see docs/formats.md)")
+	}
 	next := cmd.PreRunE
 	cmd.PreRunE = func(cmd *cobra.Command, args []string) error {
 		if err := f.Check(); err != nil {
@@ -37,11 +48,29 @@ func (f *OutputFlags) Register(cmd *cobra.Command, def string, formats []string)
 	}
 }
 
-// Check rejects a --format the command does not write (a usage error).
+// Check rejects a --format the command does not write (a usage error), and reads the template
+// of --format template: one that does not parse is a usage error, a missing file exit 4.
 func (f *OutputFlags) Check() error {
 	if f.formats != nil && !slices.Contains(f.formats, f.Format) {
 		return WithCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", f.Format, strings.Join(f.formats, ", ")))
 	}
+	if f.Format != report.FormatTemplate {
+		if f.template != "" {
+			slog.Warn("--template is ignored without --format template", "format", f.Format)
+		}
+		return nil
+	}
+	if f.template == "" {
+		return WithCode(ExitUsage, errors.New("--format template needs --template FILE (or @FILE, or the template's text)"))
+	}
+	t, err := report.ParseTemplate(f.template)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return WithCode(ExitNotFound, fmt.Errorf("--template: %w", err))
+	case err != nil:
+		return WithCode(ExitUsage, fmt.Errorf("--template: %w", err))
+	}
+	f.Template = t
 	return nil
 }
 

@@ -41,7 +41,7 @@ func (f *VulnFlags) Register(cmd *cobra.Command) {
 	fl.StringSliceVar(&f.Severities, "severity", nil, "report only findings of these severities (UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL)")
 	fl.BoolVar(&f.ignoreUnfixed, "ignore-unfixed", false, "do not report vulnerabilities that have no fixed version")
 	fl.StringVar(&f.FailOn, "fail-on", "", "exit with code 3 when a reported finding is at or above this severity")
-	fl.StringVar(&f.ignoreFile, "ignorefile", "", "YAML file of findings to ignore (id, package, reason, expires)")
+	fl.StringVar(&f.ignoreFile, "ignorefile", "", "findings to ignore: Rampart's YAML (id, package, reason, expires) or a .trivyignore list of IDs")
 	fl.StringVar(&f.vexFile, "vex", "", "OpenVEX JSON document: not_affected and fixed statements suppress findings")
 	sev := cobra.FixedCompletions([]string{"UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"}, cobra.ShellCompDirectiveNoFileComp)
 	cmd.RegisterFlagCompletionFunc("severity", sev)
@@ -66,7 +66,8 @@ func (f *VulnFlags) Filter() (scan.Filter, error) {
 	if s.FailOn, err = ParseGate(f.FailOn); err != nil {
 		return scan.Filter{}, err
 	}
-	if s.Ignore, err = readFlagFile("--ignorefile", f.ignoreFile, match.ParseIgnoreFile); err != nil {
+	parseIgnore := func(b []byte) (*match.IgnoreFile, error) { return match.ParseIgnore(filepath.Base(f.ignoreFile), b) }
+	if s.Ignore, err = readFlagFile("--ignorefile", f.ignoreFile, parseIgnore); err != nil {
 		return scan.Filter{}, err
 	}
 	if s.VEX, err = readFlagFile("--vex", f.vexFile, match.ParseVEX); err != nil {
