@@ -94,6 +94,9 @@ func NewRoot(g *Globals, extra func(*Globals) []*cobra.Command) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if err := applyConfig(cmd); err != nil {
+				return err
+			}
 			level := slog.LevelWarn
 			if g.Verbose {
 				level = slog.LevelDebug
@@ -116,6 +119,7 @@ func NewRoot(g *Globals, extra func(*Globals) []*cobra.Command) *cobra.Command {
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "debug logging on stderr")
 	pf.StringVar(&g.CacheDir, "cache-dir", defaultCacheDir(), "directory for the layer analysis cache")
 	pf.BoolVar(&g.NoCache, "no-cache", false, "neither read nor write the layer cache")
+	registerConfigFlag(pf)
 	root.AddCommand(newImageCmd(g), newFSCmd(g), newSBOMCmd(g), newVersionCmd(g))
 	root.AddCommand(newDBCmd(g))
 	root.AddCommand(newDockerCmd(g))
