@@ -41,13 +41,7 @@ func WriteTable(w io.Writer, r *result.Report, listPackages bool) error {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "KIND\tID\tSEVERITY\tPACKAGE / LOCATION\tFIXED IN\tNOTES\tTITLE")
 		for _, f := range r.Findings {
-			where := f.Location.Path
-			if f.Location.Line > 0 {
-				where = fmt.Sprintf("%s:%d", where, f.Location.Line)
-			}
-			if f.Location.Field != "" {
-				where = f.Location.Field
-			}
+			where := Where(&f)
 			if f.Package != nil {
 				where = f.Package.Name + " " + f.Package.Version
 				// Copies of one library at several paths are told apart; an OS package's
@@ -108,6 +102,33 @@ func isOSPackageDB(p string) bool {
 		}
 	}
 	return false
+}
+
+// Where names the place of a finding that is not about a package: the file and line, the
+// object (kind/namespace/name, and container), and the field, each when known.
+func Where(f *finding.Finding) string {
+	var parts []string
+	if p := f.Location.Path; p != "" {
+		if f.Location.Line > 0 {
+			p = fmt.Sprintf("%s:%d", p, f.Location.Line)
+		}
+		parts = append(parts, p)
+	}
+	if r := f.Resource; r != nil && r.Kind != "" {
+		obj := r.Kind + "/"
+		if r.Namespace != "" {
+			obj += r.Namespace + "/"
+		}
+		obj += r.Name
+		if r.Container != "" {
+			obj += " [" + r.Container + "]"
+		}
+		parts = append(parts, obj)
+	}
+	if f.Location.Field != "" {
+		parts = append(parts, f.Location.Field)
+	}
+	return strings.Join(parts, " ")
 }
 
 // notes sums up what raises or lowers a finding's urgency: known exploitation (KEV), the EPSS
