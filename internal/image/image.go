@@ -376,7 +376,7 @@ func transportFor(o *options) (http.RoundTripper, error) {
 		tc.InsecureSkipVerify = true //nolint:gosec // the user asked for it with --insecure
 	}
 	base.TLSClientConfig = tc
-	return base, nil
+	return plainHTTPGuard{next: base, insecure: o.insecure}, nil
 }
 
 // maxCAFile bounds a --ca-cert file (the Mozilla bundle is about 200 KB).
