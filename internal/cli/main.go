@@ -91,6 +91,22 @@ func NewRoot(g *Globals, extra func(*Globals) []*cobra.Command) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "rampart",
 		Short:         "Secure the container lifecycle: images, SBOMs, vulnerabilities, secrets, posture",
+		Long: `Rampart scans container images, directories and configuration files for vulnerabilities,
+secrets, malware and misconfigurations, writes SBOMs (CycloneDX 1.6, SPDX 2.3), and audits Docker
+hosts, registries and Kubernetes clusters. Vulnerabilities are matched offline against a local
+database: build it first with "rampart db import data/vulndb" (the bundled data) or
+"rampart db update" (downloads). "rampart version" says where it is and how old.
+
+Exit codes: 0 success, 1 other error, 2 usage error, 3 a finding at or above --fail-on, 4 not
+found, 5 unauthorized, 6 unreachable, 7 invalid artifact, 8 vulnerability database missing or
+unusable, 9 nothing assessed (docs/exit-codes.md). Every command and flag: docs/commands.md.`,
+		Example: `  rampart db import data/vulndb                        # the bundled vulnerability data, offline
+  rampart image alpine:3.20                            # an image from a registry
+  rampart image docker://app:1 --fail-on HIGH          # from the local Docker engine; exit 3 on HIGH or worse
+  rampart image app.tar -f sarif -o app.sarif          # a docker save archive, as SARIF
+  rampart fs . --scanners vuln,secret                  # a directory
+  rampart sbom app.tar -f spdx-json -o app.spdx.json   # an SBOM
+  rampart config ./deploy                              # Dockerfiles, Kubernetes YAML, Helm, Kustomize`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
@@ -117,7 +133,7 @@ func NewRoot(g *Globals, extra func(*Globals) []*cobra.Command) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "no progress display and only error logs")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "debug logging on stderr")
-	pf.StringVar(&g.CacheDir, "cache-dir", defaultCacheDir(), "directory for the layer analysis cache")
+	pf.StringVar(&g.CacheDir, "cache-dir", defaultCacheDir(), "directory for the layer analysis cache ($RAMPART_CACHE_DIR)")
 	pf.BoolVar(&g.NoCache, "no-cache", false, "neither read nor write the layer cache")
 	registerConfigFlag(pf)
 	root.AddCommand(newImageCmd(g), newFSCmd(g), newSBOMCmd(g), newVersionCmd(g))
