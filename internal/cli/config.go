@@ -80,6 +80,13 @@ func applyConfig(cmd *cobra.Command) error {
 	if err != nil || c == nil {
 		return err
 	}
+	if !explicit && c.root != nil {
+		// A file nobody named changes what is reported (a checkout's rampart.yaml may lower a
+		// gate): say that it was read, unless told to be quiet.
+		if q := cmd.Flags().Lookup("quiet"); q == nil || q.Value.String() != "true" {
+			fmt.Fprintf(cmd.ErrOrStderr(), "rampart: settings read from %s in the working directory (--config FILE to choose another)\n", path)
+		}
+	}
 	return c.apply(cmd)
 }
 
