@@ -72,8 +72,8 @@ func tool() result.Tool { return result.Tool{Name: "rampart", Version: Version()
 
 // scanCmdSpec distinguishes `rampart image` from `rampart fs`, which share one implementation.
 type scanCmdSpec struct {
-	use, short, long string
-	defaults         []string
+	use, short, long, example string
+	defaults                  []string
 	// refPrefix is put before the argument ("dir:" for fs).
 	refPrefix string
 	// input adds --input FILE, an archive to scan in place of REF (Trivy's flag).
@@ -89,7 +89,15 @@ func newImageCmd(g *Globals) *cobra.Command {
 REF is a registry reference (127.0.0.1:5000/app:1, app@sha256:…), docker://NAME for the local
 Docker engine (or --source daemon), docker-archive:FILE, oci:DIR[:TAG], oci-archive:FILE[:TAG],
 dir:PATH, or a path to an existing archive or directory. --input FILE names an archive
-(docker save or OCI, told apart by content) in place of REF.`,
+(docker save or OCI, told apart by content) in place of REF.
+
+Without --scanners, it looks for vulnerabilities, packages and secrets; a missing vulnerability
+database then only skips the vulnerability scan, with a warning. --scanners vuln or --fail-on
+make it an error (exit code 8): build the database with "rampart db import" or "rampart db update".`,
+		example: `  rampart image alpine:3.20
+  rampart image docker://app:1 --scanners vuln,secret,malware,misconfig --fail-on HIGH
+  rampart image docker-archive:app.tar -f sarif -o app.sarif
+  rampart image oci:./layout:1 --severity HIGH,CRITICAL --ignore-unfixed`,
 		defaults: scan.Default,
 		input:    true,
 	})
@@ -101,6 +109,9 @@ func newFSCmd(g *Globals) *cobra.Command {
 		short: "Scan a directory: packages, vulnerabilities and secrets",
 		long: `Scan a directory (a project checkout or a root filesystem) the way ` + "`rampart image`" + ` scans an
 image: the same analyzers, scanners, flags and output formats. Symbolic links are not followed.`,
+		example: `  rampart fs .
+  rampart fs ./checkout --scanners vuln --fail-on HIGH -f json -o report.json
+  rampart fs /mnt/rootfs --skip-dirs '**/node_modules'`,
 		defaults:  []string{scan.Vuln, scan.Pkg, scan.Secret},
 		refPrefix: "dir:",
 	})
@@ -126,10 +137,11 @@ func newScanCmd(g *Globals, spec scanCmdSpec) *cobra.Command {
 		}
 	}
 	cmd := &cobra.Command{
-		Use:   spec.use,
-		Short: spec.short,
-		Long:  spec.long,
-		Args:  args,
+		Use:     spec.use,
+		Short:   spec.short,
+		Long:    spec.long,
+		Example: spec.example,
+		Args:    args,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if spec.input {
 				ref, err := inputRef(args, input, af.Source)
@@ -292,8 +304,10 @@ func newSBOMCmd(g *Globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sbom REF",
 		Short: "Write a CycloneDX 1.6 or SPDX 2.3 SBOM of an image or directory",
-		Long:  "Write a software bill of materials for REF (same reference syntax as `rampart image`).",
-		Args:  UsageArgs(1),
+		Long: "Write a software bill of materials (the packages, with their package URLs, licenses where known and the\n" +
+			"files that prove them) for REF: an image or a directory, with the reference syntax of `rampart image`.",
+		Example: "  rampart sbom alpine:3.20 -o alpine.cdx.json\n  rampart sbom ./checkout --format spdx-json -o checkout.spdx.json",
+		Args:    UsageArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ao, err := af.Options()
 			if err != nil {

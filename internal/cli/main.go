@@ -89,8 +89,8 @@ func OneLine(s string) string {
 // for the companion's when extra is nil.
 func NewRoot(g *Globals, extra func(*Globals) []*cobra.Command) *cobra.Command {
 	root := &cobra.Command{
-		Use:           "rampart",
-		Short:         "Secure the container lifecycle: images, SBOMs, vulnerabilities, secrets, posture",
+		Use:   "rampart",
+		Short: "Secure the container lifecycle: images, SBOMs, vulnerabilities, secrets, posture",
 		Long: `Rampart scans container images, directories and configuration files for vulnerabilities,
 secrets, malware and misconfigurations, writes SBOMs (CycloneDX 1.6, SPDX 2.3), and audits Docker
 hosts, registries and Kubernetes clusters. Vulnerabilities are matched offline against a local

@@ -26,7 +26,7 @@ func (f *FileScanFlags) Register(cmd *cobra.Command) {
 	fl.BoolVar(&f.secretBinaries, "secret-include-binaries", false, "also scan files that look binary for secrets")
 	fl.Int64Var(&f.SecretMaxSize, "secret-max-size", 10<<20, "largest file (bytes) scanned for secrets")
 	fl.StringSliceVar(&f.malwareHashes, "malware-hashes", nil, "files of known-malicious SHA-256 hashes (sha256sum lines or MalwareBazaar CSV)")
-	fl.StringSliceVar(&f.yaraRules, "yara-rules", nil, "extra YARA rule files")
+	fl.StringSliceVar(&f.yaraRules, "yara-rules", nil, "extra YARA rule files (needs a build with YARA: rampart version says)")
 	fl.StringSliceVar(&f.skipDirs, "skip-dirs", nil, "leave out these directories and all below them (globs, ** for any depth: **/node_modules)")
 	fl.StringSliceVar(&f.skipFiles, "skip-files", nil, "leave out these files (globs, ** for any depth: **/*.pem)")
 	fl.StringSliceVar(&f.pkgTypes, "pkg-types", nil, "keep only these kinds of package and their findings: os, library")
