@@ -67,7 +67,7 @@ func runWith(t *testing.T, stdin io.Reader, signal os.Signal, delay time.Duratio
 	}
 	err := cmd.Wait()
 	took := time.Since(start)
-	res := testenv.Result{Args: args, Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
+	res := testenv.Result{Args: args, Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), MaxRSS: testenv.MaxRSSOf(cmd.ProcessState)}
 	var ee *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
@@ -87,11 +87,19 @@ func endless(t *testing.T) io.Reader {
 	return pr
 }
 
-// wantRefused checks a run exited with code, on one error line holding each of words.
+// hostileMaxRSS bounds the memory of a run on hostile input: refusing or reading these small
+// inputs needs a small fraction of it; a run above it is the unbounded allocation under test.
+const hostileMaxRSS = 256 << 20
+
+// wantRefused checks a run exited with code, on one error line holding each of words, within
+// bounded memory.
 func wantRefused(t *testing.T, res testenv.Result, code int, words ...string) {
 	t.Helper()
 	if res.Code != code {
 		t.Errorf("%v\nwant exit %d", res, code)
+	}
+	if res.MaxRSS > hostileMaxRSS {
+		t.Errorf("rampart %s: peak RSS %d MiB, above the %d MiB bound", strings.Join(res.Args, " "), res.MaxRSS>>20, hostileMaxRSS>>20)
 	}
 	line := errorLine(t, res)
 	for _, w := range words {

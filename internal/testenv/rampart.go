@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -92,6 +93,20 @@ type Result struct {
 	Code   int
 	Stdout []byte
 	Stderr []byte
+	// MaxRSS is the process's peak resident set size in bytes (0 when unknown), for tests
+	// that hold a run to bounded memory.
+	MaxRSS int64
+}
+
+// MaxRSSOf is the peak resident set size of a finished process, in bytes; 0 when unknown.
+func MaxRSSOf(ps *os.ProcessState) int64 {
+	if ps == nil {
+		return 0
+	}
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return ru.Maxrss * 1024 // kilobytes on Linux
+	}
+	return 0
 }
 
 // String describes the run for failure messages: command, exit code and the end of stderr.
@@ -124,7 +139,7 @@ func RunBinary(t testing.TB, bin string, env []string, args ...string) Result {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	res := Result{Args: args, Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
+	res := Result{Args: args, Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), MaxRSS: MaxRSSOf(cmd.ProcessState)}
 	var ee *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
