@@ -11,6 +11,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"unicode"
+
+	"github.com/rampartsec/rampart/internal/termtext"
 )
 
 // Result is what `rampart graph --format json` prints.
@@ -36,23 +38,19 @@ func WriteTable(w io.Writer, res *Result) error {
 	tw := tabwriter.NewWriter(bw, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCORE\tSEVERITY\tRULE\tTITLE")
 	for _, is := range res.Issues {
-		fmt.Fprintf(tw, "%.1f\t%s\t%s\t%s\n", is.Score, is.Severity, is.Rule, clean(is.Title))
+		fmt.Fprintf(tw, "%.1f\t%s\t%s\t%s\n", is.Score, is.Severity, is.Rule, termtext.Clean(is.Title))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	for i, is := range res.Issues {
-		fmt.Fprintf(bw, "\n%d. [%s %.1f] %s\n", i+1, is.Rule, is.Score, clean(is.Title))
-		fmt.Fprintf(bw, "   path: %s\n", clean(pathString(is.Path)))
+		fmt.Fprintf(bw, "\n%d. [%s %.1f] %s\n", i+1, is.Rule, is.Score, termtext.Clean(is.Title))
+		fmt.Fprintf(bw, "   path: %s\n", termtext.Clean(pathString(is.Path)))
 		for _, e := range is.Evidence {
-			fmt.Fprintf(bw, "   - %s\n", clean(e))
+			fmt.Fprintf(bw, "   - %s\n", termtext.Clean(e))
 		}
-		var parts []string
-		for _, f := range is.Explain {
-			parts = append(parts, fmt.Sprintf("%s %.2f", f.Name, f.Value))
-		}
-		fmt.Fprintf(bw, "   score: %s\n", strings.Join(parts, " × "))
-		fmt.Fprintf(bw, "   fix: %s\n", clean(is.Remediation))
+		fmt.Fprintf(bw, "   score: %s\n", ScoreFormula(&is))
+		fmt.Fprintf(bw, "   fix: %s\n", termtext.Clean(is.Remediation))
 	}
 	if len(res.Issues) == 0 {
 		fmt.Fprintln(bw, "\nno issues")
@@ -61,19 +59,25 @@ func WriteTable(w io.Writer, res *Result) error {
 		fmt.Fprintf(bw, "\n%d warning(s): what could not be read is not in the graph, and issues depending on it are not reported\n", len(res.Warnings))
 	}
 	for _, wn := range res.Warnings {
-		fmt.Fprintf(bw, "warning: %s\n", clean(wn))
+		fmt.Fprintf(bw, "warning: %s\n", termtext.Clean(wn))
 	}
 	return bw.Flush()
 }
 
-// clean drops control characters: names come from cluster objects and images.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
+// ScoreFormula shows how an issue's score was reached, with its factors' values:
+// "100 × exposure 1.000 × exploitability 0.300 × impact 1.000 × (0.75 + 0.25 × blast_radius 0.400) = 33.0".
+func ScoreFormula(is *Issue) string {
+	var b strings.Builder
+	b.WriteString("100")
+	for _, f := range is.Explain {
+		if f.Name == "blast_radius" {
+			fmt.Fprintf(&b, " × (0.75 + 0.25 × %s %.3f)", f.Name, f.Value)
+			continue
 		}
-		return r
-	}, s)
+		fmt.Fprintf(&b, " × %s %.3f", f.Name, f.Value)
+	}
+	fmt.Fprintf(&b, " = %.1f", is.Score)
+	return b.String()
 }
 
 func attrKeys(n *Node) []string {
@@ -275,10 +279,10 @@ func WriteAnswers(w io.Writer, format string, answers []Answer) error {
 		fmt.Fprintln(bw, "no path")
 	}
 	for i, a := range answers {
-		fmt.Fprintf(bw, "%d. %s → %s (likelihood %.2f)\n", i+1, clean(a.From.String()), clean(a.To.String()), a.Likelihood)
-		fmt.Fprintf(bw, "   path: %s\n", clean(pathString(a.Path)))
+		fmt.Fprintf(bw, "%d. %s → %s (likelihood %.2f)\n", i+1, termtext.Clean(a.From.String()), termtext.Clean(a.To.String()), a.Likelihood)
+		fmt.Fprintf(bw, "   path: %s\n", termtext.Clean(pathString(a.Path)))
 		for _, e := range a.Evidence {
-			fmt.Fprintf(bw, "   - %s\n", clean(e))
+			fmt.Fprintf(bw, "   - %s\n", termtext.Clean(e))
 		}
 	}
 	return bw.Flush()

@@ -5,11 +5,11 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/result"
+	"github.com/rampartsec/rampart/internal/termtext"
 )
 
 // WriteTable writes a human-readable summary: the artifact, its packages when listPackages is
@@ -171,33 +171,5 @@ func truncate(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// Clean makes text from the scanned artifact safe to print on a terminal and in a table: names,
-// versions and paths come from files an image author controls, and an escape sequence or a
-// newline in them could rewrite the screen or forge rows. Control characters (C0, DEL, C1) and
-// invalid UTF-8 are shown escaped, "\x1b"; everything else is kept.
-func Clean(s string) string {
-	ok := true
-	for _, c := range s {
-		if c == utf8.RuneError || unicode.IsControl(c) {
-			ok = false
-			break
-		}
-	}
-	if ok {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		c, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case c == utf8.RuneError && size <= 1:
-			fmt.Fprintf(&b, "\\x%02x", s[i])
-		case unicode.IsControl(c):
-			fmt.Fprintf(&b, "\\x%02x", c)
-		default:
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
-}
+// Clean makes text safe to print on a terminal and in a table (see [termtext.Clean]).
+func Clean(s string) string { return termtext.Clean(s) }
