@@ -112,7 +112,7 @@ func TestConfigExitCodes(t *testing.T) {
 		{"malformed file", []string{"config", bad}, cli.ExitInvalid, "Dockerfile:3: unknown instruction INSTALL"},
 		{"bad format", []string{"config", "testdata/config", "--format", "cyclonedx-json"}, cli.ExitUsage, "--format"},
 		{"bad severity", []string{"config", "testdata/config", "--fail-on", "urgent"}, cli.ExitUsage, "--fail-on"},
-		{"no path", []string{"config"}, cli.ExitUsage, "arg"},
+		{"no path", []string{"config"}, cli.ExitUsage, "PATH"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
