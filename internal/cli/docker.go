@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -35,7 +37,8 @@ func newDockerCmd(g *Globals) *cobra.Command {
 the daemon's configuration from its command line, daemon.json and the Engine API (section 2), the
 ownership and permissions of its files (section 3) and every container's runtime settings
 (section 5). Each control gets pass, fail, manual or not_assessed per resource; failures are also
-reported as misconfig findings. docs/cis-docker.md lists every control and what is read for it.
+reported as misconfig findings. When no control could be passed or failed, the exit code is 9.
+docs/cis-docker.md lists every control and what is read for it.
 
 The engine is reached on the unix socket named by --host, else $DOCKER_HOST, else
 /var/run/docker.sock. Run it as root (or a docker group member) on the Docker host itself.`,
@@ -86,7 +89,10 @@ The engine is reached on the unix socket named by --host, else $DOCKER_HOST, els
 			if err != nil {
 				return fmt.Errorf("write report: %w", err)
 			}
-			return GateError(rep.Findings, gate)
+			if err := GateError(rep.Findings, gate); err != nil {
+				return err
+			}
+			return NothingAssessedError("control", rep.Controls())
 		},
 	}
 	out.Register(cmd, "table", dockerFormats)
@@ -119,35 +125,71 @@ func writeDockerJSON(w io.Writer, rep *dockerhost.Report) error {
 	})
 }
 
-// writeDockerTable writes the summary, then every result that is not a pass.
+// writeDockerTable writes the summary, then every result that is not a pass: its evidence, or
+// why it was not assessed.
 func writeDockerTable(w io.Writer, rep *dockerhost.Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s: %s (docker %s, %d containers)\n\n", rep.Benchmark, rep.Host.Socket, rep.Host.ServerVersion, rep.Host.Containers)
-	fmt.Fprintln(tw, "SECTION\tPASSED\tFAILED\tMANUAL\tNOT ASSESSED")
-	var tot dockerhost.SectionSummary
+	fmt.Fprintln(tw, "SECTION\tPASS\tFAIL\tMANUAL\tNOT ASSESSED")
 	for _, s := range rep.Summary {
-		fmt.Fprintf(tw, "%s %s\t%d\t%d\t%d\t%d\n", s.Section, s.Title, s.Passed, s.Failed, s.Manual, s.NotAssessed)
-		tot.Passed += s.Passed
-		tot.Failed += s.Failed
-		tot.Manual += s.Manual
-		tot.NotAssessed += s.NotAssessed
+		fmt.Fprintf(tw, "%s %s\t%d\t%d\t%d\t%d\n", s.Section, s.Title, s.Pass, s.Fail, s.Manual, s.NotAssessed)
 	}
-	fmt.Fprintf(tw, "Total\t%d\t%d\t%d\t%d\n\n", tot.Passed, tot.Failed, tot.Manual, tot.NotAssessed)
-	fmt.Fprintln(tw, "CONTROL\tSTATUS\tSEVERITY\tRESOURCE\tEVIDENCE")
+	tot := result.TotalControls(rep.Summary)
+	fmt.Fprintf(tw, "Total\t%d\t%d\t%d\t%d\n\n", tot.Pass, tot.Fail, tot.Manual, tot.NotAssessed)
+	fmt.Fprintln(tw, "CONTROL\tSTATUS\tSEVERITY\tRESOURCE\tEVIDENCE OR REASON")
 	for _, r := range rep.Results {
-		if r.Status == dockerhost.StatusPass {
+		if r.Status == result.StatusPass {
 			continue
 		}
-		sev := string(r.Severity)
-		if r.Status != dockerhost.StatusFail {
-			sev = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Control, r.Status, sev, TruncateCell(r.Resource, 48), TruncateCell(r.Evidence, 100))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Control, r.Status, FailSeverity(r.Status, r.Severity), TruncateCell(r.Resource, 48),
+			TruncateCell(ControlText(r.Status, r.Evidence, r.Reason), 100))
 	}
 	for _, wn := range rep.Warnings {
 		fmt.Fprintf(tw, "warning: %s\n", OneLine(wn))
 	}
 	return tw.Flush()
+}
+
+// FailSeverity is a control's severity as a table shows it: only a failure weighs anything, the
+// other statuses show "-".
+func FailSeverity(st result.Status, sev finding.Severity) string {
+	if st != result.StatusFail || sev == "" {
+		return "-"
+	}
+	return string(sev)
+}
+
+// ControlText is what a table shows of a control: why it was not assessed, else its evidence.
+func ControlText(st result.Status, evidence, reason string) string {
+	if st == result.StatusNotAssessed {
+		return reason
+	}
+	return evidence
+}
+
+// NothingAssessedError is the error (exit code 9) of an audit that could pass or fail none of
+// its controls: every one is not assessed or left to a person. Its report holds no evidence
+// either way, and no gate passes on none. nil when any control was assessed.
+func NothingAssessedError(what string, cs []result.Control) error {
+	if !result.NothingAssessed(cs) {
+		return nil
+	}
+	var reasons []string
+	for _, c := range cs {
+		if c.Reason != "" && !slices.Contains(reasons, c.Reason) {
+			reasons = append(reasons, c.Reason)
+		}
+	}
+	why := ""
+	if len(reasons) > 3 {
+		reasons = append(reasons[:3], fmt.Sprintf("%d more reasons", len(reasons)-3))
+	}
+	if len(reasons) > 0 {
+		why = " (" + OneLine(strings.Join(reasons, "; ")) + ")"
+	}
+	t := result.Count(cs)
+	return WithCode(ExitNotAssessed, fmt.Errorf("nothing assessed: no %s passed or failed; %d not assessed, %d manual%s",
+		what, t[result.StatusNotAssessed], t[result.StatusManual], why))
 }
 
 func TruncateCell(s string, n int) string {

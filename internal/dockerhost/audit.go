@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // Benchmark names the benchmark edition the control numbers refer to.
@@ -23,31 +24,19 @@ const StandardCISDocker = "CIS-Docker"
 // DocsURL describes every control and rule; a rule's anchor is its lower-case ID.
 const DocsURL = "https://github.com/rampartsec/rampart/blob/main/docs/cis-docker.md"
 
-// Status is the outcome of one control for one resource. Stored as a string.
-type Status string
-
-// Outcomes. A control that does not apply (a file that does not exist, TLS files of a daemon
-// without TLS) is StatusNotAssessed with the reason in the evidence, never StatusPass.
-const (
-	StatusPass        Status = "pass"
-	StatusFail        Status = "fail"
-	StatusManual      Status = "manual"
-	StatusNotAssessed Status = "not_assessed"
-)
-
-// Result is the outcome of one control for one resource.
+// Result is the outcome of one control for one resource: a [result.Control] of standard
+// "CIS-Docker", whose Resource is a host path, "daemon", "host", or a container as "NAME (ID12)".
+// A control that does not apply (a file that does not exist, TLS files of a daemon without TLS)
+// is not assessed with the reason, never passed. Section 5 results also name their container;
+// the JSON form is flat (the control's fields, then "container"), and so are the fields in Go:
+// r.Control is the control's number, r.Status its status.
 type Result struct {
-	Control string `json:"control"`
-	Rule    string `json:"rule"`
-	Title   string `json:"title"`
-	Status  Status `json:"status"`
-	// Resource is a host path, "daemon", "host", or a container as "NAME (ID12)".
-	Resource    string           `json:"resource"`
-	Container   *ContainerRef    `json:"container,omitempty"`
-	Severity    finding.Severity `json:"severity"`
-	Evidence    string           `json:"evidence"`
-	Remediation string           `json:"remediation,omitempty"`
+	control
+	Container *ContainerRef `json:"container,omitempty"`
 }
+
+// control is embedded under its own name so that Result.Control is the control's number.
+type control = result.Control
 
 // ContainerRef identifies the container a section 5 result is about.
 type ContainerRef struct {
@@ -55,16 +44,6 @@ type ContainerRef struct {
 	Name  string `json:"name"`
 	Image string `json:"image,omitempty"`
 	State string `json:"state,omitempty"`
-}
-
-// SectionSummary counts the results of one benchmark section.
-type SectionSummary struct {
-	Section     string `json:"section"`
-	Title       string `json:"title"`
-	Passed      int    `json:"passed"`
-	Failed      int    `json:"failed"`
-	Manual      int    `json:"manual"`
-	NotAssessed int    `json:"not_assessed"`
 }
 
 // HostInfo describes the audited engine.
@@ -81,10 +60,11 @@ type HostInfo struct {
 
 // Report is the result of one audit.
 type Report struct {
-	Benchmark string           `json:"benchmark"`
-	Host      HostInfo         `json:"host"`
-	Summary   []SectionSummary `json:"summary"`
-	Results   []Result         `json:"results"`
+	Benchmark string   `json:"benchmark"`
+	Host      HostInfo `json:"host"`
+	// Summary counts the results' statuses per section of the benchmark.
+	Summary []result.ControlSummary `json:"summary"`
+	Results []Result                `json:"results"`
 	// Findings are the failed results as misconfig findings of the common model.
 	Findings []finding.Finding `json:"findings"`
 	Warnings []string          `json:"warnings"`
@@ -202,22 +182,27 @@ func (a *auditor) warn(msg string, err error) {
 // path returns the host path p under the configured root.
 func (a *auditor) path(p string) string { return filepath.Join(a.root, p) }
 
-// result builds the result of control id.
-func result(id, resource string, st Status, evidence string) Result {
+// newResult builds the result of control id. The text of a control not assessed is its reason,
+// of any other its evidence.
+func newResult(id, resource string, st result.Status, text string) Result {
 	c := ControlByID(id)
-	r := Result{Control: id, Rule: c.Rule, Title: c.Title, Status: st, Resource: resource, Severity: c.Severity, Evidence: evidence}
-	if st == StatusFail || st == StatusManual {
+	r := Result{control: control{Standard: StandardCISDocker, Control: id, Rule: c.Rule, Title: c.Title, Status: st,
+		Severity: c.Severity, Resource: resource, Evidence: text}}
+	switch st {
+	case result.StatusFail, result.StatusManual:
 		r.Remediation = c.Remediation
+	case result.StatusNotAssessed:
+		r.Evidence, r.Reason = "", text
 	}
 	return r
 }
 
-func (a *auditor) add(id, resource string, st Status, evidence string) {
-	a.results = append(a.results, result(id, resource, st, evidence))
+func (a *auditor) add(id, resource string, st result.Status, evidence string) {
+	a.results = append(a.results, newResult(id, resource, st, evidence))
 }
 
 // addf is add with a formatted evidence.
-func (a *auditor) addf(id, resource string, st Status, format string, args ...any) {
+func (a *auditor) addf(id, resource string, st result.Status, format string, args ...any) {
 	a.add(id, resource, st, fmt.Sprintf(format, args...))
 }
 
@@ -236,33 +221,27 @@ func sortResults(rs []Result) {
 	})
 }
 
-// summarize counts results per section, for the sections that have any.
-func summarize(rs []Result) []SectionSummary {
-	var out []SectionSummary
-	for _, s := range Sections {
-		sum := SectionSummary{Section: s.ID, Title: s.Title}
-		n := 0
-		for _, r := range rs {
-			if section(r.Control) != s.ID {
-				continue
-			}
-			n++
-			switch r.Status {
-			case StatusPass:
-				sum.Passed++
-			case StatusFail:
-				sum.Failed++
-			case StatusManual:
-				sum.Manual++
-			case StatusNotAssessed:
-				sum.NotAssessed++
-			}
-		}
-		if n > 0 {
-			out = append(out, sum)
-		}
+// Controls returns the results as control results, without their container references.
+func (rep *Report) Controls() []result.Control { return controls(rep.Results) }
+
+func controls(rs []Result) []result.Control {
+	out := make([]result.Control, len(rs))
+	for i := range rs {
+		out[i] = rs[i].control
 	}
 	return out
+}
+
+// summarize counts results per section, for the sections that have any, in benchmark order.
+func summarize(rs []Result) []result.ControlSummary {
+	title := map[string]string{}
+	for _, s := range Sections {
+		title[s.ID] = s.Title
+	}
+	return result.SummarizeControls(controls(rs), func(c *result.Control) result.ControlSummary {
+		s := section(c.Control)
+		return result.ControlSummary{Standard: c.Standard, Section: s, Title: title[s]}
+	})
 }
 
 func section(control string) string {
@@ -274,7 +253,7 @@ func section(control string) string {
 func findings(rs []Result) []finding.Finding {
 	out := []finding.Finding{}
 	for _, r := range rs {
-		if r.Status != StatusFail {
+		if r.Status != result.StatusFail {
 			continue
 		}
 		f := finding.Finding{

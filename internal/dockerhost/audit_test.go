@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // containerCase builds a fake engine holding the three recorded containers (see
@@ -40,6 +41,7 @@ func TestContainerControls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkControls(t, rep)
 	got := byKey(rep.Results)
 	const (
 		good = "good (good00000000)"
@@ -48,27 +50,27 @@ func TestContainerControls(t *testing.T) {
 		gone = "gone (gone00000000)"
 		stop = "stopping (stop00000000)"
 	)
-	want := map[string]Status{
-		"5.5 " + priv: StatusFail, "5.5 " + sock: StatusPass, "5.5 " + good: StatusPass,
-		"5.4 " + sock: StatusFail, "5.4 " + priv: StatusPass, "5.4 " + good: StatusPass,
-		"5.6 " + sock: StatusFail, "5.6 " + good: StatusPass,
-		"5.7 " + good: StatusPass, "5.7 " + sock: StatusNotAssessed, "5.7 " + stop: StatusNotAssessed,
-		"5.8 " + sock: StatusFail, "5.8 " + good: StatusPass,
-		"5.9 " + sock: StatusManual, "5.9 " + good: StatusPass,
-		"5.10 " + good: StatusPass,
-		"5.11 " + good: StatusPass, "5.11 " + priv: StatusFail, "5.11 " + sock: StatusFail,
-		"5.12 " + good: StatusPass, "5.12 " + priv: StatusFail,
-		"5.13 " + good: StatusPass, "5.13 " + priv: StatusFail,
-		"5.14 " + sock: StatusPass, // published on 127.0.0.1 only
-		"5.15 " + good: StatusPass, "5.15 " + priv: StatusPass,
-		"5.16 " + sock: StatusFail, "5.16 " + good: StatusPass, "5.16 " + priv: StatusPass,
-		"5.2 " + good:  StatusNotAssessed, // the recorded daemon has no AppArmor
-		"5.26 " + good: StatusPass, "5.26 " + priv: StatusFail,
-		"5.27 " + good: StatusFail,
-		"5.29 " + good: StatusPass, "5.29 " + priv: StatusFail,
-		"5.30 " + good: StatusPass, // --network none
-		"5.32 " + sock: StatusFail, "5.32 " + good: StatusPass, "5.32 " + priv: StatusPass,
-		"5.1 daemon": StatusPass,
+	want := map[string]result.Status{
+		"5.5 " + priv: result.StatusFail, "5.5 " + sock: result.StatusPass, "5.5 " + good: result.StatusPass,
+		"5.4 " + sock: result.StatusFail, "5.4 " + priv: result.StatusPass, "5.4 " + good: result.StatusPass,
+		"5.6 " + sock: result.StatusFail, "5.6 " + good: result.StatusPass,
+		"5.7 " + good: result.StatusPass, "5.7 " + sock: result.StatusNotAssessed, "5.7 " + stop: result.StatusNotAssessed,
+		"5.8 " + sock: result.StatusFail, "5.8 " + good: result.StatusPass,
+		"5.9 " + sock: result.StatusManual, "5.9 " + good: result.StatusPass,
+		"5.10 " + good: result.StatusPass,
+		"5.11 " + good: result.StatusPass, "5.11 " + priv: result.StatusFail, "5.11 " + sock: result.StatusFail,
+		"5.12 " + good: result.StatusPass, "5.12 " + priv: result.StatusFail,
+		"5.13 " + good: result.StatusPass, "5.13 " + priv: result.StatusFail,
+		"5.14 " + sock: result.StatusPass, // published on 127.0.0.1 only
+		"5.15 " + good: result.StatusPass, "5.15 " + priv: result.StatusPass,
+		"5.16 " + sock: result.StatusFail, "5.16 " + good: result.StatusPass, "5.16 " + priv: result.StatusPass,
+		"5.2 " + good:  result.StatusNotAssessed, // the recorded daemon has no AppArmor
+		"5.26 " + good: result.StatusPass, "5.26 " + priv: result.StatusFail,
+		"5.27 " + good: result.StatusFail,
+		"5.29 " + good: result.StatusPass, "5.29 " + priv: result.StatusFail,
+		"5.30 " + good: result.StatusPass, // --network none
+		"5.32 " + sock: result.StatusFail, "5.32 " + good: result.StatusPass, "5.32 " + priv: result.StatusPass,
+		"5.1 daemon": result.StatusPass,
 	}
 	for k, w := range want {
 		if g, ok := got[k]; !ok || g != w {
@@ -76,13 +78,13 @@ func TestContainerControls(t *testing.T) {
 		}
 	}
 	for _, id := range containerControls {
-		if g := got[id+" "+gone]; g != StatusNotAssessed {
+		if g := got[id+" "+gone]; g != result.StatusNotAssessed {
 			t.Errorf("%s of a vanished container: %q, want not_assessed", id, g)
 		}
 	}
 	for _, r := range rep.Results {
-		if r.Control == "5.7" && r.Resource == stop && !strings.Contains(r.Evidence, "stopped during the audit") {
-			t.Errorf("5.7 of the stopping container: evidence %q", r.Evidence)
+		if r.Control == "5.7" && r.Resource == stop && !strings.Contains(r.Reason, "stopped during the audit") {
+			t.Errorf("5.7 of the stopping container: reason %q", r.Reason)
 		}
 	}
 	if !strings.Contains(strings.Join(rep.Warnings, "\n"), "gone00000000: container removed during the audit") {
@@ -109,7 +111,7 @@ func TestContainerControls(t *testing.T) {
 	// Failures are findings of the common model, and only failures.
 	fails := 0
 	for _, r := range rep.Results {
-		if r.Status == StatusFail {
+		if r.Status == result.StatusFail {
 			fails++
 		}
 	}
@@ -185,5 +187,53 @@ func TestSocketPath(t *testing.T) {
 		if err != nil || got != want {
 			t.Errorf("SocketPath(%q) = %q, %v; want %q", in, got, err, want)
 		}
+	}
+}
+
+// checkControls holds a report to the control model: every result is a valid [result.Control]
+// of CIS-Docker with a rule, the summary counts every result per section, and the failed
+// results and the findings match one for one (rule, control, evidence).
+func checkControls(t *testing.T, rep *Report) {
+	t.Helper()
+	type key struct{ rule, control, evidence string }
+	failed := map[key]int{}
+	for _, c := range rep.Controls() {
+		if err := c.Valid(); err != nil {
+			t.Error(err)
+		}
+		if c.Standard != StandardCISDocker || c.Rule == "" || ControlByID(c.Control) == nil {
+			t.Errorf("control %s: standard %q rule %q", c.Control, c.Standard, c.Rule)
+		}
+		if c.Status == result.StatusFail {
+			failed[key{c.Rule, c.Control, c.Evidence}]++
+		}
+	}
+	for _, f := range rep.Findings {
+		k := key{f.ID, "", f.Evidence}
+		if len(f.Compliance) == 1 {
+			k.control = f.Compliance[0].Control
+		}
+		if failed[k] == 0 {
+			t.Errorf("finding %s (%s) has no failed control", f.ID, f.Evidence)
+			continue
+		}
+		failed[k]--
+	}
+	for k, n := range failed {
+		if n > 0 {
+			t.Errorf("failed control %s (%s) has no finding", k.control, k.evidence)
+		}
+	}
+	tot := result.TotalControls(rep.Summary)
+	if n := tot.Pass + tot.Fail + tot.Manual + tot.NotAssessed + tot.Info; n != len(rep.Results) {
+		t.Errorf("summary counts %d results, report has %d", n, len(rep.Results))
+	}
+	for _, s := range rep.Summary {
+		if s.Standard != StandardCISDocker || s.Section == "" || s.Title == "" {
+			t.Errorf("summary %+v", s)
+		}
+	}
+	if result.NothingAssessed(rep.Controls()) {
+		t.Error("nothing assessed")
 	}
 }

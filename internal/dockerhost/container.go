@@ -8,19 +8,21 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // swarmAndOps assesses the daemon-wide controls of sections 5 and 6.
 func (a *auditor) swarmAndOps(list []ContainerSummary, all bool) {
 	switch st := a.info.Swarm.LocalNodeState; st {
 	case "", "inactive":
-		a.addf("5.1", "daemon", StatusPass, "swarm LocalNodeState %q (GET /info)", st)
+		a.addf("5.1", "daemon", result.StatusPass, "swarm LocalNodeState %q (GET /info)", st)
 	default:
-		a.addf("5.1", "daemon", StatusFail, "swarm LocalNodeState %q (GET /info): confirm swarm is needed", st)
+		a.addf("5.1", "daemon", result.StatusFail, "swarm LocalNodeState %q (GET /info): confirm swarm is needed", st)
 	}
-	a.add("5.23", "daemon", StatusManual, "the engine keeps no record of exec options; review the daemon's audit log")
-	a.add("5.24", "daemon", StatusManual, "the engine keeps no record of exec options; review the daemon's audit log")
-	a.add("6.1", "daemon", StatusManual, "review `docker images` against the images in use")
+	a.add("5.23", "daemon", result.StatusManual, "the engine keeps no record of exec options; review the daemon's audit log")
+	a.add("5.24", "daemon", result.StatusManual, "the engine keeps no record of exec options; review the daemon's audit log")
+	a.add("6.1", "daemon", result.StatusManual, "review `docker images` against the images in use")
 	if all {
 		stopped := 0
 		for _, c := range list {
@@ -28,9 +30,9 @@ func (a *auditor) swarmAndOps(list []ContainerSummary, all bool) {
 				stopped++
 			}
 		}
-		a.addf("6.2", "daemon", StatusManual, "%d containers, %d not running: review them", len(list), stopped)
+		a.addf("6.2", "daemon", result.StatusManual, "%d containers, %d not running: review them", len(list), stopped)
 	} else {
-		a.addf("6.2", "daemon", StatusManual, "%d running containers (use --all to count stopped ones): review them", len(list))
+		a.addf("6.2", "daemon", result.StatusManual, "%d running containers (use --all to count stopped ones): review them", len(list))
 	}
 }
 
@@ -54,8 +56,8 @@ var sensitiveDirs = []string{"/boot", "/dev", "/etc", "/lib", "/proc", "/sys", "
 func (a *auditor) containerChecks(ctx context.Context, eng *Engine, s ContainerSummary) (rs []Result, warning string) {
 	ref := &ContainerRef{ID: s.ID, Name: summaryName(s), Image: s.Image, State: s.State}
 	resource := func() string { return fmt.Sprintf("%s (%s)", ref.Name, shortID(ref.ID)) }
-	add := func(id string, st Status, format string, args ...any) {
-		r := result(id, resource(), st, fmt.Sprintf(format, args...))
+	add := func(id string, st result.Status, format string, args ...any) {
+		r := newResult(id, resource(), st, fmt.Sprintf(format, args...))
 		r.Container = ref
 		rs = append(rs, r)
 	}
@@ -69,7 +71,7 @@ func (a *auditor) containerChecks(ctx context.Context, eng *Engine, s ContainerS
 			why, warning = fmt.Sprintf("inspect: %v", err), fmt.Sprintf("inspect: %v", err)
 		}
 		for _, id := range containerControls {
-			add(id, StatusNotAssessed, "%s", why)
+			add(id, result.StatusNotAssessed, "%s", why)
 		}
 		return rs, warning
 	}
@@ -88,7 +90,7 @@ type topper interface {
 }
 
 // addFunc records the result of one control for the container being assessed.
-type addFunc func(id string, st Status, format string, args ...any)
+type addFunc func(id string, st result.Status, format string, args ...any)
 
 // assess assesses every per-container control of an inspected container, one check group at a
 // time. c.HostConfig must not be nil.
@@ -110,44 +112,44 @@ func (a *auditor) securityProfiles(c *Container, add addFunc) {
 	if hasSecurityOpt(a.info.SecurityOptions, "name=apparmor") {
 		switch p := c.AppArmorProfile; {
 		case hc.Privileged:
-			add("5.2", StatusFail, "privileged: AppArmor confinement is off (AppArmorProfile %q)", p)
+			add("5.2", result.StatusFail, "privileged: AppArmor confinement is off (AppArmorProfile %q)", p)
 		case p == "" || p == "unconfined":
-			add("5.2", StatusFail, "AppArmorProfile %q", p)
+			add("5.2", result.StatusFail, "AppArmorProfile %q", p)
 		default:
-			add("5.2", StatusPass, "AppArmorProfile %q", p)
+			add("5.2", result.StatusPass, "AppArmorProfile %q", p)
 		}
 	} else {
-		add("5.2", StatusNotAssessed, "not applicable: the daemon has no AppArmor support (GET /info SecurityOptions)")
+		add("5.2", result.StatusNotAssessed, "not applicable: the daemon has no AppArmor support (GET /info SecurityOptions)")
 	}
 
 	if hasSecurityOpt(a.info.SecurityOptions, "name=selinux") {
 		if opts := optsWith(hc.SecurityOpt, "label"); slices.ContainsFunc(opts, func(o string) bool { return strings.HasSuffix(o, "disable") }) {
-			add("5.3", StatusFail, "SELinux labelling disabled: %s", strings.Join(opts, " "))
+			add("5.3", result.StatusFail, "SELinux labelling disabled: %s", strings.Join(opts, " "))
 		} else {
-			add("5.3", StatusPass, "SELinux enabled; label options: %s", orNone(opts))
+			add("5.3", result.StatusPass, "SELinux enabled; label options: %s", orNone(opts))
 		}
 	} else {
-		add("5.3", StatusNotAssessed, "not applicable: the daemon has no SELinux support (GET /info SecurityOptions)")
+		add("5.3", result.StatusNotAssessed, "not applicable: the daemon has no SELinux support (GET /info SecurityOptions)")
 	}
 
 	seccomp := optsWith(hc.SecurityOpt, "seccomp")
 	if slices.ContainsFunc(seccomp, func(o string) bool { return strings.HasSuffix(o, "unconfined") }) {
-		add("5.22", StatusFail, "SecurityOpt %s", strings.Join(seccomp, " "))
+		add("5.22", result.StatusFail, "SecurityOpt %s", strings.Join(seccomp, " "))
 	} else {
-		add("5.22", StatusPass, "seccomp options: %s", orNone(seccomp))
+		add("5.22", result.StatusPass, "seccomp options: %s", orNone(seccomp))
 	}
 
 	nnp := optsWith(hc.SecurityOpt, "no-new-privileges")
 	daemonNNP := a.d.get("no-new-privileges", "", "no-new-privileges").last() == "true"
 	switch {
 	case slices.ContainsFunc(nnp, func(o string) bool { return strings.HasSuffix(o, "false") }):
-		add("5.26", StatusFail, "SecurityOpt %s", strings.Join(nnp, " "))
+		add("5.26", result.StatusFail, "SecurityOpt %s", strings.Join(nnp, " "))
 	case len(nnp) > 0:
-		add("5.26", StatusPass, "SecurityOpt %s", strings.Join(nnp, " "))
+		add("5.26", result.StatusPass, "SecurityOpt %s", strings.Join(nnp, " "))
 	case daemonNNP:
-		add("5.26", StatusPass, "daemon default no-new-privileges=true")
+		add("5.26", result.StatusPass, "daemon default no-new-privileges=true")
 	default:
-		add("5.26", StatusFail, "no no-new-privileges in SecurityOpt, nor as daemon default")
+		add("5.26", result.StatusFail, "no no-new-privileges in SecurityOpt, nor as daemon default")
 	}
 }
 
@@ -155,15 +157,15 @@ func (a *auditor) securityProfiles(c *Container, add addFunc) {
 // privileged mode (5.5) and host devices (5.18).
 func privileges(hc *HostConfig, add addFunc) {
 	if len(hc.CapAdd) > 0 {
-		add("5.4", StatusFail, "CapAdd %s", strings.Join(hc.CapAdd, ","))
+		add("5.4", result.StatusFail, "CapAdd %s", strings.Join(hc.CapAdd, ","))
 	} else {
-		add("5.4", StatusPass, "no added capabilities")
+		add("5.4", result.StatusPass, "no added capabilities")
 	}
 
 	if hc.Privileged {
-		add("5.5", StatusFail, "HostConfig.Privileged true")
+		add("5.5", result.StatusFail, "HostConfig.Privileged true")
 	} else {
-		add("5.5", StatusPass, "HostConfig.Privileged false")
+		add("5.5", result.StatusPass, "HostConfig.Privileged false")
 	}
 
 	var devs []string
@@ -190,9 +192,9 @@ func (a *auditor) mounts(c *Container, add addFunc) {
 	}
 	failIf("5.6", add, sens, "sensitive host directories mounted: ", "no sensitive host directory mounted")
 	if c.HostConfig.ReadonlyRootfs {
-		add("5.13", StatusPass, "ReadonlyRootfs true")
+		add("5.13", result.StatusPass, "ReadonlyRootfs true")
 	} else {
-		add("5.13", StatusFail, "ReadonlyRootfs false")
+		add("5.13", result.StatusFail, "ReadonlyRootfs false")
 	}
 	failIf("5.20", add, prop, "shared mount propagation: ", "no shared mount propagation")
 	failIf("5.32", add, sock, "docker socket mounted: ", "docker socket not mounted")
@@ -219,17 +221,17 @@ func ports(hc *HostConfig, add addFunc) {
 	slices.Sort(wild)
 	failIf("5.8", add, priv, "privileged host ports: ", "no host port below 1024")
 	if len(all) == 0 {
-		add("5.9", StatusPass, "no published ports")
+		add("5.9", result.StatusPass, "no published ports")
 	} else {
-		add("5.9", StatusManual, "published ports: %s; confirm each is needed", strings.Join(all, ", "))
+		add("5.9", result.StatusManual, "published ports: %s; confirm each is needed", strings.Join(all, ", "))
 	}
 	failIf("5.14", add, wild, "ports bound to every interface: ", "no port bound to every interface")
 
 	switch hc.NetworkMode {
 	case "default", "bridge":
-		add("5.30", StatusFail, "NetworkMode %q: the default bridge", hc.NetworkMode)
+		add("5.30", result.StatusFail, "NetworkMode %q: the default bridge", hc.NetworkMode)
 	default:
-		add("5.30", StatusPass, "NetworkMode %q", hc.NetworkMode)
+		add("5.30", result.StatusPass, "NetworkMode %q", hc.NetworkMode)
 	}
 }
 
@@ -247,36 +249,36 @@ func namespaces(hc *HostConfig, add addFunc) {
 // the cgroup parent (5.25) and the PIDs limit (5.29).
 func resources(hc *HostConfig, add addFunc) {
 	if hc.Memory > 0 {
-		add("5.11", StatusPass, "Memory %d bytes", hc.Memory)
+		add("5.11", result.StatusPass, "Memory %d bytes", hc.Memory)
 	} else {
-		add("5.11", StatusFail, "no memory limit (HostConfig.Memory 0)")
+		add("5.11", result.StatusFail, "no memory limit (HostConfig.Memory 0)")
 	}
 	if hc.CPUShares > 0 && hc.CPUShares != 1024 {
-		add("5.12", StatusPass, "CpuShares %d", hc.CPUShares)
+		add("5.12", result.StatusPass, "CpuShares %d", hc.CPUShares)
 	} else {
-		add("5.12", StatusFail, "CpuShares %d: the default priority", hc.CPUShares)
+		add("5.12", result.StatusFail, "CpuShares %d: the default priority", hc.CPUShares)
 	}
 
 	if len(hc.Ulimits) == 0 {
-		add("5.19", StatusManual, "no per-container ulimits: the daemon default applies")
+		add("5.19", result.StatusManual, "no per-container ulimits: the daemon default applies")
 	} else {
 		var us []string
 		for _, u := range hc.Ulimits {
 			us = append(us, fmt.Sprintf("%s=%d:%d", u.Name, u.Soft, u.Hard))
 		}
-		add("5.19", StatusManual, "ulimits overridden: %s; confirm they are needed", strings.Join(us, ", "))
+		add("5.19", result.StatusManual, "ulimits overridden: %s; confirm they are needed", strings.Join(us, ", "))
 	}
 
 	if hc.CgroupParent != "" {
-		add("5.25", StatusFail, "CgroupParent %q", hc.CgroupParent)
+		add("5.25", result.StatusFail, "CgroupParent %q", hc.CgroupParent)
 	} else {
-		add("5.25", StatusPass, "default cgroup parent")
+		add("5.25", result.StatusPass, "default cgroup parent")
 	}
 
 	if hc.PidsLimit != nil && *hc.PidsLimit > 0 {
-		add("5.29", StatusPass, "PidsLimit %d", *hc.PidsLimit)
+		add("5.29", result.StatusPass, "PidsLimit %d", *hc.PidsLimit)
 	} else {
-		add("5.29", StatusFail, "no PIDs limit")
+		add("5.29", result.StatusFail, "no PIDs limit")
 	}
 }
 
@@ -286,52 +288,52 @@ func lifecycle(c *Container, add addFunc) {
 	rp := c.HostConfig.RestartPolicy
 	switch {
 	case rp.Name == "" || rp.Name == "no":
-		add("5.15", StatusPass, "restart policy %q", cmpOr(rp.Name, "no"))
+		add("5.15", result.StatusPass, "restart policy %q", cmpOr(rp.Name, "no"))
 	case rp.Name == "on-failure" && rp.MaximumRetryCount >= 1 && rp.MaximumRetryCount <= 5:
-		add("5.15", StatusPass, "restart policy on-failure:%d", rp.MaximumRetryCount)
+		add("5.15", result.StatusPass, "restart policy on-failure:%d", rp.MaximumRetryCount)
 	case rp.Name == "on-failure":
-		add("5.15", StatusFail, "restart policy on-failure:%d (0 is unlimited)", rp.MaximumRetryCount)
+		add("5.15", result.StatusFail, "restart policy on-failure:%d (0 is unlimited)", rp.MaximumRetryCount)
 	default:
-		add("5.15", StatusFail, "restart policy %q restarts without limit", rp.Name)
+		add("5.15", result.StatusFail, "restart policy %q restarts without limit", rp.Name)
 	}
 
 	switch {
 	case c.State.Health != nil:
-		add("5.27", StatusPass, "health status %q", c.State.Health.Status)
+		add("5.27", result.StatusPass, "health status %q", c.State.Health.Status)
 	case c.Config != nil && c.Config.Healthcheck != nil && len(c.Config.Healthcheck.Test) > 0 && c.Config.Healthcheck.Test[0] != "NONE":
-		add("5.27", StatusPass, "healthcheck %s", strings.Join(c.Config.Healthcheck.Test, " "))
+		add("5.27", result.StatusPass, "healthcheck %s", strings.Join(c.Config.Healthcheck.Test, " "))
 	default:
-		add("5.27", StatusFail, "no healthcheck")
+		add("5.27", result.StatusFail, "no healthcheck")
 	}
 
 	img := c.Image
 	if c.Config != nil && c.Config.Image != "" {
 		img = c.Config.Image
 	}
-	add("5.28", StatusManual, "image %s (%s): confirm it was pulled fresh", img, shortID(strings.TrimPrefix(c.Image, "sha256:")))
+	add("5.28", result.StatusManual, "image %s (%s): confirm it was pulled fresh", img, shortID(strings.TrimPrefix(c.Image, "sha256:")))
 }
 
 // sshd assesses 5.7 from the container's process list.
 func (a *auditor) sshd(ctx context.Context, eng topper, c *Container, add addFunc) {
 	if !c.State.Running {
-		add("5.7", StatusNotAssessed, "container is not running (%s): no process list", c.State.Status)
+		add("5.7", result.StatusNotAssessed, "container is not running (%s): no process list", c.State.Status)
 		return
 	}
 	top, err := eng.Top(ctx, c.ID)
 	switch {
 	case errors.Is(err, ErrNotRunning):
-		add("5.7", StatusNotAssessed, "container stopped during the audit: no process list")
+		add("5.7", result.StatusNotAssessed, "container stopped during the audit: no process list")
 		return
 	case errors.Is(err, ErrNoSuchContainer):
-		add("5.7", StatusNotAssessed, "container removed during the audit: no process list")
+		add("5.7", result.StatusNotAssessed, "container removed during the audit: no process list")
 		return
 	case err != nil:
-		add("5.7", StatusNotAssessed, "process list: %v", err)
+		add("5.7", result.StatusNotAssessed, "process list: %v", err)
 		return
 	}
 	col := slices.IndexFunc(top.Titles, func(t string) bool { return t == "CMD" || t == "COMMAND" })
 	if col < 0 {
-		add("5.7", StatusNotAssessed, "process list has no command column (%s)", strings.Join(top.Titles, " "))
+		add("5.7", result.StatusNotAssessed, "process list has no command column (%s)", strings.Join(top.Titles, " "))
 		return
 	}
 	for _, p := range top.Processes {
@@ -340,27 +342,27 @@ func (a *auditor) sshd(ctx context.Context, eng topper, c *Container, add addFun
 		}
 		f := strings.Fields(p[col])
 		if len(f) > 0 && (path.Base(f[0]) == "sshd" || strings.HasPrefix(f[0], "sshd:")) {
-			add("5.7", StatusFail, "process %q", p[col])
+			add("5.7", result.StatusFail, "process %q", p[col])
 			return
 		}
 	}
-	add("5.7", StatusPass, "no sshd among %d processes", len(top.Processes))
+	add("5.7", result.StatusPass, "no sshd among %d processes", len(top.Processes))
 }
 
 func failIf(id string, add addFunc, bad []string, failPrefix, passText string) {
 	if len(bad) > 0 {
-		add(id, StatusFail, "%s%s", failPrefix, strings.Join(bad, ", "))
+		add(id, result.StatusFail, "%s%s", failPrefix, strings.Join(bad, ", "))
 		return
 	}
-	add(id, StatusPass, "%s", passText)
+	add(id, result.StatusPass, "%s", passText)
 }
 
 func hostMode(id string, add addFunc, field, v string) {
 	if v == "host" {
-		add(id, StatusFail, "%s %q", field, v)
+		add(id, result.StatusFail, "%s %q", field, v)
 		return
 	}
-	add(id, StatusPass, "%s %q", field, v)
+	add(id, result.StatusPass, "%s %q", field, v)
 }
 
 func isSensitive(src string) bool {

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // maxDaemonJSON bounds the daemon.json read; real ones are a few hundred bytes.
@@ -239,119 +241,119 @@ func (a *auditor) daemonChecks() {
 	d, info := a.d, a.info
 
 	if slices.ContainsFunc(info.SecurityOptions, func(s string) bool { return s == "name=rootless" }) {
-		a.add("2.1", res, StatusPass, "daemon runs in rootless mode (GET /info SecurityOptions)")
+		a.add("2.1", res, result.StatusPass, "daemon runs in rootless mode (GET /info SecurityOptions)")
 	} else {
-		a.add("2.1", res, StatusManual, "daemon runs as root (no name=rootless in GET /info SecurityOptions); decide whether rootless mode fits")
+		a.add("2.1", res, result.StatusManual, "daemon runs as root (no name=rootless in GET /info SecurityOptions); decide whether rootless mode fits")
 	}
 
 	// 2.2: icc only matters on the default bridge; without one there is nothing to restrict.
 	if br := d.get("bridge", "b", "bridge"); br.unknown == "" && br.last() == "none" {
-		a.add("2.2", res, StatusPass, "no default bridge network: "+br.describe("bridge"))
+		a.add("2.2", res, result.StatusPass, "no default bridge network: "+br.describe("bridge"))
 	} else if icc := d.get("icc", "", "icc"); icc.unknown != "" {
-		a.add("2.2", res, StatusNotAssessed, icc.unknown)
+		a.add("2.2", res, result.StatusNotAssessed, icc.unknown)
 	} else if icc.last() == "false" {
-		a.add("2.2", res, StatusPass, icc.describe("icc"))
+		a.add("2.2", res, result.StatusPass, icc.describe("icc"))
 	} else {
-		a.add("2.2", res, StatusFail, icc.describe("icc")+": inter-container traffic on the default bridge is allowed (default icc=true)")
+		a.add("2.2", res, result.StatusFail, icc.describe("icc")+": inter-container traffic on the default bridge is allowed (default icc=true)")
 	}
 
 	debug, level := d.get("debug", "D", "debug"), d.get("log-level", "l", "log-level")
 	switch {
 	case debug.last() == "true":
-		a.add("2.3", res, StatusFail, debug.describe("debug")+": logs at debug level")
+		a.add("2.3", res, result.StatusFail, debug.describe("debug")+": logs at debug level")
 	case level.unknown != "":
-		a.add("2.3", res, StatusNotAssessed, level.unknown)
+		a.add("2.3", res, result.StatusNotAssessed, level.unknown)
 	case !level.set() || level.last() == "info":
-		a.add("2.3", res, StatusPass, level.describe("log-level")+" (default info)")
+		a.add("2.3", res, result.StatusPass, level.describe("log-level")+" (default info)")
 	default:
-		a.add("2.3", res, StatusFail, level.describe("log-level"))
+		a.add("2.3", res, result.StatusFail, level.describe("log-level"))
 	}
 
 	switch ipt := d.get("iptables", "", "iptables"); {
 	case ipt.unknown != "":
-		a.add("2.4", res, StatusNotAssessed, ipt.unknown)
+		a.add("2.4", res, result.StatusNotAssessed, ipt.unknown)
 	case ipt.last() == "false":
-		a.add("2.4", res, StatusFail, ipt.describe("iptables")+": docker does not manage firewall rules")
+		a.add("2.4", res, result.StatusFail, ipt.describe("iptables")+": docker does not manage firewall rules")
 	default:
-		a.add("2.4", res, StatusPass, ipt.describe("iptables")+" (default true)")
+		a.add("2.4", res, result.StatusPass, ipt.describe("iptables")+" (default true)")
 	}
 
 	a.insecureRegistries(res)
 
 	if info.Driver == "aufs" {
-		a.add("2.6", res, StatusFail, "storage driver aufs (GET /info Driver)")
+		a.add("2.6", res, result.StatusFail, "storage driver aufs (GET /info Driver)")
 	} else {
-		a.addf("2.6", res, StatusPass, "storage driver %s (GET /info Driver)", info.Driver)
+		a.addf("2.6", res, result.StatusPass, "storage driver %s (GET /info Driver)", info.Driver)
 	}
 
 	a.tlsCheck(res)
 
 	if ul := d.get("default-ulimit", "", "default-ulimits"); ul.unknown != "" {
-		a.add("2.8", res, StatusNotAssessed, ul.unknown)
+		a.add("2.8", res, result.StatusNotAssessed, ul.unknown)
 	} else {
-		a.add("2.8", res, StatusManual, ul.describe("default-ulimit")+"; check it suits the workload")
+		a.add("2.8", res, result.StatusManual, ul.describe("default-ulimit")+"; check it suits the workload")
 	}
 
 	userns := d.get("userns-remap", "", "userns-remap")
 	if slices.ContainsFunc(info.SecurityOptions, func(s string) bool { return s == "name=userns" }) {
-		a.add("2.9", res, StatusPass, "name=userns in GET /info SecurityOptions; "+userns.describe("userns-remap"))
+		a.add("2.9", res, result.StatusPass, "name=userns in GET /info SecurityOptions; "+userns.describe("userns-remap"))
 	} else {
-		a.add("2.9", res, StatusFail, "no name=userns in GET /info SecurityOptions: user namespace remapping is off")
+		a.add("2.9", res, result.StatusFail, "no name=userns in GET /info SecurityOptions: user namespace remapping is off")
 	}
 
 	switch cg := d.get("cgroup-parent", "", "cgroup-parent"); {
 	case cg.unknown != "":
-		a.add("2.10", res, StatusNotAssessed, cg.unknown)
+		a.add("2.10", res, result.StatusNotAssessed, cg.unknown)
 	case cg.set():
-		a.add("2.10", res, StatusManual, cg.describe("cgroup-parent")+"; confirm the custom parent is intended")
+		a.add("2.10", res, result.StatusManual, cg.describe("cgroup-parent")+"; confirm the custom parent is intended")
 	default:
-		a.add("2.10", res, StatusPass, "cgroup-parent not set (default)")
+		a.add("2.10", res, result.StatusPass, "cgroup-parent not set (default)")
 	}
 
 	switch so := d.get("storage-opt", "", "storage-opts"); {
 	case so.unknown != "":
-		a.add("2.11", res, StatusNotAssessed, so.unknown)
+		a.add("2.11", res, result.StatusNotAssessed, so.unknown)
 	case slices.ContainsFunc(so.values, func(v string) bool { return strings.Contains(v, "dm.basesize") }):
-		a.add("2.11", res, StatusManual, so.describe("storage-opt")+"; confirm the base device size change is needed")
+		a.add("2.11", res, result.StatusManual, so.describe("storage-opt")+"; confirm the base device size change is needed")
 	default:
-		a.add("2.11", res, StatusPass, so.describe("storage-opt")+": no dm.basesize")
+		a.add("2.11", res, result.StatusPass, so.describe("storage-opt")+": no dm.basesize")
 	}
 
 	if p := info.Plugins.Authorization; len(p) > 0 {
-		a.add("2.12", res, StatusPass, "authorization plugins: "+strings.Join(p, ", "))
+		a.add("2.12", res, result.StatusPass, "authorization plugins: "+strings.Join(p, ", "))
 	} else {
-		a.add("2.12", res, StatusFail, "no authorization plugin (GET /info Plugins.Authorization is empty)")
+		a.add("2.12", res, result.StatusFail, "no authorization plugin (GET /info Plugins.Authorization is empty)")
 	}
 
 	switch info.LoggingDriver {
 	case "syslog", "journald", "gelf", "fluentd", "awslogs", "splunk", "gcplogs", "logentries", "etwlogs":
-		a.addf("2.13", res, StatusPass, "logging driver %s (GET /info LoggingDriver)", info.LoggingDriver)
+		a.addf("2.13", res, result.StatusPass, "logging driver %s (GET /info LoggingDriver)", info.LoggingDriver)
 	default:
-		a.addf("2.13", res, StatusFail, "logging driver %q keeps logs on the host only (GET /info LoggingDriver)", info.LoggingDriver)
+		a.addf("2.13", res, result.StatusFail, "logging driver %q keeps logs on the host only (GET /info LoggingDriver)", info.LoggingDriver)
 	}
 
 	switch nnp := d.get("no-new-privileges", "", "no-new-privileges"); {
 	case nnp.unknown != "":
-		a.add("2.14", res, StatusNotAssessed, nnp.unknown)
+		a.add("2.14", res, result.StatusNotAssessed, nnp.unknown)
 	case nnp.last() == "true":
-		a.add("2.14", res, StatusPass, nnp.describe("no-new-privileges"))
+		a.add("2.14", res, result.StatusPass, nnp.describe("no-new-privileges"))
 	default:
-		a.add("2.14", res, StatusFail, nnp.describe("no-new-privileges")+" (default false)")
+		a.add("2.14", res, result.StatusFail, nnp.describe("no-new-privileges")+" (default false)")
 	}
 
 	if info.LiveRestoreEnabled {
-		a.add("2.15", res, StatusPass, "LiveRestoreEnabled true (GET /info)")
+		a.add("2.15", res, result.StatusPass, "LiveRestoreEnabled true (GET /info)")
 	} else {
-		a.add("2.15", res, StatusFail, "LiveRestoreEnabled false (GET /info)")
+		a.add("2.15", res, result.StatusFail, "LiveRestoreEnabled false (GET /info)")
 	}
 
 	switch up := d.get("userland-proxy", "", "userland-proxy"); {
 	case up.unknown != "":
-		a.add("2.16", res, StatusNotAssessed, up.unknown)
+		a.add("2.16", res, result.StatusNotAssessed, up.unknown)
 	case up.last() == "false":
-		a.add("2.16", res, StatusPass, up.describe("userland-proxy"))
+		a.add("2.16", res, result.StatusPass, up.describe("userland-proxy"))
 	default:
-		a.add("2.16", res, StatusFail, up.describe("userland-proxy")+" (default true)")
+		a.add("2.16", res, result.StatusFail, up.describe("userland-proxy")+" (default true)")
 	}
 
 	seccomp := ""
@@ -362,17 +364,17 @@ func (a *auditor) daemonChecks() {
 	}
 	switch {
 	case seccomp == "":
-		a.add("2.17", res, StatusFail, "no seccomp in GET /info SecurityOptions: containers run without a seccomp profile")
+		a.add("2.17", res, result.StatusFail, "no seccomp in GET /info SecurityOptions: containers run without a seccomp profile")
 	case strings.Contains(seccomp, "profile=unconfined"):
-		a.add("2.17", res, StatusFail, seccomp+" (GET /info SecurityOptions)")
+		a.add("2.17", res, result.StatusFail, seccomp+" (GET /info SecurityOptions)")
 	default:
-		a.add("2.17", res, StatusManual, seccomp+" (GET /info SecurityOptions); decide whether a custom profile is appropriate")
+		a.add("2.17", res, result.StatusManual, seccomp+" (GET /info SecurityOptions); decide whether a custom profile is appropriate")
 	}
 
 	if info.ExperimentalBuild {
-		a.add("2.18", res, StatusFail, "ExperimentalBuild true (GET /info)")
+		a.add("2.18", res, result.StatusFail, "ExperimentalBuild true (GET /info)")
 	} else {
-		a.add("2.18", res, StatusPass, "ExperimentalBuild false (GET /info)")
+		a.add("2.18", res, result.StatusPass, "ExperimentalBuild false (GET /info)")
 	}
 }
 
@@ -396,17 +398,17 @@ func (a *auditor) insecureRegistries(res string) {
 	slices.Sort(bad)
 	bad = slices.Compact(bad)
 	if len(bad) > 0 {
-		a.add("2.5", res, StatusFail, "insecure registries: "+strings.Join(bad, ", "))
+		a.add("2.5", res, result.StatusFail, "insecure registries: "+strings.Join(bad, ", "))
 		return
 	}
-	a.add("2.5", res, StatusPass, "no insecure registry beyond loopback (configuration and GET /info RegistryConfig)")
+	a.add("2.5", res, result.StatusPass, "no insecure registry beyond loopback (configuration and GET /info RegistryConfig)")
 }
 
 // tlsCheck assesses 2.7: every TCP socket must require client certificates.
 func (a *auditor) tlsCheck(res string) {
 	hosts := a.d.get("host", "H", "hosts")
 	if hosts.unknown != "" {
-		a.add("2.7", res, StatusNotAssessed, hosts.unknown)
+		a.add("2.7", res, result.StatusNotAssessed, hosts.unknown)
 		return
 	}
 	var tcp []string
@@ -416,7 +418,7 @@ func (a *auditor) tlsCheck(res string) {
 		}
 	}
 	if len(tcp) == 0 {
-		a.add("2.7", res, StatusPass, hosts.describe("hosts")+": the daemon listens on no TCP socket")
+		a.add("2.7", res, result.StatusPass, hosts.describe("hosts")+": the daemon listens on no TCP socket")
 		return
 	}
 	verify := a.d.get("tlsverify", "", "tlsverify")
@@ -431,8 +433,8 @@ func (a *auditor) tlsCheck(res string) {
 		if len(missing) > 0 {
 			ev += "; missing " + strings.Join(missing, ", ")
 		}
-		a.add("2.7", res, StatusFail, ev)
+		a.add("2.7", res, result.StatusFail, ev)
 		return
 	}
-	a.addf("2.7", res, StatusPass, "TCP socket %s with tlsverify and CA, certificate and key", strings.Join(tcp, ", "))
+	a.addf("2.7", res, result.StatusPass, "TCP socket %s with tlsverify and CA, certificate and key", strings.Join(tcp, ", "))
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // auditHost runs the audit of a fake engine without containers on a fake root.
@@ -24,8 +25,8 @@ func auditHost(t *testing.T, files map[string]string) *Report {
 	return rep
 }
 
-func statusOf(rep *Report, ids ...string) map[string]Status {
-	got := map[string]Status{}
+func statusOf(rep *Report, ids ...string) map[string]result.Status {
+	got := map[string]result.Status{}
 	for _, r := range rep.Results {
 		for _, id := range ids {
 			if r.Control == id {
@@ -43,14 +44,14 @@ func TestDaemonSettings(t *testing.T) {
 		args     []string // nil: no dockerd process
 		json     string   // "": no daemon.json
 		extra    map[string]string
-		want     map[string]Status
+		want     map[string]result.Status
 		evidence string // a warning or evidence that must appear
 	}{
 		{
 			name: "test daemon: no bridge, no iptables",
 			args: []string{"--bridge=none", "--iptables=false"},
-			want: map[string]Status{"2.2": StatusPass, "2.3": StatusPass, "2.4": StatusFail, "2.7": StatusPass,
-				"2.10": StatusPass, "2.11": StatusPass, "2.14": StatusFail, "2.16": StatusFail},
+			want: map[string]result.Status{"2.2": result.StatusPass, "2.3": result.StatusPass, "2.4": result.StatusFail, "2.7": result.StatusPass,
+				"2.10": result.StatusPass, "2.11": result.StatusPass, "2.14": result.StatusFail, "2.16": result.StatusFail},
 			evidence: "iptables=false (command line)",
 		},
 		{
@@ -59,39 +60,39 @@ func TestDaemonSettings(t *testing.T) {
 			json: `{"icc": false, "log-level": "debug", "no-new-privileges": true, "userland-proxy": false,
 				"hosts": ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2375"], "cgroup-parent": "/docker",
 				"storage-opts": ["dm.basesize=20G"]}`,
-			want: map[string]Status{"2.2": StatusPass, "2.3": StatusFail, "2.4": StatusPass, "2.7": StatusFail,
-				"2.10": StatusManual, "2.11": StatusManual, "2.14": StatusPass, "2.16": StatusPass},
+			want: map[string]result.Status{"2.2": result.StatusPass, "2.3": result.StatusFail, "2.4": result.StatusPass, "2.7": result.StatusFail,
+				"2.10": result.StatusManual, "2.11": result.StatusManual, "2.14": result.StatusPass, "2.16": result.StatusPass},
 			evidence: "TCP socket tcp://0.0.0.0:2375",
 		},
 		{
 			name: "flags with separate values and TLS",
 			args: []string{"-H", "tcp://0.0.0.0:2376", "--tlsverify", "--tlscacert", "/etc/docker/ca.pem",
 				"--tlscert=/etc/docker/cert.pem", "--tlskey", "/etc/docker/key.pem", "--icc=false", "-l", "warn"},
-			want: map[string]Status{"2.2": StatusPass, "2.3": StatusFail, "2.4": StatusPass, "2.7": StatusPass,
-				"2.10": StatusPass, "2.11": StatusPass, "2.14": StatusFail, "2.16": StatusFail},
+			want: map[string]result.Status{"2.2": result.StatusPass, "2.3": result.StatusFail, "2.4": result.StatusPass, "2.7": result.StatusPass,
+				"2.10": result.StatusPass, "2.11": result.StatusPass, "2.14": result.StatusFail, "2.16": result.StatusFail},
 			evidence: "log-level=warn (command line)",
 		},
 		{
 			name: "malformed daemon.json",
 			args: []string{"--iptables=false"},
 			json: `{"icc": false,`,
-			want: map[string]Status{"2.2": StatusNotAssessed, "2.3": StatusNotAssessed, "2.4": StatusFail, "2.7": StatusNotAssessed,
-				"2.10": StatusNotAssessed, "2.11": StatusNotAssessed, "2.14": StatusNotAssessed, "2.16": StatusNotAssessed},
+			want: map[string]result.Status{"2.2": result.StatusNotAssessed, "2.3": result.StatusNotAssessed, "2.4": result.StatusFail, "2.7": result.StatusNotAssessed,
+				"2.10": result.StatusNotAssessed, "2.11": result.StatusNotAssessed, "2.14": result.StatusNotAssessed, "2.16": result.StatusNotAssessed},
 			evidence: "parse daemon.json: unexpected end of JSON input",
 		},
 		{
 			name: "daemon.json not an object",
 			args: []string{},
 			json: `[1, 2]`,
-			want: map[string]Status{"2.2": StatusNotAssessed, "2.3": StatusNotAssessed, "2.4": StatusNotAssessed, "2.7": StatusNotAssessed,
-				"2.10": StatusNotAssessed, "2.11": StatusNotAssessed, "2.14": StatusNotAssessed, "2.16": StatusNotAssessed},
+			want: map[string]result.Status{"2.2": result.StatusNotAssessed, "2.3": result.StatusNotAssessed, "2.4": result.StatusNotAssessed, "2.7": result.StatusNotAssessed,
+				"2.10": result.StatusNotAssessed, "2.11": result.StatusNotAssessed, "2.14": result.StatusNotAssessed, "2.16": result.StatusNotAssessed},
 			evidence: "parse daemon.json",
 		},
 		{
 			name: "no dockerd process: daemon.json alone",
 			json: `{"icc": false}`,
-			want: map[string]Status{"2.2": StatusPass, "2.3": StatusNotAssessed, "2.4": StatusNotAssessed, "2.7": StatusNotAssessed,
-				"2.10": StatusNotAssessed, "2.11": StatusNotAssessed, "2.14": StatusNotAssessed, "2.16": StatusNotAssessed},
+			want: map[string]result.Status{"2.2": result.StatusPass, "2.3": result.StatusNotAssessed, "2.4": result.StatusNotAssessed, "2.7": result.StatusNotAssessed,
+				"2.10": result.StatusNotAssessed, "2.11": result.StatusNotAssessed, "2.14": result.StatusNotAssessed, "2.16": result.StatusNotAssessed},
 			evidence: "dockerd command line not read",
 		},
 		{
@@ -99,8 +100,8 @@ func TestDaemonSettings(t *testing.T) {
 			args:  []string{"--config-file=/srv/docker.json"},
 			extra: map[string]string{"/srv/docker.json": `{"userland-proxy": false, "debug": true}`},
 			json:  `{"userland-proxy": true}`,
-			want: map[string]Status{"2.2": StatusFail, "2.3": StatusFail, "2.4": StatusPass, "2.7": StatusPass,
-				"2.10": StatusPass, "2.11": StatusPass, "2.14": StatusFail, "2.16": StatusPass},
+			want: map[string]result.Status{"2.2": result.StatusFail, "2.3": result.StatusFail, "2.4": result.StatusPass, "2.7": result.StatusPass,
+				"2.10": result.StatusPass, "2.11": result.StatusPass, "2.14": result.StatusFail, "2.16": result.StatusPass},
 			evidence: "userland-proxy=false (/srv/docker.json)",
 		},
 	}
@@ -120,7 +121,7 @@ func TestDaemonSettings(t *testing.T) {
 			}
 			var all []string
 			for _, r := range rep.Results {
-				all = append(all, r.Evidence)
+				all = append(all, r.Evidence, r.Reason)
 			}
 			all = append(all, rep.Warnings...)
 			if !strings.Contains(strings.Join(all, "\n"), tt.evidence) {
@@ -156,26 +157,26 @@ func TestFileControls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]Status{
-		"3.1 /lib/systemd/system/docker.service": StatusPass, "3.2 /lib/systemd/system/docker.service": StatusPass,
-		"3.3 /etc/systemd/system/docker.socket": StatusNotAssessed, "3.4 /etc/systemd/system/docker.socket": StatusNotAssessed,
-		"3.6 /etc/docker":                         StatusPass,
-		"3.8 /etc/docker/certs.d/reg:5000/ca.crt": StatusPass,
-		"3.10 /etc/docker/ca.pem":                 StatusPass,
-		"3.11 daemon":                             StatusNotAssessed, // no --tlscert
-		"3.12 daemon":                             StatusNotAssessed,
-		"3.14 /etc/docker/key.pem":                StatusPass,
-		"3.16 " + f.socket:                        StatusPass,
-		"3.18 /etc/docker/daemon.json":            StatusFail, // 0666
-		"3.19 /etc/default/docker":                StatusNotAssessed,
-		"3.21 /etc/sysconfig/docker":              StatusNotAssessed,
-		"3.22 /etc/sysconfig/docker":              StatusNotAssessed,
-		"3.24 /run/containerd/containerd.sock":    StatusNotAssessed,
+	want := map[string]result.Status{
+		"3.1 /lib/systemd/system/docker.service": result.StatusPass, "3.2 /lib/systemd/system/docker.service": result.StatusPass,
+		"3.3 /etc/systemd/system/docker.socket": result.StatusNotAssessed, "3.4 /etc/systemd/system/docker.socket": result.StatusNotAssessed,
+		"3.6 /etc/docker":                         result.StatusPass,
+		"3.8 /etc/docker/certs.d/reg:5000/ca.crt": result.StatusPass,
+		"3.10 /etc/docker/ca.pem":                 result.StatusPass,
+		"3.11 daemon":                             result.StatusNotAssessed, // no --tlscert
+		"3.12 daemon":                             result.StatusNotAssessed,
+		"3.14 /etc/docker/key.pem":                result.StatusPass,
+		"3.16 " + f.socket:                        result.StatusPass,
+		"3.18 /etc/docker/daemon.json":            result.StatusFail, // 0666
+		"3.19 /etc/default/docker":                result.StatusNotAssessed,
+		"3.21 /etc/sysconfig/docker":              result.StatusNotAssessed,
+		"3.22 /etc/sysconfig/docker":              result.StatusNotAssessed,
+		"3.24 /run/containerd/containerd.sock":    result.StatusNotAssessed,
 	}
 	if asRoot {
-		want["3.13 /etc/docker/key.pem"] = StatusFail // nobody:nogroup
-		want["3.15 "+f.socket] = StatusPass           // root:docker
-		want["3.17 /etc/docker/daemon.json"] = StatusPass
+		want["3.13 /etc/docker/key.pem"] = result.StatusFail // nobody:nogroup
+		want["3.15 "+f.socket] = result.StatusPass           // root:docker
+		want["3.17 /etc/docker/daemon.json"] = result.StatusPass
 	}
 	got := byKey(rep.Results)
 	for k, w := range want {
@@ -184,7 +185,7 @@ func TestFileControls(t *testing.T) {
 		}
 	}
 	for _, r := range rep.Results {
-		if r.Status == StatusPass && strings.Contains(r.Evidence, "does not exist") {
+		if r.Status == result.StatusPass && strings.Contains(r.Evidence+r.Reason, "does not exist") {
 			t.Errorf("%s %s passes on a missing file", r.Control, r.Resource)
 		}
 	}
@@ -205,11 +206,11 @@ func TestHostControls(t *testing.T) {
 	tests := []struct {
 		name  string
 		files map[string]string
-		want  map[string]Status
+		want  map[string]result.Status
 	}{
-		{"audit rules and a docker partition", withAudit, map[string]Status{
-			"1.1.1": StatusPass, "1.1.2": StatusManual, "1.1.3": StatusPass, "1.1.5": StatusFail, "1.1.6": StatusPass,
-			"1.1.9": StatusFail, "1.1.13": StatusNotAssessed, "1.2.1": StatusManual, "1.2.2": StatusManual,
+		{"audit rules and a docker partition", withAudit, map[string]result.Status{
+			"1.1.1": result.StatusPass, "1.1.2": result.StatusManual, "1.1.3": result.StatusPass, "1.1.5": result.StatusFail, "1.1.6": result.StatusPass,
+			"1.1.9": result.StatusFail, "1.1.13": result.StatusNotAssessed, "1.2.1": result.StatusManual, "1.2.2": result.StatusManual,
 		}},
 		{"no auditd, no partition, empty docker group", func() map[string]string {
 			m := maps.Clone(base)
@@ -217,9 +218,9 @@ func TestHostControls(t *testing.T) {
 			m["/etc/group"] = "docker:x:999:\n"
 			m["/usr/bin/dockerd"] = ""
 			return m
-		}(), map[string]Status{
-			"1.1.1": StatusFail, "1.1.2": StatusPass, "1.1.3": StatusNotAssessed, "1.1.5": StatusNotAssessed, "1.1.6": StatusNotAssessed,
-			"1.1.9": StatusNotAssessed, "1.1.13": StatusNotAssessed, "1.2.1": StatusManual, "1.2.2": StatusManual,
+		}(), map[string]result.Status{
+			"1.1.1": result.StatusFail, "1.1.2": result.StatusPass, "1.1.3": result.StatusNotAssessed, "1.1.5": result.StatusNotAssessed, "1.1.6": result.StatusNotAssessed,
+			"1.1.9": result.StatusNotAssessed, "1.1.13": result.StatusNotAssessed, "1.2.1": result.StatusManual, "1.2.2": result.StatusManual,
 		}},
 	}
 	primary := maps.Clone(base)
@@ -228,8 +229,8 @@ func TestHostControls(t *testing.T) {
 	tests = append(tests, struct {
 		name  string
 		files map[string]string
-		want  map[string]Status
-	}{"docker as a primary group", primary, map[string]Status{"1.1.2": StatusManual}})
+		want  map[string]result.Status
+	}{"docker as a primary group", primary, map[string]result.Status{"1.1.2": result.StatusManual}})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rep := auditHost(t, tt.files)
@@ -248,7 +249,7 @@ func TestSummaryCountsEveryResult(t *testing.T) {
 	rep := auditHost(t, dockerdFiles("--bridge=none"))
 	n := 0
 	for _, s := range rep.Summary {
-		n += s.Passed + s.Failed + s.Manual + s.NotAssessed
+		n += s.Pass + s.Fail + s.Manual + s.NotAssessed + s.Info
 	}
 	if n != len(rep.Results) {
 		t.Errorf("summary counts %d results, report has %d", n, len(rep.Results))

@@ -11,10 +11,12 @@
 //
 //	rep, err := dockerhost.Audit(ctx, dockerhost.Config{All: true})
 //	// errors.Is(err, dockerhost.ErrUnreachable) / ErrUnauthorized: the engine did not answer
-//	for _, r := range rep.Results { … r.Control, r.Status, r.Resource, r.Evidence … }
+//	for _, r := range rep.Results { … r.Control, r.Status, r.Resource, r.Evidence, r.Reason … }
+//	// rep.Controls(): the results as plain result.Control values; rep.Summary: counts per section
 //	// rep.Findings: the failures as misconfig findings with CIS-Docker compliance
 //
-// Every control, with what is read for it, is in [Controls]; docs/cis-docker.md is generated
-// from it. A control that cannot be decided or does not apply is [StatusNotAssessed] with the
-// reason as evidence, never [StatusPass].
+// Every result is a [result.Control], the verdict shape every audit of Rampart shares, plus the
+// container it is about. Every control, with what is read for it, is in [Controls];
+// docs/cis-docker.md is generated from it. A control that cannot be decided or does not apply is
+// [result.StatusNotAssessed] with the reason, never [result.StatusPass].
 package dockerhost

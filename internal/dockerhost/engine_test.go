@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/testenv"
 )
 
@@ -77,21 +78,22 @@ func TestRealEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]Status{}
+	checkControls(t, rep)
+	got := map[string]result.Status{}
 	for _, r := range rep.Results {
 		if r.Container != nil && strings.HasPrefix(r.Container.Name, "rampart-dh-"+run+"-") {
 			got[strings.TrimPrefix(r.Container.Name, "rampart-dh-"+run+"-")+" "+r.Control] = r.Status
 		}
 	}
-	want := map[string]Status{
-		"priv 5.5": StatusFail, "priv 5.4": StatusPass, "priv 5.7": StatusNotAssessed,
-		"sock 5.32": StatusFail, "sock 5.16": StatusFail, "sock 5.4": StatusFail, "sock 5.5": StatusPass,
-		"bare 5.11": StatusFail, "bare 5.12": StatusFail, "bare 5.13": StatusFail, "bare 5.29": StatusFail,
-		"bare 5.26": StatusFail, "bare 5.7": StatusPass, "bare 5.30": StatusPass,
-		"good 5.4": StatusPass, "good 5.5": StatusPass, "good 5.11": StatusPass, "good 5.12": StatusPass,
-		"good 5.13": StatusPass, "good 5.15": StatusPass, "good 5.16": StatusPass, "good 5.26": StatusPass,
-		"good 5.29": StatusPass, "good 5.32": StatusPass, "good 5.7": StatusPass,
-		"exited 5.7": StatusNotAssessed, "exited 5.5": StatusPass,
+	want := map[string]result.Status{
+		"priv 5.5": result.StatusFail, "priv 5.4": result.StatusPass, "priv 5.7": result.StatusNotAssessed,
+		"sock 5.32": result.StatusFail, "sock 5.16": result.StatusFail, "sock 5.4": result.StatusFail, "sock 5.5": result.StatusPass,
+		"bare 5.11": result.StatusFail, "bare 5.12": result.StatusFail, "bare 5.13": result.StatusFail, "bare 5.29": result.StatusFail,
+		"bare 5.26": result.StatusFail, "bare 5.7": result.StatusPass, "bare 5.30": result.StatusPass,
+		"good 5.4": result.StatusPass, "good 5.5": result.StatusPass, "good 5.11": result.StatusPass, "good 5.12": result.StatusPass,
+		"good 5.13": result.StatusPass, "good 5.15": result.StatusPass, "good 5.16": result.StatusPass, "good 5.26": result.StatusPass,
+		"good 5.29": result.StatusPass, "good 5.32": result.StatusPass, "good 5.7": result.StatusPass,
+		"exited 5.7": result.StatusNotAssessed, "exited 5.5": result.StatusPass,
 	}
 	for k, w := range want {
 		if got[k] != w {
@@ -105,7 +107,7 @@ func TestRealEngine(t *testing.T) {
 	for _, n := range []string{"priv", "sock", "bare", "good", "exited"} {
 		for control, format := range truth {
 			fails := docker(t, "inspect", "--format", format, name(n)) == "true"
-			if g := got[n+" "+control]; (g == StatusFail) != fails {
+			if g := got[n+" "+control]; (g == result.StatusFail) != fails {
 				t.Errorf("%s %s: audit says %q, docker inspect says failing=%v", n, control, g, fails)
 			}
 		}
@@ -157,14 +159,14 @@ func TestRealDaemonFlags(t *testing.T) {
 	if rep.Host.DaemonPID == 0 || rep.Host.DaemonArgs != strings.Join(args[1:], " ") {
 		t.Errorf("daemon pid %d args %q, ps says %q", rep.Host.DaemonPID, rep.Host.DaemonArgs, args)
 	}
-	if has("--iptables=false") != (res["2.4"].Status == StatusFail) {
+	if has("--iptables=false") != (res["2.4"].Status == result.StatusFail) {
 		t.Errorf("ps args %q; 2.4 %s (%s)", args, res["2.4"].Status, res["2.4"].Evidence)
 	}
-	if has("--bridge=none") && (res["2.2"].Status != StatusPass || !strings.Contains(res["2.2"].Evidence, "bridge=none (command line)")) {
+	if has("--bridge=none") && (res["2.2"].Status != result.StatusPass || !strings.Contains(res["2.2"].Evidence, "bridge=none (command line)")) {
 		t.Errorf("--bridge=none: 2.2 %s (%s)", res["2.2"].Status, res["2.2"].Evidence)
 	}
-	if _, err := os.Stat("/etc/docker/daemon.json"); err != nil && res["2.16"].Status == StatusNotAssessed {
-		t.Errorf("2.16 not assessed although the command line and daemon.json are known: %s", res["2.16"].Evidence)
+	if _, err := os.Stat("/etc/docker/daemon.json"); err != nil && res["2.16"].Status == result.StatusNotAssessed {
+		t.Errorf("2.16 not assessed although the command line and daemon.json are known: %s", res["2.16"].Reason)
 	}
 }
 
@@ -204,7 +206,7 @@ func TestRealEngineFifty(t *testing.T) {
 		if r.Container != nil && strings.HasPrefix(r.Container.Name, "rampart-dh50-"+run) && r.Control == "5.5" {
 			ours++
 		}
-		if r.Container != nil && strings.HasPrefix(r.Container.Name, "rampart-dh50-"+run) && r.Control == "5.7" && r.Status == StatusPass {
+		if r.Container != nil && strings.HasPrefix(r.Container.Name, "rampart-dh50-"+run) && r.Control == "5.7" && r.Status == result.StatusPass {
 			sshdPass++
 		}
 	}

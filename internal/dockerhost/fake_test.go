@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // fakeEngine serves Engine API answers recorded from a real engine (testdata/engine) on a unix
@@ -192,8 +194,8 @@ func dockerdFiles(args ...string) map[string]string {
 }
 
 // byKey indexes results by "control resource" → status.
-func byKey(rs []Result) map[string]Status {
-	m := map[string]Status{}
+func byKey(rs []Result) map[string]result.Status {
+	m := map[string]result.Status{}
 	for _, r := range rs {
 		m[r.Control+" "+r.Resource] = r.Status
 	}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // ids maps numeric user and group IDs to names, from the host's /etc/passwd and /etc/group.
@@ -97,7 +99,7 @@ func (a *auditor) statFile(c fileCheck, path, shown string, x *ids) {
 		}
 		for _, id := range []string{c.own, c.perm} {
 			if id != "" {
-				a.add(id, shown, StatusNotAssessed, why)
+				a.add(id, shown, result.StatusNotAssessed, why)
 			}
 		}
 		return
@@ -106,15 +108,15 @@ func (a *auditor) statFile(c fileCheck, path, shown string, x *ids) {
 	if c.own != "" {
 		switch {
 		case !ok:
-			a.add(c.own, shown, StatusNotAssessed, "no ownership information")
+			a.add(c.own, shown, result.StatusNotAssessed, "no ownership information")
 		default:
 			got := x.user(st.Uid) + ":" + x.group(st.Gid)
 			want := st.Uid == 0 && (st.Gid == 0 || c.owner == "root:docker" && x.group(st.Gid) == "docker")
 			ev := fmt.Sprintf("owner %s (%d:%d), want %s", got, st.Uid, st.Gid, c.owner)
 			if want {
-				a.add(c.own, shown, StatusPass, ev)
+				a.add(c.own, shown, result.StatusPass, ev)
 			} else {
-				a.add(c.own, shown, StatusFail, ev)
+				a.add(c.own, shown, result.StatusFail, ev)
 			}
 		}
 	}
@@ -122,9 +124,9 @@ func (a *auditor) statFile(c fileCheck, path, shown string, x *ids) {
 		perm := fi.Mode().Perm()
 		ev := fmt.Sprintf("mode %04o, want %04o or more restrictive", perm, c.mode)
 		if perm&^c.mode == 0 {
-			a.add(c.perm, shown, StatusPass, ev)
+			a.add(c.perm, shown, result.StatusPass, ev)
 		} else {
-			a.add(c.perm, shown, StatusFail, ev)
+			a.add(c.perm, shown, result.StatusFail, ev)
 		}
 	}
 }
@@ -173,12 +175,12 @@ func (a *auditor) fileChecks() {
 		s := a.d.get(t.flag, "", t.flag)
 		switch {
 		case s.unknown != "":
-			a.add(t.c.own, "daemon", StatusNotAssessed, s.unknown)
-			a.add(t.c.perm, "daemon", StatusNotAssessed, s.unknown)
+			a.add(t.c.own, "daemon", result.StatusNotAssessed, s.unknown)
+			a.add(t.c.perm, "daemon", result.StatusNotAssessed, s.unknown)
 		case !s.set():
 			why := fmt.Sprintf("not applicable: the daemon is not configured with --%s", t.flag)
-			a.add(t.c.own, "daemon", StatusNotAssessed, why)
-			a.add(t.c.perm, "daemon", StatusNotAssessed, why)
+			a.add(t.c.own, "daemon", result.StatusNotAssessed, why)
+			a.add(t.c.perm, "daemon", result.StatusNotAssessed, why)
 		default:
 			host(t.c, s.last())
 		}
@@ -210,8 +212,8 @@ func (a *auditor) registryCerts(x *ids) {
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			why = fmt.Sprintf("list %s: %v", dir, err)
 		}
-		a.add("3.7", dir, StatusNotAssessed, why)
-		a.add("3.8", dir, StatusNotAssessed, why)
+		a.add("3.7", dir, result.StatusNotAssessed, why)
+		a.add("3.8", dir, result.StatusNotAssessed, why)
 		return
 	}
 	for _, f := range files {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // FuzzDaemonConfig feeds arbitrary daemon.json and dockerd command lines through the section 2
@@ -62,7 +64,7 @@ func FuzzInspect(f *testing.F) {
 		}
 		a := &auditor{root: t.TempDir(), socket: "/var/run/docker.sock", log: quiet, info: info, d: &daemonConfig{}}
 		seen := map[string]int{}
-		a.assess(context.Background(), stoppedTopper{}, &c, func(id string, _ Status, _ string, _ ...any) { seen[id]++ })
+		a.assess(context.Background(), stoppedTopper{}, &c, func(id string, _ result.Status, _ string, _ ...any) { seen[id]++ })
 		for _, id := range containerControls {
 			if seen[id] != 1 {
 				t.Fatalf("control %s: %d results, want 1", id, seen[id])

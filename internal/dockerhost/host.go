@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // hostChecks assesses section 1.
@@ -22,11 +24,11 @@ func (a *auditor) hostChecks(ctx context.Context, ver *Version) {
 	mounts, err := readBounded(a.path("/proc/mounts"), 16<<20)
 	switch {
 	case err != nil:
-		a.addf("1.1.1", dataRoot, StatusNotAssessed, "read /proc/mounts: %v", err)
+		a.addf("1.1.1", dataRoot, result.StatusNotAssessed, "read /proc/mounts: %v", err)
 	case hasMountPoint(mounts, dataRoot):
-		a.addf("1.1.1", dataRoot, StatusPass, "%s is a mount point (/proc/mounts)", dataRoot)
+		a.addf("1.1.1", dataRoot, result.StatusPass, "%s is a mount point (/proc/mounts)", dataRoot)
 	default:
-		a.addf("1.1.1", dataRoot, StatusFail, "%s is not a mount point of its own (/proc/mounts)", dataRoot)
+		a.addf("1.1.1", dataRoot, result.StatusFail, "%s is not a mount point of its own (/proc/mounts)", dataRoot)
 	}
 
 	x := readIDs(a.root)
@@ -36,11 +38,11 @@ func (a *auditor) hostChecks(ctx context.Context, ver *Version) {
 	m = slices.Compact(m)
 	switch {
 	case !ok:
-		a.add("1.1.2", "/etc/group", StatusPass, "no docker group: only root reaches the socket")
+		a.add("1.1.2", "/etc/group", result.StatusPass, "no docker group: only root reaches the socket")
 	case len(m) == 0:
-		a.add("1.1.2", "/etc/group", StatusPass, "the docker group has no members")
+		a.add("1.1.2", "/etc/group", result.StatusPass, "the docker group has no members")
 	default:
-		a.add("1.1.2", "/etc/group", StatusManual, "docker group members (root-equivalent): "+strings.Join(m, ", "))
+		a.add("1.1.2", "/etc/group", result.StatusManual, "docker group members (root-equivalent): "+strings.Join(m, ", "))
 	}
 
 	rules, src, err := a.auditRules(ctx)
@@ -51,21 +53,21 @@ func (a *auditor) hostChecks(ctx context.Context, ver *Version) {
 		p := a.auditPath(c.ID)
 		switch {
 		case err != nil:
-			a.add(c.ID, p, StatusNotAssessed, err.Error())
+			a.add(c.ID, p, result.StatusNotAssessed, err.Error())
 		case !a.exists(p):
-			a.addf(c.ID, p, StatusNotAssessed, "not applicable: %s does not exist", p)
+			a.addf(c.ID, p, result.StatusNotAssessed, "not applicable: %s does not exist", p)
 		case watches(rules, p):
-			a.addf(c.ID, p, StatusPass, "audit rule for %s in %s", p, src)
+			a.addf(c.ID, p, result.StatusPass, "audit rule for %s in %s", p, src)
 		default:
-			a.addf(c.ID, p, StatusFail, "no audit rule for %s in %s", p, src)
+			a.addf(c.ID, p, result.StatusFail, "no audit rule for %s in %s", p, src)
 		}
 	}
 
-	a.add("1.2.1", "host", StatusManual, "host hardening is not visible to the engine")
+	a.add("1.2.1", "host", result.StatusManual, "host hardening is not visible to the engine")
 	if ver != nil {
-		a.addf("1.2.2", "daemon", StatusManual, "engine %s, API %s: compare with the latest supported release", ver.Version, ver.APIVersion)
+		a.addf("1.2.2", "daemon", result.StatusManual, "engine %s, API %s: compare with the latest supported release", ver.Version, ver.APIVersion)
 	} else {
-		a.addf("1.2.2", "daemon", StatusManual, "engine %s: compare with the latest supported release", a.info.ServerVersion)
+		a.addf("1.2.2", "daemon", result.StatusManual, "engine %s: compare with the latest supported release", a.info.ServerVersion)
 	}
 }
 
