@@ -40,7 +40,12 @@ func argCountError(cmd *cobra.Command, n int, args []string) error {
 	case n == 0:
 		return fmt.Errorf("%s takes no arguments, got %s", name, quoteArgs(args))
 	case len(args) < n:
-		return fmt.Errorf("%s: missing %s; usage: %s", name, strings.Join(names[len(args):], " "), cmd.UseLine())
+		missing := names[len(args):]
+		word := "argument"
+		if len(missing) > 1 {
+			word += "s"
+		}
+		return fmt.Errorf("%s: missing %s %s; usage: %s", name, word, strings.Join(missing, " "), cmd.UseLine())
 	}
 	return fmt.Errorf("%s takes %s, got %d arguments: %s", name, strings.Join(names, " "), len(args), quoteArgs(args))
 }

@@ -83,7 +83,7 @@ func TestArgumentCounts(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"sbom"}, "rampart: sbom: missing REF; usage: rampart sbom REF [flags]\n"},
+		{[]string{"sbom"}, "rampart: sbom: missing argument REF; usage: rampart sbom REF [flags]\n"},
 		{[]string{"sbom", "a", "b"}, `rampart: sbom takes REF, got 2 arguments: "a" "b"` + "\n"},
 		{[]string{"db", "status", "x"}, `rampart: db status takes no arguments, got "x"` + "\n"},
 		{[]string{"version", "x"}, `rampart: version takes no arguments, got "x"` + "\n"},

@@ -109,6 +109,9 @@ builds its overlay, other YAML or JSON is read as manifests, and anything else a
 A malformed file given by name is an error (exit code 7); one found in a directory is a warning
 in the report, and the other files are still checked. docs/misconfig.md and docs/k8s-posture.md
 describe every check.`,
+		Example: `  rampart config .
+  rampart config deploy/chart --values prod.yaml --set image.tag=1.2 --fail-on HIGH
+  rampart config Dockerfile -f sarif -o dockerfile.sarif`,
 		Args: cli.UsageArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !slices.Contains(configFormats, of.Format) {

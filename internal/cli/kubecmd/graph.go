@@ -47,7 +47,7 @@ type graphInput struct {
 
 func (f *graphInput) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster to read (default $KUBECONFIG or ~/.kube/config)")
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster to read (default $KUBECONFIG, else ~/.kube/config)")
 	fl.StringVar(&f.kubeContext, "context", "", "kubeconfig context (default: the current one)")
 	fl.StringVar(&f.manifests, "manifests", "", "read a directory of manifests or a cluster dump instead of a live cluster")
 	fl.StringSliceVar(&f.imagesFrom, "images-from", nil, "JSON image scan reports (rampart image -f json; one, an array, or JSON lines) instead of scanning the images")
@@ -74,6 +74,9 @@ evidence of every hop. See docs/graph.md.
 The cluster is read live (--kubeconfig, --context) or from --manifests DIR. The images of its
 workloads are scanned from their registries once per digest, or read from --images-from, or
 skipped with --no-images. --format graphml, dot and cypher export the whole graph.`,
+		Example: `  rampart graph --kubeconfig ~/.kube/config --limit 10
+  rampart graph --manifests ./cluster-dump --images-from scans.json --fail-on HIGH
+  rampart graph --manifests ./cluster-dump --no-images -f dot -o graph.dot`,
 		Args: cli.UsageArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !slices.Contains(graphFormats, of.Format) {
@@ -139,6 +142,9 @@ func newGraphQueryCmd(g *cli.Globals) *cobra.Command {
 SELECTOR is KIND/NAME or KIND/NAMESPACE/NAME (ClusterRole/cluster-admin, sa/prod/web,
 Deployment/prod/web, Secret/prod/db), internet, authenticated, or a crown-jewel class:
 cluster-admin, node, secret, crown-jewel.`,
+		Example: `  rampart graph query paths-to Secret/prod/db --manifests ./cluster-dump --no-images
+  rampart graph query who-can-reach cluster-admin
+  rampart graph query reach sa/prod/web -f json`,
 		Args: cli.UsageArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !slices.Contains(graphQuestions, args[0]) {

@@ -141,13 +141,17 @@ manifests or a cluster dump. Secret values are never read. docs/k8s.md has the d
 
 Without a subcommand, the whole audit: the findings of ` + "`posture`" + ` and ` + "`rbac`" + ` in one report, with the
 posture summaries per standard and the checks that could not be assessed.`,
+		Example: `  rampart k8s --fail-on HIGH
+  rampart k8s posture --manifests ./cluster-dump -f json
+  rampart k8s who-can get secrets -n prod
+  rampart k8s can system:serviceaccount:prod:web`,
 		Args: cli.UsageArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error { return runK8sAudit(cmd, g, src, &audit) },
 	}
 	audit.register(cmd)
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&src.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG, else ~/.kube/config)")
-	pf.StringVar(&src.context, "context", "", "kubeconfig context (default the current one)")
+	pf.StringVar(&src.context, "context", "", "kubeconfig context (default: the current one)")
 	pf.StringVar(&src.manifests, "manifests", "", "read objects from this directory or file of YAML/JSON manifests instead of a cluster")
 	pf.DurationVar(&src.timeout, "timeout", 5*time.Minute, "give up after this long")
 	cmd.AddCommand(newWhoCanCmd(g, src), newCanCmd(g, src), newRBACCmd(g, src), newPostureCmd(g, src))
@@ -168,13 +172,16 @@ func newWhoCanCmd(g *cli.Globals, src *kubeSource) *cobra.Command {
 		name      string
 	)
 	cmd := &cobra.Command{
-		Use:   "who-can VERB RESOURCE[/SUBRESOURCE] | who-can VERB /NON-RESOURCE-URL",
+		Use:   "who-can VERB RESOURCE[/SUBRESOURCE]|/NON-RESOURCE-URL",
 		Short: "List the users, groups and service accounts allowed to make a request",
 		Long: `List the subjects that RBAC bindings allow to make a request, as the API server's authorizer
 would decide it. RESOURCE is a built-in plural name (pods, deployments, secrets…) or
 RESOURCE.GROUP; add /SUBRESOURCE for pods/exec, deployments/scale… A subject allowed only
 through a group is reported as that group. Without -n the request is cluster-wide (only
 ClusterRoleBindings apply).`,
+		Example: `  rampart k8s who-can get secrets -n prod
+  rampart k8s who-can create pods/exec -n prod
+  rampart k8s who-can get /metrics`,
 		Args: cli.UsageArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(out.Format, "table", "json"); err != nil {
@@ -251,6 +258,8 @@ func newCanCmd(g *cli.Globals, src *kubeSource) *cobra.Command {
 it. SUBJECT is system:serviceaccount:NS:NAME, user:NAME or group:NAME. A service account is
 also in system:serviceaccounts, system:serviceaccounts:NS and system:authenticated, a user in
 system:authenticated; --group adds the groups a user's authenticator would give.`,
+		Example: `  rampart k8s can system:serviceaccount:prod:web
+  rampart k8s can user:alice --group developers -f json`,
 		Args: cli.UsageArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(out.Format, "table", "json"); err != nil {
