@@ -138,7 +138,8 @@ registry in the docker config (docker login), it also says what they may pull an
 
 The push probes start a blob upload and cancel it at once: nothing is written to the registry
 (--no-push skips them). Each check passes, fails, is information, or is not assessed with the
-reason; failed checks are findings. See docs/registry.md.`,
+reason; failed checks are findings. When no check passed, failed or gave information, the exit
+code is 9. See docs/registry.md.`,
 		Example: `  rampart registry audit 127.0.0.1:5000
   rampart registry audit registry.example.com --ca-cert ca.pem --repo team/app:1 --fail-on HIGH -f json -o audit.json`,
 		Args: UsageArgs(1),
@@ -185,7 +186,10 @@ reason; failed checks are findings. See docs/registry.md.`,
 			if err := CloseOutput(done, err); err != nil {
 				return fmt.Errorf("write report: %w", err)
 			}
-			return GateError(rep.Findings, gate)
+			if err := GateError(rep.Findings, gate); err != nil {
+				return err
+			}
+			return NothingAssessedError("check", rep.Results)
 		},
 	}
 	of.Register(cmd, "table", registryFormats)
@@ -200,8 +204,8 @@ reason; failed checks are findings. See docs/registry.md.`,
 	return cmd
 }
 
-// writeRegistryAuditTable writes one row per check and a summary line. Evidence carries the
-// registry's own words, so it is escaped.
+// writeRegistryAuditTable writes one row per check and a summary line. Evidence and reasons
+// carry the registry's own words, so they are escaped.
 func writeRegistryAuditTable(w io.Writer, rep *regaudit.Report) error {
 	fmt.Fprintf(w, "registry %s (%s)", rep.Registry, rep.URL)
 	if rep.Repository != "" {
@@ -212,20 +216,22 @@ func writeRegistryAuditTable(w io.Writer, rep *regaudit.Report) error {
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tSEVERITY\tTITLE\tEVIDENCE")
+	fmt.Fprintln(tw, "CHECK\tSTATUS\tSEVERITY\tTITLE\tEVIDENCE OR REASON")
+	failed := map[finding.Severity]int{}
 	for _, r := range rep.Results {
-		sev := string(r.Severity)
-		if r.Status != regaudit.StatusFail {
-			sev = "-"
+		if r.Status == result.StatusFail {
+			failed[r.Severity]++
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, sev, r.Title, report.Clean(r.Evidence))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Control, r.Status, FailSeverity(r.Status, r.Severity), r.Title,
+			report.Clean(ControlText(r.Status, r.Evidence, r.Reason)))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	s := rep.Summary
+	s := result.TotalControls(rep.Summary)
 	_, err := fmt.Fprintf(w, "%d failed (%d critical, %d high, %d medium, %d low), %d passed, %d info, %d not assessed\n",
-		s.Failed, s.Critical, s.High, s.Medium, s.Low, s.Passed, s.Info, s.NotAssessed)
+		s.Fail, failed[finding.SeverityCritical], failed[finding.SeverityHigh], failed[finding.SeverityMedium], failed[finding.SeverityLow],
+		s.Pass, s.Info, s.NotAssessed)
 	return err
 }
 

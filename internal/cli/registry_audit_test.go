@@ -15,6 +15,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/regaudit"
+	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/testenv"
 )
 
@@ -38,13 +39,31 @@ func decodeAudit(t *testing.T, s string) RegistryAuditReport {
 	return doc
 }
 
-func auditStatus(doc RegistryAuditReport, id string) regaudit.Status {
+func auditStatus(doc RegistryAuditReport, id string) result.Status {
 	for _, r := range doc.Results {
-		if r.ID == id {
+		if r.Control == id {
 			return r.Status
 		}
 	}
 	return ""
+}
+
+// checkAuditControls holds the JSON document to the control model: every check is a valid
+// result.Control of Rampart's registry checks about the registry, and the summary counts one
+// failure per finding (internal/regaudit's tests match them one for one).
+func checkAuditControls(t *testing.T, doc RegistryAuditReport) {
+	t.Helper()
+	for _, c := range doc.Results {
+		if err := c.Valid(); err != nil {
+			t.Error(err)
+		}
+		if c.Standard != regaudit.Standard || c.Profile != regaudit.Profile || c.Resource != doc.Registry {
+			t.Errorf("%s: standard %q profile %q resource %q", c.Control, c.Standard, c.Profile, c.Resource)
+		}
+	}
+	if len(doc.Summary) != 1 || doc.Summary[0].Fail != len(doc.Findings) || result.Count(doc.Results)[result.StatusFail] != len(doc.Findings) {
+		t.Errorf("summary %+v, %d findings", doc.Summary, len(doc.Findings))
+	}
 }
 
 // TestRegistryAuditOpen audits an open loopback registry: anonymous push is CRITICAL and trips
@@ -68,7 +87,8 @@ func TestRegistryAuditOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := decodeAudit(t, string(b))
-	if doc.Registry != r.host || doc.Tool.Name != "rampart" || doc.Repository != "team/app" || doc.Summary.Critical != 1 {
+	checkAuditControls(t, doc)
+	if doc.Registry != r.host || doc.Tool.Name != "rampart" || doc.Repository != "team/app" || doc.Summary[0].Fail != 4 {
 		t.Errorf("registry %s tool %s repository %s summary %+v", doc.Registry, doc.Tool.Name, doc.Repository, doc.Summary)
 	}
 	var ids []string
@@ -81,7 +101,7 @@ func TestRegistryAuditOpen(t *testing.T) {
 	if want := "RG010 RG011 RG012 RG013"; strings.Join(ids, " ") != want {
 		t.Errorf("findings %v, want %s", ids, want)
 	}
-	for id, want := range map[string]regaudit.Status{"RG001": regaudit.StatusInfo, "RG002": regaudit.StatusNotAssessed, "RG021": regaudit.StatusNotAssessed} {
+	for id, want := range map[string]result.Status{"RG001": result.StatusInfo, "RG002": result.StatusNotAssessed, "RG021": result.StatusNotAssessed} {
 		if got := auditStatus(doc, id); got != want {
 			t.Errorf("%s: %s, want %s", id, got, want)
 		}
@@ -91,7 +111,7 @@ func TestRegistryAuditOpen(t *testing.T) {
 	if res.code != ExitOK {
 		t.Errorf("--no-push: exit %d, want 0 (no critical left); stderr: %s", res.code, res.stderr)
 	}
-	for _, want := range []string{"registry " + r.host + " (http://" + r.host + "), probes on team/app:1", "RG013  not_assessed", "RG012  fail", "push probes skipped", "not assessed\n"} {
+	for _, want := range []string{"registry " + r.host + " (http://" + r.host + "), probes on team/app:1", "RG013  not_assessed", "RG012  fail", "push probes skipped", "3 failed (0 critical, 0 high, 3 medium, 0 low), 0 passed, 1 info, 7 not assessed\n"} {
 		if !strings.Contains(res.stdout, want) {
 			t.Errorf("table lacks %q:\n%s", want, res.stdout)
 		}
@@ -108,8 +128,9 @@ func TestRegistryAuditSuiteTLS(t *testing.T) {
 		t.Fatalf("exit %d; stderr: %s\n%s", res.code, res.stderr, res.stdout)
 	}
 	doc := decodeAudit(t, res.stdout)
-	for id, want := range map[string]regaudit.Status{"RG001": regaudit.StatusPass, "RG002": regaudit.StatusPass, "RG010": regaudit.StatusPass,
-		"RG011": regaudit.StatusPass, "RG012": regaudit.StatusPass, "RG020": regaudit.StatusInfo, "RG021": regaudit.StatusNotAssessed} {
+	checkAuditControls(t, doc)
+	for id, want := range map[string]result.Status{"RG001": result.StatusPass, "RG002": result.StatusPass, "RG010": result.StatusPass,
+		"RG011": result.StatusPass, "RG012": result.StatusPass, "RG020": result.StatusInfo, "RG021": result.StatusNotAssessed} {
 		if got := auditStatus(doc, id); got != want {
 			t.Errorf("%s: %s, want %s", id, got, want)
 		}

@@ -2,8 +2,9 @@
 // how it is served: TLS, its certificate, its authentication scheme, and what anonymous users
 // and the user's own credentials are allowed to do.
 //
-// Every check gives one [Result]: pass, fail, info, or not_assessed with the reason, never a
-// pass it could not establish. Failed results are also [finding.Finding]s of the common model.
+// Every check gives one [result.Control] (standard "Rampart", profile "registry", the check's ID
+// as control): pass, fail, info, or not_assessed with the reason, never a pass it could not
+// establish. Failed results are also [finding.Finding]s of the common model.
 //
 // # What the probes send
 //
@@ -35,6 +36,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/image"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // ProbeRepository is the repository the push probes use when no existing repository is known.
@@ -43,52 +45,19 @@ const ProbeRepository = "rampart-audit-probe"
 // DocsURL describes every check; a check's anchor is its lower-case ID.
 const DocsURL = "https://github.com/rampartsec/rampart/blob/main/docs/registry.md"
 
-// Status is the outcome of one check. Stored as a string.
-type Status string
-
-// Outcomes. Info reports a fact that is neither good nor bad (what the user's credentials may
-// do, plain HTTP on a loopback address).
-const (
-	StatusPass        Status = "pass"
-	StatusFail        Status = "fail"
-	StatusInfo        Status = "info"
-	StatusNotAssessed Status = "not_assessed"
-)
-
-// Result is the outcome of one check.
-type Result struct {
-	ID          string           `json:"id"`
-	Title       string           `json:"title"`
-	Status      Status           `json:"status"`
-	Severity    finding.Severity `json:"severity"`
-	Evidence    string           `json:"evidence"`
-	Remediation string           `json:"remediation,omitempty"`
-}
-
-// Summary counts results by status and failed results by severity.
-type Summary struct {
-	Passed      int `json:"passed"`
-	Failed      int `json:"failed"`
-	Info        int `json:"info"`
-	NotAssessed int `json:"not_assessed"`
-	Critical    int `json:"critical"`
-	High        int `json:"high"`
-	Medium      int `json:"medium"`
-	Low         int `json:"low"`
-}
-
 // Report is the result of one audit.
 type Report struct {
 	Registry string `json:"registry"`
 	// URL is where the registry answered: https://HOST or http://HOST.
 	URL string `json:"url"`
 	// Repository is the one the pull and push probes used, and Tag the pull probe's tag.
-	Repository string            `json:"repository,omitempty"`
-	Tag        string            `json:"tag,omitempty"`
-	Summary    Summary           `json:"summary"`
-	Results    []Result          `json:"results"`
-	Findings   []finding.Finding `json:"findings"`
-	Warnings   []string          `json:"warnings"`
+	Repository string `json:"repository,omitempty"`
+	Tag        string `json:"tag,omitempty"`
+	// Summary counts the results by status: one entry, Rampart's registry checks.
+	Summary  []result.ControlSummary `json:"summary"`
+	Results  []result.Control        `json:"results"`
+	Findings []finding.Finding       `json:"findings"`
+	Warnings []string                `json:"warnings"`
 }
 
 // Config says what to audit and how to connect.
@@ -162,8 +131,8 @@ func Audit(ctx context.Context, cfg Config) (*Report, error) {
 	a.authScheme(anon)
 	a.credentials(ctx)
 	// In ID order, whatever order the probes ran in.
-	slices.SortStableFunc(a.rep.Results, func(x, y Result) int { return cmp.Compare(x.ID, y.ID) })
-	a.rep.Summary = summarize(a.rep.Results)
+	slices.SortStableFunc(a.rep.Results, func(x, y result.Control) int { return cmp.Compare(x.Control, y.Control) })
+	a.rep.Summary = result.SummarizeControls(a.rep.Results, nil)
 	a.rep.Findings = findings(cfg.Host, a.rep.Results)
 	if a.rep.Warnings == nil {
 		a.rep.Warnings = []string{}
@@ -185,7 +154,17 @@ type auditor struct {
 	repos []string
 }
 
-func (a *auditor) add(r Result) { a.rep.Results = append(a.rep.Results, r) }
+// Standard and Profile of every check's result.
+const (
+	Standard = "Rampart"
+	Profile  = "registry"
+)
+
+// add records the result of one check, about the registry.
+func (a *auditor) add(r result.Control) {
+	r.Standard, r.Profile, r.Resource = Standard, Profile, a.cfg.Host
+	a.rep.Results = append(a.rep.Results, r)
+}
 
 func (a *auditor) warn(msg string, err error) {
 	a.log.Warn(msg, "registry", a.cfg.Host, "err", err)
@@ -213,54 +192,54 @@ func (a *auditor) transport(ctx context.Context, port string, roots *x509.CertPo
 			a.base.Host = a.hostname
 		}
 		a.verified = true
-		r := Result{ID: idPlainHTTP, Title: "Registry served over plain HTTP", Status: StatusFail, Severity: finding.SeverityHigh,
+		r := result.Control{Control: idPlainHTTP, Title: "Registry served over plain HTTP", Status: result.StatusFail, Severity: finding.SeverityHigh,
 			Evidence:    fmt.Sprintf("%s answers plain HTTP (no TLS handshake): credentials, tokens and images cross the network in clear", plainAddr),
 			Remediation: "Serve the registry over TLS (http.tls in the Distribution config, or a TLS proxy in front)"}
 		if loop {
-			r.Status, r.Severity = StatusInfo, finding.SeverityUnknown
+			r.Status, r.Severity = result.StatusInfo, finding.SeverityUnknown
 			r.Evidence = fmt.Sprintf("%s answers plain HTTP, on a loopback address: reachable from this host only", plainAddr)
 		}
 		a.add(r)
-		na := "not assessed: the registry serves plain HTTP, no TLS"
-		a.add(Result{ID: idCertificate, Title: "TLS certificate does not verify", Status: StatusNotAssessed, Severity: finding.SeverityHigh, Evidence: na})
-		a.add(Result{ID: idOldTLS, Title: "TLS below 1.2 accepted", Status: StatusNotAssessed, Severity: finding.SeverityMedium, Evidence: na})
+		na := "the registry serves plain HTTP, no TLS"
+		a.add(result.Control{Control: idCertificate, Title: "TLS certificate does not verify", Status: result.StatusNotAssessed, Severity: finding.SeverityHigh, Reason: na})
+		a.add(result.Control{Control: idOldTLS, Title: "TLS below 1.2 accepted", Status: result.StatusNotAssessed, Severity: finding.SeverityMedium, Reason: na})
 		return nil
 	}
 	a.base = &url.URL{Scheme: "https", Host: tlsAddr}
 	if port == "" {
 		a.base.Host = a.hostname
 	}
-	a.add(Result{ID: idPlainHTTP, Title: "Registry served over plain HTTP", Status: StatusPass, Severity: finding.SeverityHigh,
+	a.add(result.Control{Control: idPlainHTTP, Title: "Registry served over plain HTTP", Status: result.StatusPass, Severity: finding.SeverityHigh,
 		Evidence: fmt.Sprintf("%s speaks TLS (negotiated %s)", tlsAddr, tlsNames[st.Version])})
 	prob, verr := classifyCert(st.PeerCertificates, a.hostname, roots, time.Now())
-	cert := Result{ID: idCertificate, Title: "TLS certificate does not verify", Severity: finding.SeverityHigh,
+	cert := result.Control{Control: idCertificate, Title: "TLS certificate does not verify", Severity: finding.SeverityHigh,
 		Remediation: "Serve a certificate that is valid now, names the registry's host and chains to a CA its clients trust (give that CA with --ca-cert to audit a private one)"}
 	leaf := st.PeerCertificates[0]
 	desc := fmt.Sprintf("subject %q, issuer %q, valid %s to %s", leaf.Subject.String(), leaf.Issuer.String(),
 		leaf.NotBefore.UTC().Format(time.DateOnly), leaf.NotAfter.UTC().Format(time.DateOnly))
 	if prob == CertOK {
 		a.verified = true
-		cert.Status, cert.Evidence = StatusPass, "verified for "+a.hostname+": "+desc
+		cert.Status, cert.Evidence = result.StatusPass, "verified for "+a.hostname+": "+desc
 		if a.cfg.CACert != "" {
 			cert.Evidence += " (with --ca-cert " + a.cfg.CACert + ")"
 		}
 	} else {
-		cert.Status, cert.Evidence = StatusFail, fmt.Sprintf("%s: %v; %s", prob, verr, desc)
+		cert.Status, cert.Evidence = result.StatusFail, fmt.Sprintf("%s: %v; %s", prob, verr, desc)
 		if prob == CertSelfSigned || prob == CertUntrusted {
 			cert.Severity = finding.SeverityMedium
 		}
 	}
 	a.add(cert)
-	old := Result{ID: idOldTLS, Title: "TLS below 1.2 accepted", Severity: finding.SeverityMedium,
+	old := result.Control{Control: idOldTLS, Title: "TLS below 1.2 accepted", Severity: finding.SeverityMedium,
 		Remediation: "Accept TLS 1.2 and later only (http.tls.minimumtls: tls1.2 in the Distribution config)"}
 	ost, oerr := handshake(ctx, tlsAddr, a.hostname, tls.VersionTLS10, tls.VersionTLS11, dialTimeout)
 	switch {
 	case oerr == nil:
-		old.Status, old.Evidence = StatusFail, "handshake offering TLS 1.0-1.1 only succeeded with "+tlsNames[ost.Version]
+		old.Status, old.Evidence = result.StatusFail, "handshake offering TLS 1.0-1.1 only succeeded with "+tlsNames[ost.Version]
 	case refusedVersion(oerr):
-		old.Status, old.Evidence = StatusPass, "handshake offering TLS 1.0-1.1 only was refused: "+oerr.Error()
+		old.Status, old.Evidence = result.StatusPass, "handshake offering TLS 1.0-1.1 only was refused: "+oerr.Error()
 	default:
-		old.Status, old.Evidence = StatusNotAssessed, "not assessed: the TLS 1.0-1.1 handshake failed otherwise: "+oerr.Error()
+		old.Status, old.Reason = result.StatusNotAssessed, "the TLS 1.0-1.1 handshake failed otherwise: "+oerr.Error()
 	}
 	a.add(old)
 	return nil
@@ -300,20 +279,20 @@ func (a *auditor) api(ctx context.Context, p *prober) error {
 	if ans.status >= 500 {
 		return fmt.Errorf("%w: registry %s: GET /v2/: %d %s", image.ErrUnreachable, a.cfg.Host, ans.status, http.StatusText(ans.status))
 	}
-	r := Result{ID: idAnonAPI, Title: "Anonymous API access", Severity: finding.SeverityMedium,
+	r := result.Control{Control: idAnonAPI, Title: "Anonymous API access", Severity: finding.SeverityMedium,
 		Remediation: "Require authentication (auth.htpasswd or auth.token in the Distribution config) unless the registry is meant to be public"}
 	switch {
 	case ans.status == http.StatusOK:
-		r.Status, r.Evidence = StatusFail, "GET /v2/ without credentials: 200 OK"
+		r.Status, r.Evidence = result.StatusFail, "GET /v2/ without credentials: 200 OK"
 	case ans.status == http.StatusUnauthorized:
 		if c, ok := ParseChallenge(ans.header.Get("WWW-Authenticate")); ok {
 			p.challenge = &c
 		}
-		r.Status, r.Evidence = StatusPass, "GET /v2/ without credentials: 401, "+OneLineHeader(ans.header.Get("WWW-Authenticate"))
+		r.Status, r.Evidence = result.StatusPass, "GET /v2/ without credentials: 401, "+OneLineHeader(ans.header.Get("WWW-Authenticate"))
 	case ans.header.Get("Docker-Distribution-Api-Version") == "" && ans.status == http.StatusNotFound:
 		return fmt.Errorf("%w: registry %s: GET /v2/: %d: no Distribution API", image.ErrNotFound, a.cfg.Host, ans.status)
 	default:
-		r.Status, r.Evidence = StatusNotAssessed, fmt.Sprintf("not assessed: GET /v2/ without credentials: %d", ans.status)
+		r.Status, r.Reason = result.StatusNotAssessed, fmt.Sprintf("GET /v2/ without credentials: %d", ans.status)
 	}
 	a.add(r)
 	return nil
@@ -345,19 +324,19 @@ func ClassifyAnswer(push bool, status int) Access {
 
 // anonymous is RG011-RG013: what a client without credentials may list, pull and push.
 func (a *auditor) anonymous(ctx context.Context, p *prober) {
-	cat := Result{ID: idAnonCatalog, Title: "Catalog listable anonymously", Severity: finding.SeverityMedium,
+	cat := result.Control{Control: idAnonCatalog, Title: "Catalog listable anonymously", Severity: finding.SeverityMedium,
 		Remediation: "Require authentication for the catalog API (/v2/_catalog), or restrict the registry:catalog:* scope"}
 	repos, status, err := a.catalog(ctx, p)
 	switch acc := ClassifyAnswer(false, status); {
 	case err != nil:
-		cat.Status, cat.Evidence = StatusNotAssessed, "not assessed: "+err.Error()
+		cat.Status, cat.Reason = result.StatusNotAssessed, err.Error()
 	case acc == AccessAllowed:
 		a.repos = repos
-		cat.Status, cat.Evidence = StatusFail, fmt.Sprintf("GET /v2/_catalog without credentials: 200, %d repository names exposed%s", len(repos), sample(repos))
+		cat.Status, cat.Evidence = result.StatusFail, fmt.Sprintf("GET /v2/_catalog without credentials: 200, %d repository names exposed%s", len(repos), sample(repos))
 	case acc == AccessRefused:
-		cat.Status, cat.Evidence = StatusPass, fmt.Sprintf("GET /v2/_catalog without credentials: %d", status)
+		cat.Status, cat.Evidence = result.StatusPass, fmt.Sprintf("GET /v2/_catalog without credentials: %d", status)
 	default:
-		cat.Status, cat.Evidence = StatusNotAssessed, fmt.Sprintf("not assessed: GET /v2/_catalog without credentials: %d", status)
+		cat.Status, cat.Reason = result.StatusNotAssessed, fmt.Sprintf("GET /v2/_catalog without credentials: %d", status)
 	}
 	a.add(cat)
 	if len(a.repos) == 0 && a.cfg.Repo == "" {
@@ -369,11 +348,11 @@ func (a *auditor) anonymous(ctx context.Context, p *prober) {
 		}
 	}
 	a.pickRepo(ctx, p)
-	pull := Result{ID: idAnonPull, Title: "Anonymous pull allowed", Severity: finding.SeverityMedium,
+	pull := result.Control{Control: idAnonPull, Title: "Anonymous pull allowed", Severity: finding.SeverityMedium,
 		Remediation: "Require authentication for pulls unless the registry is meant to be public"}
 	a.pull(ctx, p, &pull, "without credentials")
 	a.add(pull)
-	push := Result{ID: idAnonPush, Title: "Anonymous push allowed", Severity: finding.SeverityCritical,
+	push := result.Control{Control: idAnonPush, Title: "Anonymous push allowed", Severity: finding.SeverityCritical,
 		Remediation: "Require authentication for pushes (any authentication in the Distribution config does), and give push rights only to those who publish images"}
 	a.push(ctx, p, &push, "without credentials")
 	a.add(push)
@@ -444,47 +423,47 @@ func (a *auditor) pickRepo(ctx context.Context, anon *prober) {
 }
 
 // pull fills r with whether p may GET the probe repository's manifest.
-func (a *auditor) pull(ctx context.Context, p *prober, r *Result, who string) {
+func (a *auditor) pull(ctx context.Context, p *prober, r *result.Control, who string) {
 	if a.rep.Repository == "" {
-		r.Status, r.Evidence = StatusNotAssessed, "not assessed: no repository known (the catalog was not listable and no --repo was given)"
+		r.Status, r.Reason = result.StatusNotAssessed, "no repository known (the catalog was not listable and no --repo was given)"
 		return
 	}
 	if a.rep.Tag == "" {
-		r.Status, r.Evidence = StatusNotAssessed, "not assessed: no tag of "+a.rep.Repository+" could be listed (give --repo NAME:TAG)"
+		r.Status, r.Reason = result.StatusNotAssessed, "no tag of "+a.rep.Repository+" could be listed (give --repo NAME:TAG)"
 		return
 	}
 	ref := a.rep.Repository + ":" + a.rep.Tag
 	ans, err := p.do(ctx, http.MethodGet, "/v2/"+a.rep.Repository+"/manifests/"+a.rep.Tag, "repository:"+a.rep.Repository+":pull")
 	if err != nil {
-		r.Status, r.Evidence = StatusNotAssessed, "not assessed: "+err.Error()
+		r.Status, r.Reason = result.StatusNotAssessed, err.Error()
 		return
 	}
 	switch ClassifyAnswer(false, ans.status) {
 	case AccessAllowed:
-		r.Status, r.Evidence = StatusFail, fmt.Sprintf("GET manifest of %s %s: 200 (%s)", ref, who, ans.header.Get("Docker-Content-Digest"))
+		r.Status, r.Evidence = result.StatusFail, fmt.Sprintf("GET manifest of %s %s: 200 (%s)", ref, who, ans.header.Get("Docker-Content-Digest"))
 	case AccessRefused:
-		r.Status, r.Evidence = StatusPass, fmt.Sprintf("GET manifest of %s %s: %d", ref, who, ans.status)
+		r.Status, r.Evidence = result.StatusPass, fmt.Sprintf("GET manifest of %s %s: %d", ref, who, ans.status)
 	default:
-		r.Status, r.Evidence = StatusNotAssessed, fmt.Sprintf("not assessed: GET manifest of %s %s: %d", ref, who, ans.status)
+		r.Status, r.Reason = result.StatusNotAssessed, fmt.Sprintf("GET manifest of %s %s: %d", ref, who, ans.status)
 	}
 }
 
 // push fills r with whether p may start a blob upload; an upload that starts is cancelled at
 // once, and never completed.
-func (a *auditor) push(ctx context.Context, p *prober, r *Result, who string) {
+func (a *auditor) push(ctx context.Context, p *prober, r *result.Control, who string) {
 	if a.cfg.NoPush {
-		r.Status, r.Evidence = StatusNotAssessed, "not assessed: push probes skipped (--no-push)"
+		r.Status, r.Reason = result.StatusNotAssessed, "push probes skipped (--no-push)"
 		return
 	}
 	repo := cmp.Or(a.rep.Repository, ProbeRepository)
 	ans, err := p.do(ctx, http.MethodPost, "/v2/"+repo+"/blobs/uploads/", "repository:"+repo+":pull,push")
 	if err != nil {
-		r.Status, r.Evidence = StatusNotAssessed, "not assessed: "+err.Error()
+		r.Status, r.Reason = result.StatusNotAssessed, err.Error()
 		return
 	}
 	switch ClassifyAnswer(true, ans.status) {
 	case AccessAllowed:
-		r.Status, r.Evidence = StatusFail, fmt.Sprintf("POST /v2/%s/blobs/uploads/ %s: 202, an upload was started", repo, who)
+		r.Status, r.Evidence = result.StatusFail, fmt.Sprintf("POST /v2/%s/blobs/uploads/ %s: 202, an upload was started", repo, who)
 		if cerr := a.cancel(ctx, p, repo, ans.header.Get("Location")); cerr != nil {
 			a.warn("the probe's upload could not be cancelled (the registry purges stale uploads itself)", cerr)
 			r.Evidence += "; cancelling it failed: " + cerr.Error()
@@ -492,9 +471,9 @@ func (a *auditor) push(ctx context.Context, p *prober, r *Result, who string) {
 			r.Evidence += " and cancelled"
 		}
 	case AccessRefused:
-		r.Status, r.Evidence = StatusPass, fmt.Sprintf("POST /v2/%s/blobs/uploads/ %s: %d", repo, who, ans.status)
+		r.Status, r.Evidence = result.StatusPass, fmt.Sprintf("POST /v2/%s/blobs/uploads/ %s: %d", repo, who, ans.status)
 	default:
-		r.Status, r.Evidence = StatusNotAssessed, fmt.Sprintf("not assessed: POST /v2/%s/blobs/uploads/ %s: %d", repo, who, ans.status)
+		r.Status, r.Reason = result.StatusNotAssessed, fmt.Sprintf("POST /v2/%s/blobs/uploads/ %s: %d", repo, who, ans.status)
 	}
 }
 
@@ -542,44 +521,44 @@ func uploadLocation(base *url.URL, repo, loc string) (*url.URL, error) {
 
 // authScheme is RG004 and RG005: credentials that would cross the network in clear.
 func (a *auditor) authScheme(p *prober) {
-	basic := Result{ID: idBasicClear, Title: "Credentials or tokens sent over plain HTTP", Severity: finding.SeverityHigh,
+	basic := result.Control{Control: idBasicClear, Title: "Credentials or tokens sent over plain HTTP", Severity: finding.SeverityHigh,
 		Remediation: "Serve the registry over TLS: Basic authentication sends the password with every request"}
-	realm := Result{ID: idRealmClear, Title: "Token realm over plain HTTP", Severity: finding.SeverityHigh,
+	realm := result.Control{Control: idRealmClear, Title: "Token realm over plain HTTP", Severity: finding.SeverityHigh,
 		Remediation: "Serve the token service over https: clients send their password to the realm"}
 	c := p.challenge
 	switch {
 	case c == nil:
-		why := "not assessed: the registry asked no authentication of anonymous requests"
-		basic.Status, basic.Evidence = StatusNotAssessed, why
-		realm.Status, realm.Evidence = StatusNotAssessed, why
+		why := "the registry asked no authentication of anonymous requests"
+		basic.Status, basic.Reason = result.StatusNotAssessed, why
+		realm.Status, realm.Reason = result.StatusNotAssessed, why
 	case c.Scheme == "basic":
-		realm.Status, realm.Evidence = StatusNotAssessed, "not assessed: the registry asks Basic authentication, no token realm"
+		realm.Status, realm.Reason = result.StatusNotAssessed, "the registry asks Basic authentication, no token realm"
 		if a.base.Scheme == "http" && !isLoopback(a.hostname) {
-			basic.Status, basic.Evidence = StatusFail, "WWW-Authenticate: Basic over plain HTTP "+a.base.String()
+			basic.Status, basic.Evidence = result.StatusFail, "WWW-Authenticate: Basic over plain HTTP "+a.base.String()
 		} else {
-			basic.Status, basic.Evidence = StatusPass, "WWW-Authenticate: Basic over "+a.base.String()
+			basic.Status, basic.Evidence = result.StatusPass, "WWW-Authenticate: Basic over "+a.base.String()
 			if a.base.Scheme == "http" {
 				basic.Evidence += " (plain HTTP, loopback only)"
 			}
 		}
 	case c.Scheme == "bearer":
-		basic.Status, basic.Evidence = StatusPass, "the registry asks Bearer tokens, not Basic"
+		basic.Status, basic.Evidence = result.StatusPass, "the registry asks Bearer tokens, not Basic"
 		if a.base.Scheme == "http" && !isLoopback(a.hostname) {
-			basic.Status, basic.Evidence = StatusFail, "Bearer tokens over plain HTTP "+a.base.String()+": tokens cross the network in clear"
+			basic.Status, basic.Evidence = result.StatusFail, "Bearer tokens over plain HTTP "+a.base.String()+": tokens cross the network in clear"
 		}
 		u, err := url.Parse(c.Params["realm"])
 		switch {
 		case err != nil || u.Host == "":
-			realm.Status, realm.Evidence = StatusNotAssessed, fmt.Sprintf("not assessed: realm %q is not a URL", c.Params["realm"])
+			realm.Status, realm.Reason = result.StatusNotAssessed, fmt.Sprintf("realm %q is not a URL", c.Params["realm"])
 		case u.Scheme == "http" && !isLoopback(u.Hostname()):
-			realm.Status, realm.Evidence = StatusFail, "token realm "+u.Redacted()+" is plain HTTP"
+			realm.Status, realm.Evidence = result.StatusFail, "token realm "+u.Redacted()+" is plain HTTP"
 		default:
-			realm.Status, realm.Evidence = StatusPass, "token realm "+u.Redacted()
+			realm.Status, realm.Evidence = result.StatusPass, "token realm "+u.Redacted()
 		}
 	default:
-		why := "not assessed: authentication scheme " + c.Scheme + " is neither Basic nor Bearer"
-		basic.Status, basic.Evidence = StatusNotAssessed, why
-		realm.Status, realm.Evidence = StatusNotAssessed, why
+		why := "authentication scheme " + c.Scheme + " is neither Basic nor Bearer"
+		basic.Status, basic.Reason = result.StatusNotAssessed, why
+		realm.Status, realm.Reason = result.StatusNotAssessed, why
 	}
 	a.add(basic)
 	a.add(realm)
@@ -604,21 +583,22 @@ func (a *auditor) credential() *authn.AuthConfig {
 
 // credentials is RG020 and RG021: what the user's own credentials may do, as information.
 func (a *auditor) credentials(ctx context.Context) {
-	pull := Result{ID: idCredPull, Title: "Your credentials: pull", Severity: finding.SeverityUnknown}
-	push := Result{ID: idCredPush, Title: "Your credentials: push", Severity: finding.SeverityUnknown}
+	// Information only: they cannot fail, so they weigh nothing.
+	pull := result.Control{Control: idCredPull, Title: "Your credentials: pull"}
+	push := result.Control{Control: idCredPush, Title: "Your credentials: push"}
 	cred := a.credential()
 	why := ""
 	switch {
 	case cred == nil:
-		why = "not assessed: no credentials for " + a.cfg.Host + " in the docker config (docker login)"
+		why = "no credentials for " + a.cfg.Host + " in the docker config (docker login)"
 	case !a.verified && !a.cfg.Insecure:
-		why = "not assessed: the certificate did not verify, so the credentials were not sent (give --ca-cert, or --insecure)"
+		why = "the certificate did not verify, so the credentials were not sent (give --ca-cert, or --insecure)"
 	case !credentialsSafe(a.base):
-		why = "not assessed: the registry is plain HTTP on a network address, so the credentials were not sent in clear"
+		why = "the registry is plain HTTP on a network address, so the credentials were not sent in clear"
 	}
 	if why != "" {
-		pull.Status, pull.Evidence = StatusNotAssessed, why
-		push.Status, push.Evidence = StatusNotAssessed, why
+		pull.Status, pull.Reason = result.StatusNotAssessed, why
+		push.Status, push.Reason = result.StatusNotAssessed, why
 		a.add(pull)
 		a.add(push)
 		return
@@ -628,12 +608,12 @@ func (a *auditor) credentials(ctx context.Context) {
 	a.pull(ctx, p, &pull, who)
 	a.push(ctx, p, &push, who)
 	// For the user's credentials, allowed and refused are both facts, not findings.
-	for _, r := range []*Result{&pull, &push} {
-		if r.Status == StatusFail {
-			r.Status = StatusInfo
+	for _, r := range []*result.Control{&pull, &push} {
+		if r.Status == result.StatusFail {
+			r.Status = result.StatusInfo
 			r.Evidence = "allowed: " + r.Evidence
-		} else if r.Status == StatusPass {
-			r.Status = StatusInfo
+		} else if r.Status == result.StatusPass {
+			r.Status = result.StatusInfo
 			r.Evidence = "refused: " + r.Evidence
 		}
 	}
@@ -650,51 +630,24 @@ func OneLineHeader(s string) string {
 	return s
 }
 
-func summarize(rs []Result) Summary {
-	var s Summary
-	for _, r := range rs {
-		switch r.Status {
-		case StatusPass:
-			s.Passed++
-		case StatusFail:
-			s.Failed++
-			switch r.Severity {
-			case finding.SeverityCritical:
-				s.Critical++
-			case finding.SeverityHigh:
-				s.High++
-			case finding.SeverityMedium:
-				s.Medium++
-			case finding.SeverityLow:
-				s.Low++
-			}
-		case StatusInfo:
-			s.Info++
-		case StatusNotAssessed:
-			s.NotAssessed++
-		}
-	}
-	return s
-}
-
 // findings turns failed results into findings: access checks are exposures, the others
 // misconfigurations.
-func findings(host string, rs []Result) []finding.Finding {
+func findings(host string, rs []result.Control) []finding.Finding {
 	out := []finding.Finding{}
 	for _, r := range rs {
-		if r.Status != StatusFail {
+		if r.Status != result.StatusFail {
 			continue
 		}
 		kind := finding.KindMisconfig
-		if r.ID >= idAnonAPI {
+		if r.Control >= idAnonAPI {
 			kind = finding.KindExposure
 		}
 		out = append(out, finding.Finding{
-			Kind: kind, ID: r.ID, Title: r.Title, Severity: r.Severity,
+			Kind: kind, ID: r.Control, Title: r.Title, Severity: r.Severity,
 			Resource:    &finding.Resource{Kind: "registry", Name: host},
 			Evidence:    r.Evidence,
 			Remediation: r.Remediation,
-			References:  []string{DocsURL + "#" + strings.ToLower(r.ID)},
+			References:  []string{DocsURL + "#" + strings.ToLower(r.Control)},
 		})
 	}
 	return out

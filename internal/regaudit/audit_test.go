@@ -24,6 +24,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/image"
+	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/testenv"
 )
 
@@ -41,23 +42,23 @@ func (k staticKeychain) Resolve(r authn.Resource) (authn.Authenticator, error) {
 }
 
 // statuses maps check IDs to statuses.
-func statuses(rep *Report) map[string]Status {
-	m := map[string]Status{}
+func statuses(rep *Report) map[string]result.Status {
+	m := map[string]result.Status{}
 	for _, r := range rep.Results {
-		m[r.ID] = r.Status
+		m[r.Control] = r.Status
 	}
 	return m
 }
 
-func result(t *testing.T, rep *Report, id string) Result {
+func resultOf(t *testing.T, rep *Report, id string) result.Control {
 	t.Helper()
 	for _, r := range rep.Results {
-		if r.ID == id {
+		if r.Control == id {
 			return r
 		}
 	}
 	t.Fatalf("no result %s", id)
-	return Result{}
+	return result.Control{}
 }
 
 // storageFiles lists the regular files under the registry's storage, relative to it.
@@ -126,7 +127,48 @@ func audit(t *testing.T, cfg Config) *Report {
 	if err != nil {
 		t.Fatalf("audit %s: %v", cfg.Host, err)
 	}
+	checkControls(t, rep, cfg.Host)
 	return rep
+}
+
+// checkControls holds every audit of the tests to the control model: each check has one valid
+// [result.Control] about the registry, failed checks and findings match one for one, only a
+// failure-capable check has a severity, and the summary counts every result.
+func checkControls(t *testing.T, rep *Report, host string) {
+	t.Helper()
+	seen := map[string]bool{}
+	failed := map[string]bool{}
+	for _, c := range rep.Results {
+		if err := c.Valid(); err != nil {
+			t.Error(err)
+		}
+		if c.Standard != Standard || c.Profile != Profile || c.Resource != host || seen[c.Control] {
+			t.Errorf("%s: standard %q profile %q resource %q (twice: %v)", c.Control, c.Standard, c.Profile, c.Resource, seen[c.Control])
+		}
+		seen[c.Control] = true
+		if info := c.Control == idCredPull || c.Control == idCredPush; info != (c.Severity == "") {
+			t.Errorf("%s: severity %q", c.Control, c.Severity)
+		}
+		if c.Status == result.StatusFail {
+			failed[c.Control] = true
+		}
+	}
+	if len(seen) != 11 {
+		t.Errorf("%d checks reported, want 11", len(seen))
+	}
+	for _, f := range rep.Findings {
+		if !failed[f.ID] {
+			t.Errorf("finding %s: its check did not fail", f.ID)
+		}
+		delete(failed, f.ID)
+	}
+	for id := range failed {
+		t.Errorf("%s failed without a finding", id)
+	}
+	sum := result.TotalControls(rep.Summary)
+	if len(rep.Summary) != 1 || sum.Pass+sum.Fail+sum.Info+sum.NotAssessed+sum.Manual != len(rep.Results) {
+		t.Errorf("summary %+v for %d results", rep.Summary, len(rep.Results))
+	}
 }
 
 // TestAuditOpenPlain audits an open plain-HTTP registry on loopback: anonymous pull and push,
@@ -137,11 +179,11 @@ func TestAuditOpenPlain(t *testing.T) {
 	before := storageFiles(t, r.storage)
 
 	rep := audit(t, Config{Host: r.host})
-	want := map[string]Status{
-		idPlainHTTP: StatusInfo, idCertificate: StatusNotAssessed, idOldTLS: StatusNotAssessed,
-		idAnonAPI: StatusFail, idAnonCatalog: StatusFail, idAnonPull: StatusFail, idAnonPush: StatusFail,
-		idBasicClear: StatusNotAssessed, idRealmClear: StatusNotAssessed,
-		idCredPull: StatusNotAssessed, idCredPush: StatusNotAssessed,
+	want := map[string]result.Status{
+		idPlainHTTP: result.StatusInfo, idCertificate: result.StatusNotAssessed, idOldTLS: result.StatusNotAssessed,
+		idAnonAPI: result.StatusFail, idAnonCatalog: result.StatusFail, idAnonPull: result.StatusFail, idAnonPush: result.StatusFail,
+		idBasicClear: result.StatusNotAssessed, idRealmClear: result.StatusNotAssessed,
+		idCredPull: result.StatusNotAssessed, idCredPush: result.StatusNotAssessed,
 	}
 	if diff := cmp.Diff(want, statuses(rep)); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
@@ -149,10 +191,10 @@ func TestAuditOpenPlain(t *testing.T) {
 	if rep.URL != "http://"+r.host || rep.Repository != "team/app" || rep.Tag != "1" {
 		t.Errorf("url %s repository %s tag %s", rep.URL, rep.Repository, rep.Tag)
 	}
-	if ev := result(t, rep, idPlainHTTP).Evidence; !strings.Contains(ev, "loopback") {
+	if ev := resultOf(t, rep, idPlainHTTP).Evidence; !strings.Contains(ev, "loopback") {
 		t.Errorf("RG001 evidence %q does not say loopback", ev)
 	}
-	if ev := result(t, rep, idAnonPush).Evidence; !strings.Contains(ev, "/v2/team/app/blobs/uploads/") || !strings.HasSuffix(ev, "and cancelled") {
+	if ev := resultOf(t, rep, idAnonPush).Evidence; !strings.Contains(ev, "/v2/team/app/blobs/uploads/") || !strings.HasSuffix(ev, "and cancelled") {
 		t.Errorf("RG013 evidence %q", ev)
 	}
 	var crit []string
@@ -161,7 +203,7 @@ func TestAuditOpenPlain(t *testing.T) {
 			crit = append(crit, f.ID)
 		}
 	}
-	if !slices.Equal(crit, []string{idAnonPush}) || rep.Summary.Critical != 1 || rep.Summary.Failed != len(rep.Findings) {
+	if sum := result.TotalControls(rep.Summary); !slices.Equal(crit, []string{idAnonPush}) || sum.Fail != len(rep.Findings) {
 		t.Errorf("critical findings %v, summary %+v, %d findings", crit, rep.Summary, len(rep.Findings))
 	}
 	if got := catalog(t, r.host); !slices.Equal(got, []string{"team/app"}) {
@@ -205,10 +247,10 @@ func TestAuditEmptyRegistry(t *testing.T) {
 	r := startRegistry(t, regOpts{})
 	rep := audit(t, Config{Host: r.host})
 	st := statuses(rep)
-	if st[idAnonPush] != StatusFail || st[idAnonPull] != StatusNotAssessed || st[idAnonCatalog] != StatusFail {
+	if st[idAnonPush] != result.StatusFail || st[idAnonPull] != result.StatusNotAssessed || st[idAnonCatalog] != result.StatusFail {
 		t.Errorf("statuses %v", st)
 	}
-	if ev := result(t, rep, idAnonPush).Evidence; !strings.Contains(ev, "/v2/"+ProbeRepository+"/") {
+	if ev := resultOf(t, rep, idAnonPush).Evidence; !strings.Contains(ev, "/v2/"+ProbeRepository+"/") {
 		t.Errorf("RG013 evidence %q does not name %s", ev, ProbeRepository)
 	}
 	if got := catalog(t, r.host); len(got) != 0 {
@@ -221,8 +263,8 @@ func TestAuditEmptyRegistry(t *testing.T) {
 func TestAuditReadOnly(t *testing.T) {
 	r := startRegistry(t, regOpts{readOnly: true})
 	rep := audit(t, Config{Host: r.host})
-	res := result(t, rep, idAnonPush)
-	if res.Status != StatusPass || !strings.Contains(res.Evidence, "405") {
+	res := resultOf(t, rep, idAnonPush)
+	if res.Status != result.StatusPass || !strings.Contains(res.Evidence, "405") {
 		t.Errorf("RG013 %s: %s", res.Status, res.Evidence)
 	}
 }
@@ -243,11 +285,11 @@ func TestAuditTLSAuth(t *testing.T) {
 	}
 
 	rep := audit(t, Config{Host: r.host, CACert: caFile, Keychain: kc})
-	want := map[string]Status{
-		idPlainHTTP: StatusPass, idCertificate: StatusPass,
-		idAnonAPI: StatusPass, idAnonCatalog: StatusPass, idAnonPull: StatusPass, idAnonPush: StatusPass,
-		idBasicClear: StatusPass, idRealmClear: StatusNotAssessed,
-		idCredPull: StatusInfo, idCredPush: StatusInfo,
+	want := map[string]result.Status{
+		idPlainHTTP: result.StatusPass, idCertificate: result.StatusPass,
+		idAnonAPI: result.StatusPass, idAnonCatalog: result.StatusPass, idAnonPull: result.StatusPass, idAnonPush: result.StatusPass,
+		idBasicClear: result.StatusPass, idRealmClear: result.StatusNotAssessed,
+		idCredPull: result.StatusInfo, idCredPush: result.StatusInfo,
 	}
 	got := statuses(rep)
 	delete(got, idOldTLS) // see TestAuditOldTLS
@@ -255,7 +297,7 @@ func TestAuditTLSAuth(t *testing.T) {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
 	for _, id := range []string{idCredPull, idCredPush} {
-		if ev := result(t, rep, id).Evidence; !strings.HasPrefix(ev, "allowed: ") || !strings.Contains(ev, "as alice") {
+		if ev := resultOf(t, rep, id).Evidence; !strings.HasPrefix(ev, "allowed: ") || !strings.Contains(ev, "as alice") {
 			t.Errorf("%s evidence %q", id, ev)
 		}
 	}
@@ -265,23 +307,23 @@ func TestAuditTLSAuth(t *testing.T) {
 
 	// Without the CA: the certificate is a finding and the credentials are not sent.
 	rep = audit(t, Config{Host: r.host, Keychain: kc, Repo: "team/app:1"})
-	cert := result(t, rep, idCertificate)
-	if cert.Status != StatusFail || !strings.HasPrefix(cert.Evidence, string(CertUntrusted)) {
+	cert := resultOf(t, rep, idCertificate)
+	if cert.Status != result.StatusFail || !strings.HasPrefix(cert.Evidence, string(CertUntrusted)) {
 		t.Errorf("RG002 without --ca-cert: %s %q", cert.Status, cert.Evidence)
 	}
-	if st := statuses(rep); st[idCredPush] != StatusNotAssessed || st[idAnonPull] != StatusPass {
+	if st := statuses(rep); st[idCredPush] != result.StatusNotAssessed || st[idAnonPull] != result.StatusPass {
 		t.Errorf("statuses without --ca-cert: %v", st)
 	}
 
 	// --insecure: the user accepts the certificate, and the credentials are sent.
 	rep = audit(t, Config{Host: r.host, Keychain: kc, Repo: "team/app:1", Insecure: true})
-	if st := statuses(rep); st[idCertificate] != StatusFail || st[idCredPush] != StatusInfo {
+	if st := statuses(rep); st[idCertificate] != result.StatusFail || st[idCredPush] != result.StatusInfo {
 		t.Errorf("statuses with --insecure: %v", st)
 	}
 
 	// Wrong password: refused, said as information.
 	rep = audit(t, Config{Host: r.host, CACert: caFile, Keychain: staticKeychain{host: r.host, user: "alice", pass: "wrong"}, Repo: "team/app:1"})
-	if ev := result(t, rep, idCredPush).Evidence; !strings.HasPrefix(ev, "refused: ") {
+	if ev := resultOf(t, rep, idCredPush).Evidence; !strings.HasPrefix(ev, "refused: ") {
 		t.Errorf("RG021 with a wrong password: %q", ev)
 	}
 }
@@ -293,11 +335,11 @@ func TestAuditOldTLS(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		minTLS string
-		want   Status
-	}{{"", StatusPass}, {"tls1.0", StatusPass}} {
+		want   result.Status
+	}{{"", result.StatusPass}, {"tls1.0", result.StatusPass}} {
 		r := startRegistry(t, regOpts{tls: ca, minTLS: tc.minTLS})
 		rep := audit(t, Config{Host: r.host, CACert: ca.caFile(t, dir), NoPush: true})
-		if res := result(t, rep, idOldTLS); res.Status != tc.want {
+		if res := resultOf(t, rep, idOldTLS); res.Status != tc.want {
 			t.Errorf("minimumtls %q: RG003 %s (%s), want %s", tc.minTLS, res.Status, res.Evidence, tc.want)
 		}
 	}
@@ -309,9 +351,9 @@ func TestAuditSuiteRegistry(t *testing.T) {
 	r := env.Registry
 	kc := staticKeychain{host: r.TLS, user: r.Username, pass: r.Password}
 	rep := audit(t, Config{Host: r.TLS, CACert: r.CACert, Keychain: kc, NoPush: true, Repo: r.AppRepository + ":" + r.AppTag})
-	want := map[string]Status{
-		idPlainHTTP: StatusPass, idCertificate: StatusPass, idAnonAPI: StatusPass, idAnonPull: StatusPass,
-		idAnonPush: StatusNotAssessed, idCredPull: StatusInfo, idCredPush: StatusNotAssessed, idBasicClear: StatusPass,
+	want := map[string]result.Status{
+		idPlainHTTP: result.StatusPass, idCertificate: result.StatusPass, idAnonAPI: result.StatusPass, idAnonPull: result.StatusPass,
+		idAnonPush: result.StatusNotAssessed, idCredPull: result.StatusInfo, idCredPush: result.StatusNotAssessed, idBasicClear: result.StatusPass,
 	}
 	got := statuses(rep)
 	for id := range got {
@@ -322,7 +364,7 @@ func TestAuditSuiteRegistry(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
-	if ev := result(t, rep, idCredPull).Evidence; !strings.Contains(ev, r.AppDigestTLS) {
+	if ev := resultOf(t, rep, idCredPull).Evidence; !strings.Contains(ev, r.AppDigestTLS) {
 		t.Errorf("RG020 evidence %q does not carry the app's digest %s", ev, r.AppDigestTLS)
 	}
 }
@@ -356,14 +398,14 @@ func TestAuditTLS11Server(t *testing.T) {
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "https://")
 	rep := audit(t, Config{Host: host, NoPush: true})
-	if res := result(t, rep, idOldTLS); res.Status != StatusFail || !strings.Contains(res.Evidence, "TLS 1.1") {
+	if res := resultOf(t, rep, idOldTLS); res.Status != result.StatusFail || !strings.Contains(res.Evidence, "TLS 1.1") {
 		t.Errorf("RG003 %s: %s", res.Status, res.Evidence)
 	}
 	// httptest's certificate is for example.com and 127.0.0.1, signed by its own untrusted CA.
-	if res := result(t, rep, idCertificate); res.Status != StatusFail {
+	if res := resultOf(t, rep, idCertificate); res.Status != result.StatusFail {
 		t.Errorf("RG002 %s: %s", res.Status, res.Evidence)
 	}
-	if st := statuses(rep); st[idAnonAPI] != StatusPass || st[idAnonPull] != StatusNotAssessed || st[idBasicClear] != StatusPass {
+	if st := statuses(rep); st[idAnonAPI] != result.StatusPass || st[idAnonPull] != result.StatusNotAssessed || st[idBasicClear] != result.StatusPass {
 		t.Errorf("statuses %v", st)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/testenv"
 )
 
@@ -138,23 +139,23 @@ func TestAuditTokenAuth(t *testing.T) {
 	kc := staticKeychain{host: reg.Host, user: "bob", pass: "hunter2"}
 
 	rep := audit(t, Config{Host: reg.Host, CACert: ca.caFile(t, t.TempDir()), Keychain: kc})
-	want := map[string]Status{
-		idPlainHTTP: StatusPass, idCertificate: StatusPass,
-		idAnonAPI: StatusPass, idAnonCatalog: StatusPass, idAnonPull: StatusFail, idAnonPush: StatusPass,
-		idBasicClear: StatusPass, idRealmClear: StatusPass,
-		idCredPull: StatusInfo, idCredPush: StatusInfo,
+	want := map[string]result.Status{
+		idPlainHTTP: result.StatusPass, idCertificate: result.StatusPass,
+		idAnonAPI: result.StatusPass, idAnonCatalog: result.StatusPass, idAnonPull: result.StatusFail, idAnonPush: result.StatusPass,
+		idBasicClear: result.StatusPass, idRealmClear: result.StatusPass,
+		idCredPull: result.StatusInfo, idCredPush: result.StatusInfo,
 	}
 	got := statuses(rep)
 	delete(got, idOldTLS)
 	for id, w := range want {
 		if got[id] != w {
-			t.Errorf("%s: %s (%s), want %s", id, got[id], result(t, rep, id).Evidence, w)
+			t.Errorf("%s: %s (%s), want %s", id, got[id], resultOf(t, rep, id).Evidence+resultOf(t, rep, id).Reason, w)
 		}
 	}
-	if ev := result(t, rep, idRealmClear).Evidence; !strings.Contains(ev, srv.URL) {
+	if ev := resultOf(t, rep, idRealmClear).Evidence; !strings.Contains(ev, srv.URL) {
 		t.Errorf("RG005 evidence %q does not name the realm", ev)
 	}
-	if ev := result(t, rep, idCredPush).Evidence; !strings.HasPrefix(ev, "allowed: ") {
+	if ev := resultOf(t, rep, idCredPush).Evidence; !strings.HasPrefix(ev, "allowed: ") {
 		t.Errorf("RG021 evidence %q", ev)
 	}
 	// The probes asked the token service for the scopes they test, anonymously and as bob.

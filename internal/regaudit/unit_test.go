@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 func TestClassifyAnswer(t *testing.T) {
@@ -154,18 +155,18 @@ func TestAuthScheme(t *testing.T) {
 		name      string
 		base      string
 		challenge string // "" for none
-		basic     Status
-		realm     Status
+		basic     result.Status
+		realm     result.Status
 	}{
-		{"basic over network http", "http://10.0.0.5:5000", `Basic realm="r"`, StatusFail, StatusNotAssessed},
-		{"basic over loopback http", "http://127.0.0.1:5000", `Basic realm="r"`, StatusPass, StatusNotAssessed},
-		{"basic over https", "https://registry.example.com", `Basic realm="r"`, StatusPass, StatusNotAssessed},
-		{"bearer over network http", "http://10.0.0.5:5000", `Bearer realm="https://auth.example.com/token"`, StatusFail, StatusPass},
-		{"bearer, http realm", "https://registry.example.com", `Bearer realm="http://auth.example.com/token",service="r"`, StatusPass, StatusFail},
-		{"bearer, loopback http realm", "https://registry.example.com", `Bearer realm="http://127.0.0.1:5001/token"`, StatusPass, StatusPass},
-		{"bearer, realm not a URL", "https://registry.example.com", `Bearer realm="token"`, StatusPass, StatusNotAssessed},
-		{"no challenge", "https://registry.example.com", "", StatusNotAssessed, StatusNotAssessed},
-		{"other scheme", "https://registry.example.com", `Negotiate`, StatusNotAssessed, StatusNotAssessed},
+		{"basic over network http", "http://10.0.0.5:5000", `Basic realm="r"`, result.StatusFail, result.StatusNotAssessed},
+		{"basic over loopback http", "http://127.0.0.1:5000", `Basic realm="r"`, result.StatusPass, result.StatusNotAssessed},
+		{"basic over https", "https://registry.example.com", `Basic realm="r"`, result.StatusPass, result.StatusNotAssessed},
+		{"bearer over network http", "http://10.0.0.5:5000", `Bearer realm="https://auth.example.com/token"`, result.StatusFail, result.StatusPass},
+		{"bearer, http realm", "https://registry.example.com", `Bearer realm="http://auth.example.com/token",service="r"`, result.StatusPass, result.StatusFail},
+		{"bearer, loopback http realm", "https://registry.example.com", `Bearer realm="http://127.0.0.1:5001/token"`, result.StatusPass, result.StatusPass},
+		{"bearer, realm not a URL", "https://registry.example.com", `Bearer realm="token"`, result.StatusPass, result.StatusNotAssessed},
+		{"no challenge", "https://registry.example.com", "", result.StatusNotAssessed, result.StatusNotAssessed},
+		{"other scheme", "https://registry.example.com", `Negotiate`, result.StatusNotAssessed, result.StatusNotAssessed},
 	}
 	for _, tc := range tests {
 		base, err := url.Parse(tc.base)
