@@ -24,11 +24,9 @@ import (
 
 // dbFlags are shared by the `rampart db` subcommands.
 type dbFlags struct {
-	dir    string
-	format string
+	dir string
+	out OutputFlags
 }
-
-var dbFormats = []string{"text", "json"}
 
 func newDBCmd(g *Globals) *cobra.Command {
 	f := &dbFlags{}
@@ -49,15 +47,12 @@ the database they opened.`,
 					return err
 				}
 			}
-			if !slices.Contains(dbFormats, f.format) {
-				return WithCode(ExitUsage, fmt.Errorf("--format %q: want one of %s", f.format, strings.Join(dbFormats, ", ")))
-			}
-			return nil
+			return f.out.Check()
 		},
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&f.dir, "db-dir", vulnDBDefaultDir(), "vulnerability database directory ($RAMPART_DB_DIR)")
-	pf.StringVarP(&f.format, "format", "f", "text", "output format: "+strings.Join(dbFormats, ", "))
+	f.out.RegisterPersistent(cmd, "text", []string{"text", "json"})
 	cmd.AddCommand(newDBImportCmd(g, f), newDBUpdateCmd(g, f), newDBStatusCmd(g, f))
 	return cmd
 }
@@ -305,7 +300,7 @@ func newDBStatusCmd(g *Globals, f *dbFlags) *cobra.Command {
 				return dbError(err)
 			}
 			warning := vulndb.CheckAge(st, maxAge)
-			if f.format == "json" {
+			if f.out.Format == "json" {
 				return WriteJSON(g.Stdout, struct {
 					vulndb.Status
 					AgeWarning string `json:"age_warning,omitempty"`
@@ -351,7 +346,7 @@ func WriteJSON(w io.Writer, v any) error {
 
 // printDBResult reports an import or update.
 func printDBResult(g *Globals, f *dbFlags, st vulndb.Stats, up *vulndb.UpdateStats) error {
-	if f.format == "json" {
+	if f.out.Format == "json" {
 		if up != nil {
 			return WriteJSON(g.Stdout, up)
 		}

@@ -48,6 +48,14 @@ func (f *OutputFlags) Register(cmd *cobra.Command, def string, formats []string)
 	}
 }
 
+// RegisterPersistent adds --format (no --output) to a command group's persistent flags, for
+// groups whose subcommands share it (`rampart db`); the group's PersistentPreRunE calls Check.
+func (f *OutputFlags) RegisterPersistent(cmd *cobra.Command, def string, formats []string) {
+	f.formats = formats
+	cmd.PersistentFlags().StringVarP(&f.Format, "format", "f", def, "output format: "+strings.Join(formats, ", "))
+	cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(formats, cobra.ShellCompDirectiveNoFileComp))
+}
+
 // Check rejects a --format the command does not write (a usage error), and reads the template
 // of --format template: one that does not parse is a usage error, a missing file exit 4.
 func (f *OutputFlags) Check() error {
