@@ -9,11 +9,11 @@ import (
 // shippedDir is the bundled real data.
 const shippedDir = "../../data/vulndb"
 
-// shippedPaths returns every bundled source file (the zips and the KEV JSON).
+// shippedPaths returns every bundled source file (the zips, the KEV JSON and the EPSS CSV).
 func shippedPaths(tb testing.TB) []string {
 	tb.Helper()
 	var out []string
-	for _, pat := range []string{"*.zip", "*.json"} {
+	for _, pat := range []string{"*.zip", "*.json", "*.gz"} {
 		m, err := filepath.Glob(filepath.Join(shippedDir, pat))
 		if err != nil {
 			tb.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sync/errgroup"
 
@@ -166,6 +167,11 @@ func (b *builder) collect(p prepared, sm *SourceMeta) error {
 	}
 	if old, ok := b.recs[p.id]; ok {
 		b.duplicates++
+		if otherEcosystems(old.ecos, p.info.ecos) {
+			// Two databases gave one id to records about different ecosystems (GitLab's
+			// advisories name theirs after the CVE, in Maven and NuGet alike): keep both.
+			return b.merge(p, old)
+		}
 		if p.info.modified.Before(old.modified) {
 			return nil
 		}
@@ -253,4 +259,142 @@ func (b *builder) addZip(ctx context.Context, path string, zr *zip.Reader, sm *S
 		return name, raw, nil
 	}
 	return b.run(ctx, len(files), read, sm)
+}
+
+// otherEcosystems reports whether two copies of one id are about different ecosystems (and
+// both name some): then they come from two databases that reused the id, not one record
+// updated. Releases of one distribution ("Debian:11", "Debian:12") count as one ecosystem.
+func otherEcosystems(a, b []string) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	for _, x := range a {
+		for _, y := range b {
+			if BaseEcosystem(x) == BaseEcosystem(y) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// merge stores p combined with the copy of its id stored before (old): the later-modified copy
+// (p on a tie) with the affected entries of the other appended, and the aliases and upstream
+// ids of both. Unknown fields of the later copy are kept as they are.
+func (b *builder) merge(p prepared, old *recInfo) error {
+	prev, at, err := b.storedValue(p.id)
+	if err != nil {
+		return err
+	}
+	// Merges are rare (seven in the bundled data): a decoder each is cheap enough.
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderMaxMemory(maxRecordSize), zstd.WithDecoderConcurrency(1))
+	if err != nil {
+		return err
+	}
+	defer dec.Close()
+	prevJS, err := dec.DecodeAll(prev, nil)
+	if err != nil {
+		return fmt.Errorf("merge %s: %w", p.id, err)
+	}
+	newJS, err := dec.DecodeAll(p.value, nil)
+	if err != nil {
+		return fmt.Errorf("merge %s: %w", p.id, err)
+	}
+	base, other := newJS, prevJS
+	if p.info.modified.Before(old.modified) {
+		base, other = prevJS, newJS
+	}
+	js, err := mergeRecords(base, other)
+	if err != nil {
+		// Both parsed as OSV before: a failure here is not the input's fault.
+		return fmt.Errorf("merge %s: %w", p.id, err)
+	}
+	info := &recInfo{modified: old.modified}
+	if p.info.modified.After(info.modified) {
+		info.modified = p.info.modified
+	}
+	for _, s := range [][2]*[]string{{&info.keys, &old.keys}, {&info.ecos, &old.ecos}, {&info.aliases, &old.aliases}} {
+		*s[0] = slices.Clone(*s[1])
+	}
+	info.keys = append(info.keys, p.info.keys...)
+	info.ecos = append(info.ecos, p.info.ecos...)
+	info.aliases = append(info.aliases, p.info.aliases...)
+	for _, s := range []*[]string{&info.ecos, &info.keys, &info.aliases} {
+		slices.Sort(*s)
+		*s = slices.Compact(*s)
+	}
+	m := prepared{name: p.name, id: p.id, value: b.enc.EncodeAll(js, nil), info: info}
+	b.recs[p.id] = info
+	if at >= 0 {
+		b.pendSz += len(m.value) - len(b.pending[at].value)
+		b.pending[at] = m
+		return nil
+	}
+	b.pending = append(b.pending, m)
+	b.pendSz += len(m.value)
+	return nil
+}
+
+// storedValue returns the compressed value stored for id: the last pending copy (and its index)
+// or, once flushed, the one in the records bucket (index -1).
+func (b *builder) storedValue(id string) ([]byte, int, error) {
+	for i := len(b.pending) - 1; i >= 0; i-- {
+		if b.pending[i].id == id {
+			return b.pending[i].value, i, nil
+		}
+	}
+	var v []byte
+	err := b.db.View(func(tx *bolt.Tx) error {
+		v = bytes.Clone(tx.Bucket(bucketRecords).Get([]byte(id)))
+		return nil
+	})
+	if err == nil && v == nil {
+		err = fmt.Errorf("merge %s: the first copy is not stored", id)
+	}
+	return v, -1, err
+}
+
+// mergeRecords returns OSV record base with other's affected entries appended and the union of
+// both records' aliases and upstream ids.
+func mergeRecords(base, other []byte) ([]byte, error) {
+	var b, o map[string]json.RawMessage
+	if err := json.Unmarshal(base, &b); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(other, &o); err != nil {
+		return nil, err
+	}
+	for _, field := range []string{"affected", "aliases", "upstream"} {
+		var x, y []json.RawMessage
+		if len(b[field]) > 0 {
+			if err := json.Unmarshal(b[field], &x); err != nil {
+				return nil, fmt.Errorf("%s: %w", field, err)
+			}
+		}
+		if len(o[field]) > 0 {
+			if err := json.Unmarshal(o[field], &y); err != nil {
+				return nil, fmt.Errorf("%s: %w", field, err)
+			}
+		}
+		seen := map[string]bool{}
+		for _, v := range x {
+			seen[string(v)] = true
+		}
+		for _, v := range y {
+			// Entries are appended whole; ids once each.
+			if field == "affected" || !seen[string(v)] {
+				seen[string(v)] = true
+				x = append(x, v)
+			}
+		}
+		if len(x) == 0 {
+			continue
+		}
+		raw, err := json.Marshal(x)
+		if err != nil {
+			return nil, err
+		}
+		b[field] = raw
+	}
+	return json.Marshal(b)
 }

@@ -435,15 +435,19 @@ func TestImportDirectoryOfDownloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Records != want.Records || got.KEV != want.KEV || got.Withdrawn != want.Withdrawn {
-		t.Errorf("directory import: records %d kev %d withdrawn %d; files: %d %d %d", got.Records, got.KEV, got.Withdrawn, want.Records, want.KEV, want.Withdrawn)
+	if got.Records != want.Records || got.KEV != want.KEV || got.Withdrawn != want.Withdrawn || got.EPSS != want.EPSS || got.EPSS == 0 {
+		t.Errorf("directory import: records %d kev %d withdrawn %d epss %d; files: %d %d %d %d", got.Records, got.KEV, got.Withdrawn, got.EPSS, want.Records, want.KEV, want.Withdrawn, want.EPSS)
 	}
 	var names []string
 	for _, s := range got.Sources {
 		names = append(names, s.Name+"/"+s.Kind)
 	}
 	slices.Sort(names)
-	wantNames := []string{"Debian-all.zip/osv", "Go-all.zip/osv", "PyPI-all.zip/osv", "known_exploited_vulnerabilities.json/kev", "npm-all.zip/osv"}
+	wantNames := []string{
+		"Debian-all.zip/osv", "Go-all.zip/osv", "Maven-all.zip/osv", "NuGet-all.zip/osv", "Packagist-all.zip/osv",
+		"PyPI-all.zip/osv", "RubyGems-all.zip/osv", "crates.io-all.zip/osv", "epss_scores-current.csv.gz/epss",
+		"known_exploited_vulnerabilities.json/kev", "npm-all.zip/osv",
+	}
 	if diff := cmp.Diff(wantNames, names); diff != "" {
 		t.Errorf("sources (-want +got):\n%s", diff)
 	}
