@@ -36,6 +36,7 @@ const FileName = "rampart.db"
 //	aliases:  alias or upstream id (CVE-…, GHSA-…) → ids, '\n'-separated, sorted
 //	kev:      CVE → KEVEntry JSON
 //	epss:     CVE → score, percentile as two little-endian float64
+//	nvd:      CVE → NVDEntry JSON (CVSS vectors and title from NVD's feeds)
 //	meta:     "schema" → decimal; "built" → RFC 3339; "status" → Status JSON
 var (
 	bucketRecords  = []byte("records")
@@ -45,7 +46,10 @@ var (
 	bucketEPSS     = []byte("epss")
 	// bucketMalware maps a known-malicious file's SHA-256 (hex) to "name\x00source".
 	bucketMalware = []byte("malware")
-	bucketMeta    = []byte("meta")
+	// bucketNVD maps a CVE to its NVDEntry JSON. Databases imported before NVD feeds were read
+	// have no such bucket: readers treat it as empty.
+	bucketNVD  = []byte("nvd")
+	bucketMeta = []byte("meta")
 
 	keySchema = []byte("schema")
 	keyStatus = []byte("status")
@@ -56,6 +60,7 @@ var (
 const (
 	maxIndexValue   = 64 << 20 // one packages or aliases entry: ids, newline-separated
 	maxKEVEntry     = 1 << 20
+	maxNVDEntry     = 1 << 20
 	maxMalwareEntry = 64 << 10
 )
 
@@ -85,7 +90,8 @@ type EPSS struct {
 // SourceMeta describes one imported source.
 type SourceMeta struct {
 	Name string `json:"name"`
-	// Kind is "osv", "kev", "epss", "malware" (a hash list), or "mixed" for a directory holding several kinds.
+	// Kind is "osv", "kev", "epss", "nvd" (an NVD CVE feed), "malware" (a hash list), or "mixed"
+	// for a directory holding several kinds.
 	Kind         string `json:"kind"`
 	URL          string `json:"url,omitempty"`
 	Path         string `json:"path,omitempty"`
@@ -95,7 +101,8 @@ type SourceMeta struct {
 	SHA256     string    `json:"sha256,omitempty"`
 	ImportedAt time.Time `json:"imported_at"`
 	// Updated is how current the data is: the newest record's modified time, the KEV catalog's
-	// release time or the EPSS score date. Zero when the source says nothing.
+	// release time, the EPSS score date or the NVD feed's timestamp. Zero when the source says
+	// nothing.
 	Updated time.Time `json:"updated,omitzero"`
 	// Records counts the OSV records read from this source (withdrawn and invalid ones excluded).
 	Records   int `json:"records"`
@@ -105,12 +112,16 @@ type SourceMeta struct {
 	EPSS      int `json:"epss,omitempty"`
 	// Malware counts the known-malicious file hashes a hash-list source added.
 	Malware int `json:"malware,omitempty"`
+	// NVD counts the CVEs an NVD feed described (rejected ones, counted as withdrawn, excluded);
+	// the database keeps those an imported record names ([Status].NVD).
+	NVD int `json:"nvd,omitempty"`
 	// EPSSModel is the EPSS CSV's model_version, when the source is an EPSS file.
 	EPSSModel string `json:"epss_model,omitempty"`
 }
 
 // Entries counts what the source added to the database: its OSV records, KEV entries, EPSS
-// scores or known-malicious hashes, by its Kind; all of them for a "mixed" source.
+// scores, CVEs of an NVD feed or known-malicious hashes, by its Kind; all of them for a "mixed"
+// source.
 func (s SourceMeta) Entries() int {
 	switch s.Kind {
 	case "osv":
@@ -121,8 +132,10 @@ func (s SourceMeta) Entries() int {
 		return s.EPSS
 	case "malware":
 		return s.Malware
+	case "nvd":
+		return s.NVD
 	}
-	return s.Records + s.KEV + s.EPSS + s.Malware
+	return s.Records + s.KEV + s.EPSS + s.Malware + s.NVD
 }
 
 // Status summarises a database.
@@ -142,7 +155,9 @@ type Status struct {
 	KEV        int            `json:"kev"`
 	EPSS       int            `json:"epss"`
 	// Malware counts the known-malicious file hashes imported from hash lists.
-	Malware int          `json:"malware"`
+	Malware int `json:"malware"`
+	// NVD counts the CVEs with NVD data (CVSS vectors, a title) kept: those the records name.
+	NVD     int          `json:"nvd"`
 	Sources []SourceMeta `json:"sources"`
 }
 
@@ -447,18 +462,25 @@ func (d *DB) decode(recs *bolt.Bucket, id string) (*osv.Vulnerability, error) {
 // unreadable entry report false; the last is logged.
 func (d *DB) KEV(cve string) (KEVEntry, bool) {
 	var e KEVEntry
+	found := d.getJSON(bucketKEV, cve, maxKEVEntry, &e)
+	return e, found
+}
+
+// getJSON decodes into v the JSON value stored under key in bucket, at most most bytes, and
+// reports whether there was one (an unreadable one is logged and reported absent).
+func (d *DB) getJSON(bucket []byte, key string, most int, v any) bool {
 	found := false
-	d.get(bucketKEV, cve, func(v []byte) error {
-		if len(v) > maxKEVEntry {
-			return d.corrupt("kev entry of %d bytes", len(v))
+	d.get(bucket, key, func(raw []byte) error {
+		if len(raw) > most {
+			return d.corrupt("%s entry of %d bytes", bucket, len(raw))
 		}
-		if err := json.Unmarshal(v, &e); err != nil {
+		if err := json.Unmarshal(raw, v); err != nil {
 			return err
 		}
 		found = true
 		return nil
 	})
-	return e, found
+	return found
 }
 
 // EPSS returns the EPSS score of cve, and whether there is one. A nil *DB, a closed DB and an
@@ -485,7 +507,11 @@ func (d *DB) get(bucket []byte, key string, f func([]byte) error) {
 	err := func() (err error) {
 		defer guard(d.path, &err)()
 		return d.bolt.View(func(tx *bolt.Tx) error {
-			v := tx.Bucket(bucket).Get([]byte(key))
+			bk := tx.Bucket(bucket)
+			if bk == nil {
+				return nil // a database from before the bucket existed
+			}
+			v := bk.Get([]byte(key))
 			if v == nil {
 				return nil
 			}

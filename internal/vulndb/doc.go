@@ -1,6 +1,6 @@
 // Package vulndb is Rampart's local vulnerability database: OSV advisories indexed by ecosystem
-// and package, with the CISA Known Exploited Vulnerabilities catalog and FIRST EPSS scores beside
-// them, in one bbolt file.
+// and package, with the CISA Known Exploited Vulnerabilities catalog, FIRST EPSS scores and the
+// CVSS vectors of NVD's CVE feeds beside them, in one bbolt file.
 //
 // # Usage
 //
@@ -12,6 +12,7 @@
 //	defer db.Close()
 //	recs, err := db.Lookup(ctx, "PyPI", "Django")      // name normalised: "django"
 //	kev, ok := db.KEV("CVE-2021-44228")
+//	nvd, ok := db.NVD("CVE-2021-44228")                 // CVSS vectors and a title, when NVD feeds were imported
 //
 // # Names
 //

@@ -19,7 +19,7 @@ func FuzzImport(f *testing.F) {
 	zipDir(f, "testdata/osv", zipPath)
 	gzPath := filepath.Join(tmp, "seed.csv.gz")
 	gzipFile(f, "testdata/epss.csv", gzPath)
-	for _, p := range []string{zipPath, gzPath, "testdata/epss.csv", "testdata/osv/TEST-2024-0001.json", "testdata/osv/TEST-2024-0002.json"} {
+	for _, p := range []string{zipPath, gzPath, "testdata/epss.csv", "testdata/osv/TEST-2024-0001.json", "testdata/osv/TEST-2024-0002.json", "testdata/nvd/nvdcve-2.0-2021.json.gz"} {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
@@ -28,6 +28,7 @@ func FuzzImport(f *testing.F) {
 	}
 	f.Add([]byte(`{"catalogVersion":"1","vulnerabilities":[{"cveID":"CVE-2024-1","dateAdded":"2024-01-01"}]}`))
 	f.Add([]byte("PK\x05\x06" + string(bytes.Repeat([]byte{0}, 18))))
+	f.Add([]byte(`{"format":"NVD_CVE","version":"2.0","timestamp":"2026-08-20T05:00:00.716","vulnerabilities":[{"cve":{"id":"CVE-2024-1","metrics":{}}}]}`))
 	logger := slog.New(slog.DiscardHandler)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		dir := t.TempDir()

@@ -2,12 +2,14 @@ package vulndb
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -74,11 +76,15 @@ type Stats struct {
 	// Withdrawn and Invalid count records skipped: withdrawn ones, and ones that do not parse.
 	Withdrawn int `json:"withdrawn"`
 	Invalid   int `json:"invalid"`
-	// Duplicates counts records met more than once; the most recently modified copy is kept.
+	// Duplicates counts records met more than once; the most recently modified copy is kept,
+	// except where two copies name disjoint packages (two databases gave one id to different
+	// advisories): then the copies are merged, their affected entries and aliases joined.
 	Duplicates int `json:"duplicates"`
 	KEV        int `json:"kev"`
 	EPSS       int `json:"epss"`
 	Malware    int `json:"malware"`
+	// NVD counts the CVEs kept from NVD feeds: those the records name.
+	NVD int `json:"nvd"`
 	// Warnings names the first bad records ("Go-all.zip: GO-2020-0001.json: …").
 	Warnings []string      `json:"warnings,omitempty"`
 	Duration time.Duration `json:"duration"`
@@ -125,6 +131,10 @@ func Import(ctx context.Context, dir string, paths []string, opts ImportOptions)
 			return Stats{}, fmt.Errorf("import: %w", err)
 		}
 	}
+	// NVD feeds last: they keep only the CVEs the records name.
+	if err := b.addNVDFeeds(ctx); err != nil {
+		return Stats{}, fmt.Errorf("import: %w", err)
+	}
 	st, err := b.finish()
 	if err != nil {
 		return Stats{}, fmt.Errorf("import: %w", err)
@@ -156,6 +166,10 @@ type builder struct {
 	pending []prepared
 	pendSz  int
 
+	// nvdFeeds are the NVD feeds met, read at the end; nvd holds the entries kept from them.
+	nvdFeeds []*nvdFeed
+	nvd      map[string]NVDEntry
+
 	sources    []SourceMeta
 	withdrawn  int
 	invalid    int
@@ -177,13 +191,13 @@ func newBuilder(db *bolt.DB, opts ImportOptions) (*builder, error) {
 	}
 	b := &builder{
 		db: db, enc: enc, workers: workers, log: opts.Logger, now: time.Now().UTC(), allowEmpty: opts.AllowEmpty,
-		recs: map[string]*recInfo{}, firstWarn: map[*SourceMeta]string{},
+		recs: map[string]*recInfo{}, firstWarn: map[*SourceMeta]string{}, nvd: map[string]NVDEntry{},
 	}
 	if b.log == nil {
 		b.log = slog.Default()
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketRecords, bucketPackages, bucketAliases, bucketKEV, bucketEPSS, bucketMeta, bucketMalware} {
+		for _, name := range [][]byte{bucketRecords, bucketPackages, bucketAliases, bucketKEV, bucketEPSS, bucketMeta, bucketMalware, bucketNVD} {
 			if _, err := tx.CreateBucket(name); err != nil {
 				return err
 			}
@@ -219,14 +233,26 @@ func (b *builder) addSource(ctx context.Context, path string, o Origin) error {
 	} else {
 		err = b.addFile(ctx, path, &sm)
 	}
+	if err == errDeferred {
+		return nil // an NVD feed: read at the end of the import
+	}
 	if err != nil {
 		return err
 	}
+	return b.recordSource(path, &sm)
+}
+
+// errDeferred says that addFile put a source aside for the end of the import.
+var errDeferred = errors.New("vulndb: source deferred")
+
+// recordSource checks that the source read from path yielded something, works out its kind and
+// adds it to the database's list of sources.
+func (b *builder) recordSource(path string, sm *SourceMeta) error {
 	if sm.Name == "" {
 		return nil
 	}
-	if sm.Records+sm.KEV+sm.EPSS+sm.Malware+sm.Withdrawn == 0 {
-		err := fmt.Errorf("%w: %s: %s", ErrEmptySource, path, b.invalidSummary(&sm))
+	if sm.Records+sm.KEV+sm.EPSS+sm.Malware+sm.NVD+sm.Withdrawn == 0 {
+		err := fmt.Errorf("%w: %s: %s", ErrEmptySource, path, b.invalidSummary(sm))
 		if !b.allowEmpty {
 			return err
 		}
@@ -234,6 +260,7 @@ func (b *builder) addSource(ctx context.Context, path string, o Origin) error {
 		b.warnings = append(b.warnings, err.Error())
 	}
 	switch {
+	case sm.Kind != "":
 	case sm.Malware > 0 && sm.Records+sm.KEV+sm.EPSS == 0:
 		sm.Kind = "malware"
 	case sm.EPSSModel != "" || (sm.EPSS > 0 && sm.Records+sm.KEV == 0):
@@ -245,7 +272,7 @@ func (b *builder) addSource(ctx context.Context, path string, o Origin) error {
 	default:
 		sm.Kind = "mixed"
 	}
-	b.sources = append(b.sources, sm)
+	b.sources = append(b.sources, *sm)
 	return nil
 }
 
@@ -277,7 +304,14 @@ func (b *builder) addFile(ctx context.Context, path string, sm *SourceMeta) erro
 			return fmt.Errorf("%w: %s: %w", ErrInvalidSource, path, err)
 		}
 		defer zr.Close()
-		return b.addEPSS(ctx, path, zr, sm)
+		br := bufio.NewReaderSize(zr, 64<<10)
+		inner, _ := br.Peek(4096)
+		if isNVD(inner) {
+			return b.deferNVD(path, sm, true)
+		}
+		return b.addEPSS(ctx, path, br, sm)
+	case isNVD(head):
+		return b.deferNVD(path, sm, false)
 	case isEPSS(head):
 		return b.addEPSS(ctx, path, io.NewSectionReader(f, 0, size), sm)
 	case hashlist.Sniff(head):
@@ -292,7 +326,30 @@ func (b *builder) addFile(ctx context.Context, path string, sm *SourceMeta) erro
 		}
 		return b.run(ctx, 1, read, sm)
 	}
-	return fmt.Errorf("%w: %s: not a zip, OSV or KEV JSON, EPSS CSV, or SHA-256 hash list", ErrInvalidSource, path)
+	return fmt.Errorf("%w: %s: not a zip, OSV, KEV or NVD JSON, EPSS CSV, or SHA-256 hash list", ErrInvalidSource, path)
+}
+
+// deferNVD puts the NVD feed at path aside until every other source is read.
+func (b *builder) deferNVD(path string, sm *SourceMeta, gz bool) error {
+	f := &nvdFeed{path: path, sm: *sm}
+	f.sm.Kind = "nvd"
+	f.open = func() (io.ReadCloser, error) {
+		fh, err := os.Open(path)
+		if err != nil || !gz {
+			return fh, err
+		}
+		zr, err := gzip.NewReader(bufio.NewReaderSize(fh, 64<<10))
+		if err != nil {
+			fh.Close()
+			return nil, err
+		}
+		return struct {
+			io.Reader
+			io.Closer
+		}{zr, fh}, nil
+	}
+	b.nvdFeeds = append(b.nvdFeeds, f)
+	return errDeferred
 }
 
 // addDir imports the OSV and KEV JSON files under dir as one source, and every zip, EPSS CSV
@@ -308,6 +365,8 @@ func (b *builder) addDir(ctx context.Context, dir string, sm *SourceMeta) error 
 			return ctx.Err()
 		}
 		switch name := strings.ToLower(d.Name()); {
+		case strings.HasSuffix(name, ".json") && sniffNVD(p):
+			archives = append(archives, p) // a feed, too big to read as a record
 		case strings.HasSuffix(name, ".json"):
 			files = append(files, p)
 		case strings.HasSuffix(name, ".zip"), strings.HasSuffix(name, ".csv"), strings.HasSuffix(name, ".gz"):
@@ -349,6 +408,18 @@ func (b *builder) addDir(ctx context.Context, dir string, sm *SourceMeta) error 
 	return b.run(ctx, len(files), read, sm)
 }
 
+// sniffNVD reports whether the JSON file at path starts as an NVD feed.
+func sniffNVD(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	return isNVD(head[:n])
+}
+
 // warn counts an invalid entry of source sm (a record, a KEV entry, an EPSS line) and keeps
 // its message among the first warnings.
 func (b *builder) warn(sm *SourceMeta, msg string) {
@@ -382,7 +453,7 @@ func (b *builder) invalidSummary(sm *SourceMeta) string {
 // out) more often than of an intended change. A database in dir that cannot be read is not
 // worth keeping and does not count.
 func checkShrink(dir string, st Stats) error {
-	if st.Records+st.KEV+st.EPSS+st.Malware == 0 {
+	if st.Records+st.KEV+st.EPSS+st.Malware+st.NVD == 0 {
 		return fmt.Errorf("%w: the new database would hold nothing (%d sources; %d invalid and %d withdrawn records skipped)",
 			ErrShrink, len(st.Sources), st.Invalid, st.Withdrawn)
 	}
@@ -454,10 +525,11 @@ func (b *builder) finish() (Stats, error) {
 		st.KEV = tx.Bucket(bucketKEV).Stats().KeyN
 		st.EPSS = tx.Bucket(bucketEPSS).Stats().KeyN
 		st.Malware = tx.Bucket(bucketMalware).Stats().KeyN
+		st.NVD = tx.Bucket(bucketNVD).Stats().KeyN
 		status := Status{
 			SchemaVersion: SchemaVersion, BuiltAt: b.now, Records: st.Records, Ecosystems: ecos,
 			Withdrawn: st.Withdrawn, Invalid: st.Invalid, Duplicates: st.Duplicates,
-			KEV: st.KEV, EPSS: st.EPSS, Malware: st.Malware, Sources: b.sources,
+			KEV: st.KEV, EPSS: st.EPSS, Malware: st.Malware, NVD: st.NVD, Sources: b.sources,
 		}
 		for _, s := range b.sources {
 			if s.Updated.After(status.Updated) {

@@ -28,12 +28,18 @@ const (
 	KEVURL = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
 	// EPSSURL is FIRST's current EPSS scores, gzip-compressed CSV.
 	EPSSURL = "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz"
+	// NVDFeedBase is where NVD publishes its CVE feeds (JSON 2.0): nvdcve-2.0-YYYY.json.gz for
+	// each year from [NVDFirstYear], and nvdcve-2.0-modified.json.gz, the CVEs changed lately.
+	NVDFeedBase = "https://nvd.nist.gov/feeds/json/cve/2.0/"
+	// NVDFirstYear is the first year NVD publishes a feed for (it holds the CVEs before it too).
+	NVDFirstYear = 2002
 )
 
 // DefaultEcosystems are the osv.dev exports [DefaultSources] downloads.
 var DefaultEcosystems = []string{"Go", "npm", "PyPI", "Debian", "Alpine", "Maven", "RubyGems", "crates.io", "Packagist", "NuGet", "Ubuntu"}
 
-// Source is one downloadable input of [Update]: an OSV zip, the KEV catalog or an EPSS CSV.
+// Source is one downloadable input of [Update]: an OSV zip, the KEV catalog, an EPSS CSV or an
+// NVD CVE feed.
 type Source struct {
 	// Name identifies the source in the cache and in the database's meta data; it must be
 	// unique within one update.
@@ -42,13 +48,30 @@ type Source struct {
 }
 
 // DefaultSources returns the sources `rampart db update` downloads when not told otherwise: the
-// osv.dev export of each of [DefaultEcosystems], named after the ecosystem, then "kev" and "epss".
+// osv.dev export of each of [DefaultEcosystems], named after the ecosystem, then "kev", "epss"
+// and NVD's feeds ([NVDSources] at [NVDFeedBase], up to this year).
 func DefaultSources() []Source {
 	var out []Source
 	for _, e := range DefaultEcosystems {
 		out = append(out, Source{Name: e, URL: fmt.Sprintf(OSVExportURL, strings.ReplaceAll(e, " ", "%20"))})
 	}
-	return append(out, Source{Name: "kev", URL: KEVURL}, Source{Name: "epss", URL: EPSSURL})
+	out = append(out, Source{Name: "kev", URL: KEVURL}, Source{Name: "epss", URL: EPSSURL})
+	return append(out, NVDSources(NVDFeedBase, time.Now().UTC().Year())...)
+}
+
+// NVDSources returns NVD's CVE feeds under base (a directory URL; a missing final slash is
+// added): "nvd-YYYY" for nvdcve-2.0-YYYY.json.gz from [NVDFirstYear] to lastYear, and
+// "nvd-modified" for nvdcve-2.0-modified.json.gz. Of two entries for one CVE, the import keeps
+// the one modified last.
+func NVDSources(base string, lastYear int) []Source {
+	if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+	var out []Source
+	for y := NVDFirstYear; y <= lastYear; y++ {
+		out = append(out, Source{Name: fmt.Sprintf("nvd-%d", y), URL: fmt.Sprintf("%snvdcve-2.0-%d.json.gz", base, y)})
+	}
+	return append(out, Source{Name: "nvd-modified", URL: base + "nvdcve-2.0-modified.json.gz"})
 }
 
 // UpdateOptions tunes [Update]. The zero value is valid.
