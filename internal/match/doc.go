@@ -43,9 +43,13 @@
 //   - Records of one package that name each other (id, aliases, upstream) become one finding.
 //     Its ID is the lowest CVE among them, else the lowest record id; the other identifiers
 //     are its aliases and Extra["advisories"] lists the records.
-//   - Severity: the rating of the highest CVSS v3.0, v3.1 or v4.0 base score among the records
-//     and matched entries; else the highest database_specific.severity a record states
-//     (GitHub's); else UNKNOWN. Extra["severity_source"] says which.
+//   - Severity: for OS packages the distribution's rating (Debian urgency, Ubuntu priority);
+//     else the rating of the highest CVSS v3.0, v3.1 or v4.0 base score among the records and
+//     matched entries; else a rating a record states (GitHub's database_specific.severity, a
+//     bare cvss_v3_score); else, when the Source is also a [CVEData] (*vulndb.DB is), the same
+//     from the other records of the finding's CVEs, then NVD's CVSS; else CVSS v2 in that order;
+//     else UNKNOWN, never a guess. Extra["severity_source"] says which (severity.go). An
+//     untitled finding takes the summary of another record of its CVE, or NVD's description.
 //   - The fixed version is the lowest fix above the installed version any record gives; the
 //     remediation names it (for an OS package matched under its source package, the packages
 //     built from that source).

@@ -81,6 +81,7 @@ func (m *Matcher) Match(ctx context.Context, inv *inventory.Inventory) ([]findin
 			u.ecosystem, u.packages, plural(u.packages, "package", "packages"))
 	}
 	cache := map[[2]string][]*osv.Vulnerability{}
+	cves := cveCache{}
 	var out []finding.Finding
 	for i := range queries {
 		if err := ctx.Err(); err != nil {
@@ -120,7 +121,10 @@ func (m *Matcher) Match(ctx context.Context, inv *inventory.Inventory) ([]findin
 			warn("%s %s %s: %s: %s", q.pkg.Type, q.pkg.Name, q.pkg.Version, advisoryList(advisories[p]), p)
 		}
 		for _, group := range mergeAliases(hits) {
-			f, fwarn := m.toFinding(q, group)
+			f, fwarn, err := m.toFinding(ctx, q, group, cves)
+			if err != nil {
+				return nil, nil, err
+			}
 			for _, w := range fwarn {
 				warn("%s", w)
 			}

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -94,11 +95,16 @@ func preferredID(group []hit) (string, []string) {
 	return id, aliases
 }
 
-// toFinding builds the finding for one package and one group of records.
-func (m *Matcher) toFinding(q *query, group []hit) (finding.Finding, []string) {
+// toFinding builds the finding for one package and one group of records. It fails only when the
+// source fails.
+func (m *Matcher) toFinding(ctx context.Context, q *query, group []hit, cves cveCache) (finding.Finding, []string, error) {
 	p := q.pkg
 	id, aliases := preferredID(group)
-	sev, source, cvss, warnings := severityOf(group)
+	out := newOutside(ctx, m.src, cves, group)
+	sev, source, cvss, warnings, err := severity(q, group, out)
+	if err != nil {
+		return finding.Finding{}, nil, err
+	}
 	for i := range warnings {
 		warnings[i] = fmt.Sprintf("%s %s %s: %s", p.Type, p.Name, p.Version, warnings[i])
 	}
@@ -143,6 +149,12 @@ func (m *Matcher) toFinding(q *query, group []hit) (finding.Finding, []string) {
 			f.FixedVersion = &fx
 		}
 	}
+	if f.Title == "" {
+		// Debian's records have no summary: another record of the CVE, or NVD, may have one.
+		if f.Title, err = out.title(); err != nil {
+			return finding.Finding{}, nil, err
+		}
+	}
 	slices.Sort(records)
 	f.Extra["advisories"] = strings.Join(records, ",")
 	f.Evidence = fmt.Sprintf("%s %s %s", p.Type, p.Name, p.Version)
@@ -164,7 +176,7 @@ func (m *Matcher) toFinding(q *query, group []hit) (finding.Finding, []string) {
 	if len(f.Extra) == 0 {
 		f.Extra = nil
 	}
-	return f, warnings
+	return f, warnings, nil
 }
 
 // joinExploitData sets KEV and EPSS from every CVE the group's records name.

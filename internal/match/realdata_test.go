@@ -29,7 +29,8 @@ import (
 	"github.com/rampartsec/rampart/internal/vulndb"
 )
 
-// The bundled data, imported once into a temporary database for all tests of this file.
+// The bundled data, imported once into a temporary database for all tests of this file, with
+// NVD feeds for a few CVEs.
 const bundled = "../../data/vulndb"
 
 var (
@@ -51,6 +52,9 @@ func realDatabase(t testing.TB) *vulndb.DB {
 			return
 		}
 		paths = slices.DeleteFunc(paths, func(p string) bool { return strings.HasSuffix(p, ".md") })
+		// With NVD's feeds for a few CVEs (internal/vulndb's fixtures): the bundled data has none.
+		feeds, _ := filepath.Glob("../vulndb/testdata/nvd/*.json.gz")
+		paths = append(paths, feeds...)
 		realDir, realErr = os.MkdirTemp("", "rampart-match-db-")
 		if realErr != nil {
 			return
@@ -568,4 +572,62 @@ func BenchmarkMatch5000(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(inv.Packages))*float64(b.N)/b.Elapsed().Seconds(), "pkgs/s")
 	b.ReportMetric(float64(n), "findings")
+}
+
+// TestRealDataSeverities matches old Debian 12 packages against the bundled data and NVD feeds for
+// a few CVEs. The Debian records carry no severity of their own for these CVEs: it comes from
+// another record of the CVE (RustSec's, for the openssl-src crate) or from NVD, and says so; a CVE
+// nobody scored stays UNKNOWN.
+func TestRealDataSeverities(t *testing.T) {
+	db := realDatabase(t)
+	deb := func(name, version string) inventory.Package {
+		return inventory.Package{Type: inventory.TypeDpkg, Name: name, Version: version, SourceName: name, Ecosystem: "Debian:12", Path: "var/lib/dpkg/status"}
+	}
+	inv := &inventory.Inventory{OS: inventory.OS{Family: "debian", Version: "12"}, Packages: []inventory.Package{
+		deb("openssl", "3.0.2-1"), deb("curl", "7.64.0-4"),
+	}}
+	fs, _, err := realMatcher(db).Match(context.Background(), inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type sev struct {
+		Severity finding.Severity
+		Source   string
+		Titled   bool
+	}
+	got := map[string]sev{}
+	unknown, rated := 0, 0
+	for _, f := range fs {
+		got[f.Package.Name+" "+f.ID] = sev{f.Severity, f.Extra["severity_source"], f.Title != ""}
+		if f.Severity == finding.SeverityUnknown {
+			unknown++
+			if f.Extra["severity_source"] != "" {
+				t.Errorf("%s: UNKNOWN from %q", f.ID, f.Extra["severity_source"])
+			}
+		} else {
+			rated++
+			if f.Extra["severity_source"] == "" {
+				t.Errorf("%s: %s from nowhere", f.ID, f.Severity)
+			}
+		}
+	}
+	for k, want := range map[string]sev{
+		"openssl CVE-2022-1343": {finding.SeverityMedium, "CVSS 3.1 (RUSTSEC-2022-0027 via CVE-2022-1343)", true},
+		"openssl CVE-2023-0464": {finding.SeverityHigh, "CVSS 3.1 (nvd: CVE-2023-0464)", true},
+		"curl CVE-2019-5482":    {finding.SeverityCritical, "CVSS 3.1 (nvd: CVE-2019-5482)", true},
+		"curl CVE-2023-27534":   {finding.SeverityHigh, "CVSS 3.1 (nvd: CVE-2023-27534)", true},
+		"curl CVE-2025-14819":   {finding.SeverityUnknown, "", true},
+		// The record's own vector (CISA's: UI:R, 8.8) before NVD's (9.8, not in the feeds here).
+		"curl CVE-2023-38545":   {finding.SeverityHigh, "CVSS 3.1 (DEBIAN-CVE-2023-38545; vector from timb-machine-mirrors/cisagov-vulnrichment)", false},
+		"openssl CVE-2022-3786": {finding.SeverityHigh, "CVSS 3.1 (DEBIAN-CVE-2022-3786; vector from bitnami/vulndb)", true}, // titled by RustSec
+	} {
+		if g, ok := got[k]; !ok || g != want {
+			t.Errorf("%s: %+v (found %v), want %+v", k, g, ok, want)
+		}
+	}
+	// 142 findings, 55 rated: the bundled vectors, two RustSec records and the NVD fixtures.
+	t.Logf("%d findings: %d rated, %d UNKNOWN", len(fs), rated, unknown)
+	if rated < 50 {
+		t.Errorf("only %d of %d findings rated", rated, len(fs))
+	}
 }
