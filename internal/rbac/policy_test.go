@@ -12,6 +12,7 @@ import (
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/kube"
 	"github.com/rampartsec/rampart/internal/rbac"
+	"github.com/rampartsec/rampart/internal/result"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -169,6 +170,7 @@ func TestRisksGolden(t *testing.T) {
 	if diff := cmp.Diff(strings.TrimSpace(string(want)), strings.TrimSpace(string(got))); diff != "" {
 		t.Errorf("risks (-golden +got; rerun with -update after review):\n%s", diff)
 	}
+	checkControls(t, rep)
 	// Independent of the golden file: the findings the fixture was written to produce.
 	type key struct{ id, subject, scope, workloads string }
 	have := map[key]bool{}
@@ -224,12 +226,30 @@ func TestRisksClusterAdminAndDefaults(t *testing.T) {
 		},
 	}
 	var got []string
-	for _, f := range rbac.Resolve(s).Risks(s, rbac.RiskOptions{}).Findings {
+	rep := rbac.Resolve(s).Risks(s, rbac.RiskOptions{})
+	for _, f := range rep.Findings {
 		got = append(got, f.ID+" "+string(f.Severity)+" "+f.Resource.Name+" "+f.Extra["binding"])
 	}
 	want := []string{"RB001 CRITICAL bot ClusterRoleBinding/bot", "RB004 CRITICAL bot ClusterRoleBinding/bot"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	// cluster-admin's wildcard holds every rule check's permission: each fails, not a pass,
+	// though only RB004 reports the grant.
+	checkControls(t, rep)
+	statuses := map[string]result.Status{}
+	for _, c := range rep.Controls {
+		statuses[c.Control] = c.Status
+	}
+	for _, id := range []string{"RB001", "RB004", "RB005", "RB006", "RB007", "RB009", "RB011", "RB013"} {
+		if statuses[id] != result.StatusFail {
+			t.Errorf("%s: %s under cluster-admin, want fail", id, statuses[id])
+		}
+	}
+	for _, id := range []string{"RB002", "RB003"} {
+		if statuses[id] != result.StatusPass {
+			t.Errorf("%s: %s, want pass (nothing granted to those groups)", id, statuses[id])
+		}
 	}
 	n := len(rbac.Resolve(s).Risks(s, rbac.RiskOptions{IncludeDefaults: true}).Findings)
 	if n != 3 {
@@ -237,10 +257,48 @@ func TestRisksClusterAdminAndDefaults(t *testing.T) {
 	}
 }
 
+// checkControls holds a report to the control model: one valid result.Control per check, in
+// catalogue order; a check that fails has its findings counted (none only when the permission is
+// held through wildcard rules alone, reported as RB004), one that passes has none, and the
+// summary counts them.
+func checkControls(t *testing.T, rep rbac.Report) {
+	t.Helper()
+	n := map[string]int{}
+	for _, f := range rep.Findings {
+		n[f.ID]++
+	}
+	if len(rep.Controls) != len(rbac.Checks()) {
+		t.Fatalf("%d controls for %d checks", len(rep.Controls), len(rbac.Checks()))
+	}
+	for i, c := range rep.Controls {
+		if err := c.Valid(); err != nil {
+			t.Error(err)
+		}
+		if c.Control != rbac.Checks()[i].ID || c.Standard != rbac.Standard || c.Profile != rbac.Profile {
+			t.Errorf("control %d: %s %s/%s, want %s", i, c.Control, c.Standard, c.Profile, rbac.Checks()[i].ID)
+		}
+		switch {
+		case c.Findings != n[c.Control]:
+			t.Errorf("%s: counts %d findings, the report has %d", c.Control, c.Findings, n[c.Control])
+		case c.Status == result.StatusPass && n[c.Control] > 0, c.Status == result.StatusNotAssessed && n[c.Control] > 0:
+			t.Errorf("%s: %s with %d findings", c.Control, c.Status, n[c.Control])
+		case c.Status == result.StatusFail && n[c.Control] == 0 && (n["RB004"] == 0 || !strings.Contains(c.Evidence, "wildcard")):
+			t.Errorf("%s: fails without a finding of its own nor a wildcard: %s", c.Control, c.Evidence)
+		}
+	}
+	if diff := cmp.Diff(result.SummarizeControls(rep.Controls, nil), rep.Summary); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+}
+
 func TestRisksNotAssessed(t *testing.T) {
 	s, _ := fixture(t)
 	s.Gaps = []kube.Gap{{Verb: "list", Resource: "clusterrolebindings.rbac.authorization.k8s.io", Reason: "forbidden"}}
 	rep := rbac.Resolve(s).Risks(s, rbac.RiskOptions{})
+	checkControls(t, rep)
+	if !result.NothingAssessed(rep.Controls) {
+		t.Error("controls assessed from a snapshot without RBAC objects")
+	}
 	if len(rep.Findings) != 0 {
 		t.Errorf("%d findings from an incomplete snapshot", len(rep.Findings))
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/kube"
+	"github.com/rampartsec/rampart/internal/result"
 	rbacv1 "k8s.io/api/rbac/v1"
 )
 
@@ -157,10 +158,21 @@ type NotAssessed struct {
 
 // Report is the outcome of [Policy.Risks].
 type Report struct {
-	Findings    []finding.Finding `json:"findings"`
-	NotAssessed []NotAssessed     `json:"not_assessed,omitempty"`
-	Warnings    []string          `json:"warnings,omitempty"`
+	Findings []finding.Finding `json:"findings"`
+	// Summary counts the checks' statuses: one entry, Rampart's RBAC checks.
+	Summary []result.ControlSummary `json:"summary"`
+	// Controls holds one verdict per check, in catalogue order: fail when a subject holds the
+	// permission, pass when none does, not assessed when the RBAC objects could not be read.
+	Controls    []result.Control `json:"controls"`
+	NotAssessed []NotAssessed    `json:"not_assessed,omitempty"`
+	Warnings    []string         `json:"warnings,omitempty"`
 }
+
+// Standard and Profile of every check's control result.
+const (
+	Standard = "Rampart"
+	Profile  = "rbac"
+)
 
 // rbacResources are what resolution needs; a gap in any of them leaves every check unassessed.
 var rbacResources = []string{
@@ -189,10 +201,14 @@ func (p *Policy) Risks(snap *kube.Snapshot, opts RiskOptions) Report {
 	}
 	rep := Report{Warnings: p.Warnings}
 	if gaps := MissingRBAC(snap); len(gaps) > 0 {
+		reason := "missing permission: " + joinGaps(gaps)
 		for _, c := range checks {
-			rep.NotAssessed = append(rep.NotAssessed, NotAssessed{Check: c.ID, Reason: "missing permission: " + joinGaps(gaps)})
+			rep.NotAssessed = append(rep.NotAssessed, NotAssessed{Check: c.ID, Reason: reason})
+			rep.Controls = append(rep.Controls, c.control(result.StatusNotAssessed, ""))
+			rep.Controls[len(rep.Controls)-1].Reason = reason
 		}
 		rep.Findings = []finding.Finding{}
+		rep.Summary = result.SummarizeControls(rep.Controls, nil)
 		return rep
 	}
 	var wgaps []kube.Gap
@@ -213,6 +229,9 @@ func (p *Policy) Risks(snap *kube.Snapshot, opts RiskOptions) Report {
 		role    kube.Ref
 	}
 	seen := map[key]bool{}
+	// implied holds, per check, the subjects that hold its permission through a wildcard rule,
+	// which is reported once, as RB004.
+	implied := map[string]map[Subject]bool{}
 	rep.Findings = []finding.Finding{}
 	for i := range p.grants {
 		g := &p.grants[i]
@@ -224,6 +243,12 @@ func (p *Policy) Risks(snap *kube.Snapshot, opts RiskOptions) Report {
 			ruleHit := c.match != nil && c.match(&g.Rule, g.Namespace != "")
 			// A wildcard rule implies every per-rule check: report it once, as the wildcard.
 			if ruleHit && wild && c.ID != "RB004" {
+				if implied[c.ID] == nil {
+					implied[c.ID] = map[Subject]bool{}
+				}
+				for _, s := range g.Subjects {
+					implied[c.ID][s] = true
+				}
 				continue
 			}
 			for _, s := range g.Subjects {
@@ -258,7 +283,61 @@ func (p *Policy) Risks(snap *kube.Snapshot, opts RiskOptions) Report {
 		}
 		return a.Extra["binding"] < b.Extra["binding"]
 	})
+	rep.Controls = controls(rep.Findings, implied, opts.IncludeDefaults)
+	rep.Summary = result.SummarizeControls(rep.Controls, nil)
 	return rep
+}
+
+// control is the verdict of c with status st and evidence; the remediation comes with a failure.
+func (c *Check) control(st result.Status, evidence string) result.Control {
+	r := result.Control{Standard: Standard, Profile: Profile, Control: c.ID, Title: c.Title, Status: st, Severity: c.Severity, Evidence: evidence}
+	if st == result.StatusFail {
+		r.Remediation = c.Remediation
+	}
+	return r
+}
+
+// controls gives every check its verdict from the findings (sorted) and the subjects holding its
+// permission through wildcard rules: a check fails when any subject holds the permission, with
+// its findings counted and the highest of their severities, and passes otherwise.
+func controls(fs []finding.Finding, implied map[string]map[Subject]bool, defaults bool) []result.Control {
+	out := make([]result.Control, 0, len(checks))
+	for _, c := range checks {
+		holders := map[Subject]bool{}
+		n := 0
+		var worst finding.Severity
+		for i := range fs {
+			if f := &fs[i]; f.ID == c.ID {
+				n++
+				holders[Subject{Kind: f.Resource.Kind, Namespace: f.Resource.Namespace, Name: f.Resource.Name}] = true
+				if worst == "" || f.Severity.Rank() > worst.Rank() {
+					worst = f.Severity
+				}
+			}
+		}
+		var ev []string
+		if n > 0 {
+			ev = append(ev, fmt.Sprintf("held by %s through %s", counted(len(holders), "subject"), counted(n, "grant")))
+		}
+		if w := len(implied[c.ID]); w > 0 {
+			ev = append(ev, fmt.Sprintf("held by %s through wildcard rules, reported as RB004", counted(w, "subject")))
+		}
+		if len(ev) == 0 {
+			pass := "no subject holds it"
+			if !defaults {
+				pass += " outside the API server's bootstrap bindings (--include-defaults counts them)"
+			}
+			out = append(out, c.control(result.StatusPass, pass))
+			continue
+		}
+		r := c.control(result.StatusFail, strings.Join(ev, "; "))
+		r.Findings = n
+		if worst != "" {
+			r.Severity = worst
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 func joinGaps(gaps []kube.Gap) string {
@@ -314,6 +393,14 @@ func (p *Policy) newFinding(snap *kube.Snapshot, c *Check, g *Grant, s Subject, 
 		f.Extra["workloads"] = strings.Join(names, ", ")
 	}
 	return f
+}
+
+// counted says "1 grant", "2 grants".
+func counted(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 func lower(s finding.Severity) finding.Severity {

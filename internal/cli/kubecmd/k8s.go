@@ -365,7 +365,8 @@ func logNotAssessed(g *cli.Globals, na []rbac.NotAssessed) {
 	}
 }
 
-// rbacJSON is the JSON form of `rampart k8s rbac`.
+// rbacJSON is the JSON form of `rampart k8s rbac`: the findings, and a control result per check
+// with their summary (rbac.Report).
 type rbacJSON struct {
 	SchemaVersion int            `json:"schema_version"`
 	Tool          result.Tool    `json:"tool"`
@@ -472,6 +473,14 @@ func writeRBACTable(w io.Writer, snap *kube.Snapshot, rep *rbac.Report) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Severity, f.ID, cli.TruncateCell(sub.String(), 60), f.Extra["scope"], f.Title,
 			cli.TruncateCell(f.Extra["binding"]+" → "+f.Extra["role"], 90), orDash(cli.TruncateCell(f.Extra["workloads"], 80)))
 	}
+	// A check failed only through wildcard rules has no row of its own: say so.
+	for _, c := range rep.Controls {
+		if c.Status == result.StatusFail && c.Findings == 0 {
+			fmt.Fprintf(tw, "%s fails: %s\n", c.Control, c.Evidence)
+		}
+	}
+	s := result.TotalControls(rep.Summary)
+	fmt.Fprintf(tw, "checks: %d fail, %d pass, %d not assessed\n", s.Fail, s.Pass, s.NotAssessed)
 	for _, na := range rep.NotAssessed {
 		fmt.Fprintf(tw, "not assessed: %s: %s\n", na.Check, cli.OneLine(na.Reason))
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rampartsec/rampart/internal/cli"
+	"github.com/rampartsec/rampart/internal/result"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/rampartsec/rampart/internal/kubetest"
@@ -109,6 +110,31 @@ func TestK8sCanManifests(t *testing.T) {
 	}
 }
 
+// checkRBACControls holds `rampart k8s rbac` JSON to the control model: one valid control result
+// per check, in catalogue order, a failed one counting the findings of its check (internal/rbac's
+// tests cover failures through wildcard rules), and the summary counting them.
+func checkRBACControls(t *testing.T, v rbacJSON) {
+	t.Helper()
+	n := map[string]int{}
+	for _, f := range v.Findings {
+		n[f.ID]++
+	}
+	if len(v.Controls) != len(rbac.Checks()) {
+		t.Fatalf("%d controls for %d checks", len(v.Controls), len(rbac.Checks()))
+	}
+	for i, c := range v.Controls {
+		if err := c.Valid(); err != nil {
+			t.Error(err)
+		}
+		if c.Control != rbac.Checks()[i].ID || c.Findings != n[c.Control] || n[c.Control] > 0 && c.Status != result.StatusFail {
+			t.Errorf("control %s (%s, %d findings): check %s has %d findings", c.Control, c.Status, c.Findings, rbac.Checks()[i].ID, n[c.Control])
+		}
+	}
+	if diff := cmp.Diff(result.SummarizeControls(v.Controls, nil), v.Summary); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+}
+
 func TestK8sRBACManifests(t *testing.T) {
 	dir := t.TempDir()
 	for _, src := range []string{k8sFixture + "/rbac.yaml", k8sFixture + "/workloads.yaml", "../../kube/testdata/mixed/app.yaml"} {
@@ -131,11 +157,18 @@ func TestK8sRBACManifests(t *testing.T) {
 	if v.Source != "manifests" || len(v.Findings) < 15 || len(v.NotAssessed) != 0 {
 		t.Errorf("source %q, %d findings, not assessed %v", v.Source, len(v.Findings), v.NotAssessed)
 	}
+	checkRBACControls(t, v)
+	if n := result.Count(v.Controls); n[result.StatusFail] == 0 || n[result.StatusNotAssessed] != 0 {
+		t.Errorf("controls %v", n)
+	}
 	wantSkipped := map[string]int{"example.com/v1/Widget": 1, "apiextensions.k8s.io/v1/CustomResourceDefinition": 1, "v1/ConfigMap": 1}
 	if diff := cmp.Diff(wantSkipped, v.Skipped); diff != "" {
 		t.Errorf("skipped (-want +got):\n%s", diff)
 	}
 	res = runK8s(t, "rbac", "--manifests", dir)
+	if s := result.TotalControls(v.Summary); !strings.Contains(res.stdout, fmt.Sprintf("checks: %d fail, %d pass, 0 not assessed\n", s.Fail, s.Pass)) {
+		t.Errorf("table lacks the checks' count line:\n%s", res.stdout)
+	}
 	if want := "skipped: 3 objects of kinds not analysed (apiextensions.k8s.io/v1/CustomResourceDefinition=1,example.com/v1/Widget=1,v1/ConfigMap=1)"; !strings.Contains(res.stdout, want) {
 		t.Errorf("table lacks %q:\n%s", want, res.stdout)
 	}
@@ -211,6 +244,10 @@ func TestK8sLiveCredentials(t *testing.T) {
 	}
 	if len(v.Findings) != 0 || len(v.NotAssessed) != len(rbac.Checks()) {
 		t.Fatalf("lowpriv: %d findings, not assessed %v", len(v.Findings), v.NotAssessed)
+	}
+	checkRBACControls(t, v)
+	if !result.NothingAssessed(v.Controls) || result.Count(v.Controls)[result.StatusNotAssessed] != len(rbac.Checks()) {
+		t.Errorf("lowpriv controls: %v", result.Count(v.Controls))
 	}
 	for _, na := range v.NotAssessed {
 		if !strings.Contains(na.Reason, "list clusterroles.rbac.authorization.k8s.io") {
