@@ -32,11 +32,12 @@ func newDBCmd(g *Globals) *cobra.Command {
 	f := &dbFlags{}
 	cmd := &cobra.Command{
 		Use:   "db",
-		Short: "Manage the vulnerability database (OSV advisories, CISA KEV, EPSS)",
+		Short: "Manage the vulnerability database (OSV advisories, CISA KEV, EPSS, NVD CVSS)",
 		Long: `Manage Rampart's local vulnerability database.
 
 The database is built from OSV records (osv.dev's per-ecosystem all.zip exports, or any zip or
-directory of OSV JSON), the CISA Known Exploited Vulnerabilities catalog and the FIRST EPSS scores.
+directory of OSV JSON), the CISA Known Exploited Vulnerabilities catalog, the FIRST EPSS scores
+and NVD's CVE feeds (CVSS vectors for the CVEs the records name).
 "db update" downloads them; "db import" builds the database from files you already have, such as
 the bundled data/vulndb. Either replaces the database atomically: scans running meanwhile keep
 the database they opened.`,
@@ -66,13 +67,15 @@ func newDBImportCmd(g *Globals, f *dbFlags) *cobra.Command {
 With --add, the sources of the current database are imported again beside the new ones.
 
 Each PATH may be an OSV zip (osv.dev's <Ecosystem>/all.zip), a directory (searched recursively:
-OSV JSON records, zips, EPSS CSVs), one OSV JSON record, the CISA KEV catalog JSON, or a FIRST EPSS
-CSV (plain or .gz), or a list of known-malicious SHA-256 hashes. Records that do not parse are
+OSV JSON records, zips, EPSS CSVs, NVD feeds), one OSV JSON record, the CISA KEV catalog JSON, a
+FIRST EPSS CSV (plain or .gz), an NVD CVE feed (nvdcve-2.0-*.json, plain or .gz: CVSS for the
+CVEs the other sources' records name), or a list of known-malicious SHA-256 hashes. Files are
+told apart by content, not by name. Records that do not parse are
 skipped with a warning; an unreadable file stops the import and leaves the old database as it was.
 So does a file that yields nothing (every record invalid, a KEV or EPSS file with no usable
 entry), and a new database that would hold nothing or fewer sources than the current one, unless
 --allow-empty.`,
-		Example: "  rampart db import data/vulndb\n  rampart db import Go-all.zip PyPI-all.zip known_exploited_vulnerabilities.json\n  rampart db import --add epss_scores-current.csv.gz",
+		Example: "  rampart db import data/vulndb\n  rampart db import Go-all.zip PyPI-all.zip known_exploited_vulnerabilities.json\n  rampart db import --add epss_scores-current.csv.gz nvdcve-2.0-2024.json.gz nvdcve-2.0-modified.json.gz",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return WithCode(ExitUsage, errors.New("db import: need at least one PATH"))
@@ -152,6 +155,8 @@ type updateFlags struct {
 	sources     []string
 	sourcesFile string
 	noDefaults  bool
+	nvdBase     string
+	noNVD       bool
 	offline     bool
 	allowEmpty  bool
 	timeout     time.Duration
@@ -165,15 +170,17 @@ func newDBUpdateCmd(g *Globals, f *dbFlags) *cobra.Command {
 		Long: `Download the configured sources and rebuild the vulnerability database from them.
 
 Default sources: osv.dev's exports for ` + strings.Join(vulndb.DefaultEcosystems, ", ") + ` (named
-after the ecosystem), the CISA KEV catalog ("kev") and the FIRST EPSS scores ("epss"). A sources
-file (default ` + "`<user config dir>/rampart/sources.conf`" + ` when it exists) and --source flags add
-to or override them, one NAME=URL per line or flag; NAME= with no URL drops a source, and a line
-"no-defaults" (or --no-defaults) starts from none.
+after the ecosystem), the CISA KEV catalog ("kev"), the FIRST EPSS scores ("epss") and NVD's CVE
+feeds, "nvd-2002" to this year's and "nvd-modified" (` + vulndb.NVDFeedBase + `nvdcve-2.0-YEAR.json.gz;
+--nvd-base moves them all, --no-nvd leaves them out). A sources file (default
+` + "`<user config dir>/rampart/sources.conf`" + ` when it exists) and --source flags add to or override
+them, one NAME=URL per line or flag; NAME= with no URL drops a source, a line "no-defaults" (or
+--no-defaults) starts from none, and the lines "nvd-base=URL" and "no-nvd" work as the flags.
 
 Downloads are conditional (ETag, Last-Modified): an unchanged source is not downloaded again. With
 --offline nothing is downloaded and the database is rebuilt from the files downloaded before.
 Any failure leaves the previous database in place.`,
-		Example: "  rampart db update\n  rampart db update --no-defaults --source Go=https://mirror.example/osv/Go/all.zip\n  rampart db update --offline",
+		Example: "  rampart db update\n  rampart db update --no-defaults --source Go=https://mirror.example/osv/Go/all.zip\n  rampart db update --nvd-base https://mirror.example/nvd/ --source epss=https://mirror.example/epss_scores-current.csv.gz\n  rampart db update --offline",
 		Args:    UsageArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sources, err := uf.resolve()
@@ -198,6 +205,8 @@ Any failure leaves the previous database in place.`,
 	fl.StringArrayVar(&uf.sources, "source", nil, "add or override a source: NAME=URL (NAME= drops it); repeatable")
 	fl.StringVar(&uf.sourcesFile, "sources-file", "", "file of NAME=URL lines (default <user config dir>/rampart/sources.conf if present)")
 	fl.BoolVar(&uf.noDefaults, "no-defaults", false, "start from no sources: only --source and the sources file")
+	fl.StringVar(&uf.nvdBase, "nvd-base", "", "download NVD's feeds (nvdcve-2.0-YEAR.json.gz, -modified) from this directory URL (default "+vulndb.NVDFeedBase+")")
+	fl.BoolVar(&uf.noNVD, "no-nvd", false, "leave NVD's feeds out of the default sources")
 	fl.BoolVar(&uf.offline, "offline", false, "never touch the network: rebuild from the sources downloaded before")
 	fl.DurationVar(&uf.timeout, "timeout", 60*time.Second, "give up on a download when no data arrives for this long")
 	fl.BoolVar(&uf.allowEmpty, "allow-empty", false, allowEmptyUsage)
@@ -216,24 +225,38 @@ func (uf *updateFlags) resolve() ([]vulndb.Source, error) {
 			}
 		}
 	}
-	noDefaults := uf.noDefaults
+	noDefaults, noNVD, nvdBase := uf.noDefaults, uf.noNVD, ""
 	if file != "" {
 		fl, err := readSourcesFile(file)
 		if err != nil {
 			return nil, err
 		}
 		for _, l := range fl {
-			if l == "no-defaults" {
+			switch name, url, _ := strings.Cut(l, "="); {
+			case l == "no-defaults":
 				noDefaults = true
-				continue
+			case l == "no-nvd":
+				noNVD = true
+			case strings.TrimSpace(name) == "nvd-base":
+				nvdBase = strings.TrimSpace(url)
+			default:
+				lines = append(lines, l)
 			}
-			lines = append(lines, l)
 		}
+	}
+	if uf.nvdBase != "" {
+		nvdBase = uf.nvdBase
 	}
 	lines = append(lines, uf.sources...)
 	var out []vulndb.Source
 	if !noDefaults {
 		out = vulndb.DefaultSources()
+		if noNVD || nvdBase != "" {
+			out = slices.DeleteFunc(out, func(s vulndb.Source) bool { return strings.HasPrefix(s.URL, vulndb.NVDFeedBase) })
+		}
+		if !noNVD && nvdBase != "" {
+			out = append(out, vulndb.NVDSources(nvdBase, time.Now().UTC().Year())...)
+		}
 	}
 	for _, l := range lines {
 		name, url, ok := strings.Cut(l, "=")
@@ -361,8 +384,8 @@ func printDBResult(g *Globals, f *dbFlags, st vulndb.Stats, up *vulndb.UpdateSta
 			fmt.Fprintf(w, "not modified: %s\n", strings.Join(up.NotModified, ", "))
 		}
 	}
-	fmt.Fprintf(w, "imported %d records from %d sources (%d withdrawn skipped, %d invalid, %d duplicates), %d KEV entries, %d EPSS scores, %d malware hashes in %s\n",
-		st.Records, len(st.Sources), st.Withdrawn, st.Invalid, st.Duplicates, st.KEV, st.EPSS, st.Malware, st.Duration.Round(time.Millisecond))
+	fmt.Fprintf(w, "imported %d records from %d sources (%d withdrawn skipped, %d invalid, %d duplicates), %d KEV entries, %d EPSS scores, %d NVD CVEs, %d malware hashes in %s\n",
+		st.Records, len(st.Sources), st.Withdrawn, st.Invalid, st.Duplicates, st.KEV, st.EPSS, st.NVD, st.Malware, st.Duration.Round(time.Millisecond))
 	fmt.Fprintf(w, "database: %s\n", st.Path)
 	if len(st.Warnings) > 0 {
 		fmt.Fprintf(w, "%d records skipped as invalid; first:\n", st.Invalid)
@@ -388,6 +411,7 @@ func writeStatusText(w io.Writer, st vulndb.Status, warning string, now time.Tim
 	fmt.Fprintf(tw, "records:\t%d (%d withdrawn skipped, %d invalid)\n", st.Records, st.Withdrawn, st.Invalid)
 	fmt.Fprintf(tw, "KEV entries:\t%d\n", st.KEV)
 	fmt.Fprintf(tw, "EPSS scores:\t%d\n", st.EPSS)
+	fmt.Fprintf(tw, "NVD CVEs:\t%d\n", st.NVD)
 	fmt.Fprintf(tw, "malware hashes:\t%d\n", st.Malware)
 	tw.Flush()
 	fmt.Fprintln(w)

@@ -407,3 +407,116 @@ func TestDBStatusMalwareHashes(t *testing.T) {
 		t.Errorf("status text lacks the total of malware hashes:\n%s", text)
 	}
 }
+
+func TestResolveNVDSources(t *testing.T) {
+	nvd := func(ss []vulndb.Source) map[string]string {
+		m := map[string]string{}
+		for _, s := range ss {
+			if strings.HasPrefix(s.Name, "nvd-") {
+				m[s.Name] = s.URL
+			}
+		}
+		return m
+	}
+	got, err := (&updateFlags{}).resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := nvd(got)
+	if def["nvd-2002"] != vulndb.NVDFeedBase+"nvdcve-2.0-2002.json.gz" || def["nvd-modified"] != vulndb.NVDFeedBase+"nvdcve-2.0-modified.json.gz" || len(def) < 25 {
+		t.Errorf("default NVD sources: %v", def)
+	}
+
+	got, err = (&updateFlags{nvdBase: "https://mirror.example/nvd"}).resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := nvd(got)
+	if len(moved) != len(def) || moved["nvd-2019"] != "https://mirror.example/nvd/nvdcve-2.0-2019.json.gz" || moved["nvd-modified"] != "https://mirror.example/nvd/nvdcve-2.0-modified.json.gz" {
+		t.Errorf("--nvd-base: %v", moved)
+	}
+
+	if got, err = (&updateFlags{noNVD: true}).resolve(); err != nil || len(nvd(got)) != 0 || len(got) == 0 {
+		t.Errorf("--no-nvd: %v, %v", got, err)
+	}
+
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "sources.conf")
+	os.WriteFile(file, []byte("nvd-base = https://file.example/nvd/\nnvd-2019=\n"), 0o644)
+	got, err = (&updateFlags{sourcesFile: file}).resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromFile := nvd(got)
+	if _, ok := fromFile["nvd-2019"]; ok || fromFile["nvd-2023"] != "https://file.example/nvd/nvdcve-2.0-2023.json.gz" {
+		t.Errorf("nvd-base line: %v", fromFile)
+	}
+	os.WriteFile(file, []byte("no-nvd\n"), 0o644)
+	if got, err = (&updateFlags{sourcesFile: file}).resolve(); err != nil || len(nvd(got)) != 0 {
+		t.Errorf("no-nvd line: %v, %v", nvd(got), err)
+	}
+}
+
+// TestDBImportNVD imports the Debian export with NVD's feeds (the vulndb package's fixtures)
+// and EPSS: db import takes each by content, and db status counts them.
+func TestDBImportNVD(t *testing.T) {
+	dir := t.TempDir()
+	feeds, _ := filepath.Glob("../vulndb/testdata/nvd/*.json.gz")
+	if len(feeds) != 4 {
+		t.Fatalf("NVD fixtures: %v", feeds)
+	}
+	args := append([]string{"import", "--db-dir", dir, "../../data/vulndb/Debian-all.zip", "../../data/vulndb/epss_scores-current.csv.gz"}, feeds...)
+	res := dbRun(t, args...)
+	if res.code != ExitOK || !strings.Contains(res.stdout, " 360142 EPSS scores, 5 NVD CVEs,") {
+		t.Fatalf("import: exit %d: %s%s", res.code, res.stdout, res.stderr)
+	}
+	st := dbStatus(t, dir)
+	kinds := map[string]int{}
+	for _, s := range st.Sources {
+		kinds[s.Kind]++
+	}
+	if st.NVD != 5 || st.EPSS != 360142 || kinds["nvd"] != 4 || kinds["epss"] != 1 || kinds["osv"] != 1 {
+		t.Errorf("status: %d NVD, %d EPSS, kinds %v", st.NVD, st.EPSS, kinds)
+	}
+	res = dbRun(t, "status", "--db-dir", dir)
+	if !regexp.MustCompile(`(?m)^NVD CVEs: +5$`).MatchString(res.stdout) || !regexp.MustCompile(`(?m)^nvdcve-2\.0-modified\.json\.gz +nvd +3 `).MatchString(res.stdout) {
+		t.Errorf("db status text:\n%s", res.stdout)
+	}
+}
+
+// TestDBUpdateNVD: db update downloads NVD feeds and FIRST's EPSS CSV by the URLs given, and
+// imports them with the records.
+func TestDBUpdateNVD(t *testing.T) {
+	files := map[string]string{
+		"/osv/Debian/all.zip":                 "../../data/vulndb/Debian-all.zip",
+		"/epss/epss_scores-current.csv.gz":    "../../data/vulndb/epss_scores-current.csv.gz",
+		"/nvd/nvdcve-2.0-2023.json.gz":        "../vulndb/testdata/nvd/nvdcve-2.0-2023.json.gz",
+		"/nvd/nvdcve-2.0-modified.json.gz":    "../vulndb/testdata/nvd/nvdcve-2.0-modified.json.gz",
+		"/nvd/nvdcve-2.0-2023.json.gz.sha256": "",
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := files[r.URL.Path]
+		if !ok || p == "" {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeFile(w, r, p)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	res := dbRun(t, "update", "--db-dir", dir, "--no-defaults", "--source", "Debian="+srv.URL+"/osv/Debian/all.zip",
+		"--source", "epss="+srv.URL+"/epss/epss_scores-current.csv.gz",
+		"--source", "nvd-2023="+srv.URL+"/nvd/nvdcve-2.0-2023.json.gz", "--source", "nvd-modified="+srv.URL+"/nvd/nvdcve-2.0-modified.json.gz")
+	if res.code != ExitOK || !strings.Contains(res.stdout, " 5 NVD CVEs,") {
+		t.Fatalf("update: exit %d: %s%s", res.code, res.stdout, res.stderr)
+	}
+	st := dbStatus(t, dir)
+	for _, s := range st.Sources {
+		if s.Name == "nvd-modified" && (s.Kind != "nvd" || s.URL != srv.URL+"/nvd/nvdcve-2.0-modified.json.gz" || s.NVD != 3) {
+			t.Errorf("nvd-modified source: %+v", s)
+		}
+	}
+	if st.NVD != 5 || st.EPSS == 0 {
+		t.Errorf("status: %d NVD CVEs, %d EPSS scores", st.NVD, st.EPSS)
+	}
+}
