@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/misconfig/misconfigtest"
 	"github.com/rampartsec/rampart/internal/secret"
 )
 
@@ -64,7 +65,9 @@ func TestLintExpectations(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := []string{}
-			for _, fd := range l.Lint(f) {
+			fs := l.Lint(f)
+			misconfigtest.CheckControls(t, Controls(fs, ""), fs, Checks())
+			for _, fd := range fs {
 				got = append(got, fmt.Sprintf("%s %d", fd.ID, fd.Location.Line))
 				if fd.Location.Path != filepath.Base(path) {
 					t.Errorf("%s: path %q, want %q", fd.ID, fd.Location.Path, filepath.Base(path))

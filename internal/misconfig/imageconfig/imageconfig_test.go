@@ -23,6 +23,7 @@ import (
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/misconfig/misconfigtest"
 	"github.com/rampartsec/rampart/internal/secret"
 )
 
@@ -96,7 +97,9 @@ func scanArchive(t *testing.T, p string, names ...string) ([]finding.Finding, []
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Check(in, res.Findings, s), in.Layers
+	fs := Check(in, res.Findings, s)
+	misconfigtest.CheckControls(t, Controls(fs, ""), fs, Checks())
+	return fs, in.Layers
 }
 
 func mustTag(t *testing.T, s string) name.Tag {
