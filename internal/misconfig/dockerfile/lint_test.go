@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/misconfig"
 	"github.com/rampartsec/rampart/internal/misconfig/misconfigtest"
 	"github.com/rampartsec/rampart/internal/secret"
 )
@@ -66,7 +67,7 @@ func TestLintExpectations(t *testing.T) {
 			}
 			got := []string{}
 			fs := l.Lint(f)
-			misconfigtest.CheckControls(t, Controls(fs, ""), fs, Checks())
+			misconfigtest.CheckControls(t, misconfig.Controls(Profile, Checks(), fs, ""), fs, Checks())
 			for _, fd := range fs {
 				got = append(got, fmt.Sprintf("%s %d", fd.ID, fd.Location.Line))
 				if fd.Location.Path != filepath.Base(path) {

@@ -23,6 +23,7 @@ import (
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/inventory"
+	"github.com/rampartsec/rampart/internal/misconfig"
 	"github.com/rampartsec/rampart/internal/misconfig/misconfigtest"
 	"github.com/rampartsec/rampart/internal/secret"
 )
@@ -98,7 +99,7 @@ func scanArchive(t *testing.T, p string, names ...string) ([]finding.Finding, []
 		t.Fatal(err)
 	}
 	fs := Check(in, res.Findings, s)
-	misconfigtest.CheckControls(t, Controls(fs, ""), fs, Checks())
+	misconfigtest.CheckControls(t, misconfig.Controls(Profile, Checks(), fs, ""), fs, Checks())
 	return fs, in.Layers
 }
 
