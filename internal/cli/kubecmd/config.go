@@ -114,9 +114,6 @@ describe every check.`,
   rampart config Dockerfile -f sarif -o dockerfile.sarif`,
 		Args: cli.UsageArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !slices.Contains(configFormats, of.Format) {
-				return cli.WithCode(cli.ExitUsage, fmt.Errorf("--format %q: want one of %s", of.Format, strings.Join(configFormats, ", ")))
-			}
 			filter, err := vf.Filter()
 			if err != nil {
 				return err

@@ -217,7 +217,7 @@ ClusterRoleBindings apply).`,
 				tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 				fmt.Fprintln(tw, "KIND\tNAMESPACE\tNAME")
 				for _, s := range subjects {
-					fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Kind, orDash(s.Namespace), printable(s.Name))
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Kind, orDash(s.Namespace), report.Clean(s.Name))
 				}
 				err = tw.Flush()
 			}
@@ -313,8 +313,8 @@ system:authenticated; --group adds the groups a user's authenticator would give.
 					if ns == "" {
 						ns = "*"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ns, strings.Join(r.Verbs, ","), printable(strings.Join(res, ",")),
-						orDash(printable(strings.Join(r.ResourceNames, ","))), printable(via))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ns, strings.Join(r.Verbs, ","), report.Clean(strings.Join(res, ",")),
+						orDash(report.Clean(strings.Join(r.ResourceNames, ","))), report.Clean(via))
 				}
 				err = tw.Flush()
 			}
@@ -466,7 +466,7 @@ func rbacAssessedNothing(rep *rbac.Report) (bool, []string) {
 
 func writeRBACTable(w io.Writer, snap *kube.Snapshot, rep *rbac.Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "RBAC of %s %s: %d findings\n\n", snap.Source, printable(snap.Origin), len(rep.Findings))
+	fmt.Fprintf(tw, "RBAC of %s %s: %d findings\n\n", snap.Source, report.Clean(snap.Origin), len(rep.Findings))
 	fmt.Fprintln(tw, "SEVERITY\tID\tSUBJECT\tSCOPE\tTITLE\tGRANTED BY\tWORKLOADS")
 	for _, f := range rep.Findings {
 		sub := rbac.Subject{Kind: f.Resource.Kind, Namespace: f.Resource.Namespace, Name: f.Resource.Name}
@@ -498,14 +498,4 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// clean keeps control characters from cluster-supplied names out of the terminal.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return '?'
-		}
-		return r
-	}, s)
 }
