@@ -21,8 +21,8 @@ import (
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/inventory"
 	"github.com/rampartsec/rampart/internal/kube"
-	"github.com/rampartsec/rampart/internal/mask"
 	"github.com/rampartsec/rampart/internal/manifest"
+	"github.com/rampartsec/rampart/internal/mask"
 	"github.com/rampartsec/rampart/internal/misconfig"
 	"github.com/rampartsec/rampart/internal/posture"
 	"github.com/rampartsec/rampart/internal/report"
@@ -286,7 +286,7 @@ func writeComplianceTable(w io.Writer, res *posture.Result, skipped map[string]i
 			kinds = append(kinds, fmt.Sprintf("%s=%d", k, c))
 		}
 		sort.Strings(kinds)
-		fmt.Fprintf(w, "skipped %d objects of other kinds: %s\n", n, printable(strings.Join(kinds, ", ")))
+		fmt.Fprintf(w, "skipped %d objects of other kinds: %s\n", n, report.Clean(strings.Join(kinds, ", ")))
 	}
 	return nil
 }
@@ -402,7 +402,7 @@ docs/k8s-posture.md describes every check.`,
 
 // writePostureTable writes the findings with the object each is about, then the summary.
 func writePostureTable(w io.Writer, snap *kube.Snapshot, res *posture.Result) error {
-	fmt.Fprintf(w, "Posture of %s %s: %d findings\n\n", snap.Source, printable(snap.Origin), len(res.Findings))
+	fmt.Fprintf(w, "Posture of %s %s: %d findings\n\n", snap.Source, report.Clean(snap.Origin), len(res.Findings))
 	if len(res.Findings) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "SEVERITY\tID\tRESOURCE\tCONTAINER\tWHERE\tTITLE")
@@ -419,7 +419,7 @@ func writePostureTable(w io.Writer, snap *kube.Snapshot, res *posture.Result) er
 			if f.Location.Path != "" {
 				where = strings.TrimSpace(fmt.Sprintf("%s:%d %s", f.Location.Path, f.Location.Line, f.Location.Field))
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Severity, f.ID, cli.TruncateCell(obj, 60), orDash(printable(r.Container)),
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", f.Severity, f.ID, cli.TruncateCell(obj, 60), orDash(report.Clean(r.Container)),
 				cli.TruncateCell(where, 90), cli.TruncateCell(f.Title, 70))
 		}
 		if err := tw.Flush(); err != nil {
