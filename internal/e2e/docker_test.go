@@ -15,18 +15,19 @@ import (
 
 	"github.com/rampartsec/rampart/internal/dockerhost"
 	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/testenv"
 )
 
 // dockerReport is the part of `rampart docker -f json` the tests read.
 type dockerReport struct {
-	SchemaVersion int                         `json:"schema_version"`
-	Benchmark     string                      `json:"benchmark"`
-	Host          dockerhost.HostInfo         `json:"host"`
-	Summary       []dockerhost.SectionSummary `json:"summary"`
-	Results       []dockerhost.Result         `json:"results"`
-	Findings      []finding.Finding           `json:"findings"`
-	Warnings      []string                    `json:"warnings"`
+	SchemaVersion int                     `json:"schema_version"`
+	Benchmark     string                  `json:"benchmark"`
+	Host          dockerhost.HostInfo     `json:"host"`
+	Summary       []result.ControlSummary `json:"summary"`
+	Results       []dockerhost.Result     `json:"results"`
+	Findings      []finding.Finding       `json:"findings"`
+	Warnings      []string                `json:"warnings"`
 }
 
 // needEngine skips (or fails under RAMPART_REQUIRE_FIXTURES=1) without a reachable engine.
@@ -57,18 +58,19 @@ func TestDockerAuditJSON(t *testing.T) {
 	if rep.Benchmark != "CIS Docker Benchmark v1.6.0" || rep.Host.Socket != dockerhost.DefaultSocket {
 		t.Errorf("benchmark %q socket %q", rep.Benchmark, rep.Host.Socket)
 	}
-	counts := map[string]*dockerhost.SectionSummary{}
+	counts := map[string]*result.ControlSummary{}
 	fails := 0
 	for _, r := range rep.Results {
 		switch r.Status {
-		case dockerhost.StatusPass, dockerhost.StatusFail, dockerhost.StatusManual, dockerhost.StatusNotAssessed:
+		case result.StatusPass, result.StatusFail, result.StatusManual, result.StatusNotAssessed:
 		default:
 			t.Errorf("%s %s: status %q", r.Control, r.Resource, r.Status)
 		}
-		if r.Control == "" || r.Title == "" || r.Resource == "" || r.Evidence == "" {
+		// Every result says what was seen, or why nothing could be.
+		if r.Standard != "CIS-Docker" || r.Control == "" || r.Title == "" || r.Resource == "" || r.Evidence == "" && r.Reason == "" {
 			t.Errorf("incomplete result %+v", r)
 		}
-		if r.Status == dockerhost.StatusFail {
+		if r.Status == result.StatusFail {
 			fails++
 			if r.Remediation == "" {
 				t.Errorf("%s %s fails without remediation", r.Control, r.Resource)
@@ -76,23 +78,23 @@ func TestDockerAuditJSON(t *testing.T) {
 		}
 		sec, _, _ := strings.Cut(r.Control, ".")
 		if counts[sec] == nil {
-			counts[sec] = &dockerhost.SectionSummary{}
+			counts[sec] = &result.ControlSummary{}
 		}
 		c := counts[sec]
 		switch r.Status {
-		case dockerhost.StatusPass:
-			c.Passed++
-		case dockerhost.StatusFail:
-			c.Failed++
-		case dockerhost.StatusManual:
+		case result.StatusPass:
+			c.Pass++
+		case result.StatusFail:
+			c.Fail++
+		case result.StatusManual:
 			c.Manual++
-		case dockerhost.StatusNotAssessed:
+		case result.StatusNotAssessed:
 			c.NotAssessed++
 		}
 	}
 	for _, s := range rep.Summary {
 		c := counts[s.Section]
-		if c == nil || c.Passed != s.Passed || c.Failed != s.Failed || c.Manual != s.Manual || c.NotAssessed != s.NotAssessed {
+		if c == nil || c.Pass != s.Pass || c.Fail != s.Fail || c.Manual != s.Manual || c.NotAssessed != s.NotAssessed || s.Info != 0 {
 			t.Errorf("summary of section %s %+v does not count the results (%+v)", s.Section, s, c)
 		}
 	}
@@ -209,10 +211,10 @@ func TestDockerMalformedDaemonJSON(t *testing.T) {
 		t.Errorf("warnings %q lack the parse error", rep.Warnings)
 	}
 	for _, r := range rep.Results {
-		if r.Control == "2.3" && (r.Status != dockerhost.StatusNotAssessed || !strings.Contains(r.Evidence, "parse daemon.json")) {
-			t.Errorf("2.3 with a broken daemon.json: %s (%s)", r.Status, r.Evidence)
+		if r.Control == "2.3" && (r.Status != result.StatusNotAssessed || !strings.Contains(r.Reason, "parse daemon.json")) {
+			t.Errorf("2.3 with a broken daemon.json: %s (%s)", r.Status, r.Reason)
 		}
-		if r.Control == "3.18" && r.Status != dockerhost.StatusPass {
+		if r.Control == "3.18" && r.Status != result.StatusPass {
 			t.Errorf("3.18 on the broken daemon.json (0644): %s (%s)", r.Status, r.Evidence)
 		}
 	}
