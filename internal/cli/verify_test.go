@@ -399,7 +399,7 @@ func TestVerifyWithCosign(t *testing.T) {
 			{Reason: "payload of 2097152 bytes is larger than 1048576"},
 		}},
 		{name: "corrupt payload blob", args: []string{repo + ":corrupt", "--key", pubA}, wantCode: ExitGate,
-			want: []sigRow{{Reason: "payload blob: image: invalid artifact: blob " + corruptLayer}}},
+			want: []sigRow{{Reason: "payload blob: blob " + corruptLayer}}},
 		// A multi-platform image is signed, and verified, as its index's digest.
 		{name: "index", args: []string{repo + ":multi", "--key", pubA}, want: []sigRow{{Verified: true, Ref: repo}}},
 		{name: "mirror warns", args: []string{mirror + ":signed", "--key", pubA}, want: []sigRow{{Verified: true, Ref: repo, Warn: true}}},
