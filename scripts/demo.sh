@@ -35,12 +35,34 @@ if [ ! -s "$demo/image.tar" ]; then
 fi
 docker image inspect "$DEMO_IMAGE" >/dev/null 2>&1 || docker load -q -i "$demo/image.tar" >/dev/null
 
-# The bundled offline vulnerability data (data/vulndb: OSV exports and the CISA KEV catalog) into
-# the default database location; a second run replaces it atomically.
-log "importing the bundled vulnerability data (data/vulndb)"
+# The bundled offline vulnerability data (data/vulndb: OSV exports with CVSS vectors, the CISA KEV
+# catalog, FIRST EPSS scores) into a database of the demo's own: the default location may hold a
+# fuller database from `rampart db update`, which an import of fewer sources would not replace
+# (and should not). A second run replaces the demo's database atomically.
+export RAMPART_DB_DIR=$RAMPART_TEST_CACHE/vulndb-demo
+log "importing the bundled vulnerability data (data/vulndb) into $RAMPART_DB_DIR"
 "$rampart" db import -q "$here/../data/vulndb"
 
 log "scanning $DEMO_IMAGE from the Docker engine"
 "$rampart" image "docker://$DEMO_IMAGE"
 log "the same image as a docker save archive: $demo/image.tar"
-"$rampart" image -q -f json "docker-archive:$demo/image.tar" | jq -r '"\(.packages | length) packages, OS \(.artifact.os.name)"'
+"$rampart" image -q -f json "docker-archive:$demo/image.tar" >"$demo/report.json"
+jq -r '"\(.packages | length) packages, OS \(.artifact.os.name)"' "$demo/report.json"
+log "vulnerabilities by severity, and where the severities came from (extra.severity_source)"
+jq -r '[.findings[] | select(.kind == "vulnerability") | .severity] | group_by(.) | map("  \(.[0]): \(length)") | .[]' "$demo/report.json"
+jq -r '[.findings[] | select(.kind == "vulnerability") | .extra.severity_source // ""
+	| if . == "" then "no rating anywhere: UNKNOWN"
+	  elif test("vector from ") then "the record'"'"'s CVSS, vector from " + capture("vector from (?<s>[^)]*)").s
+	  elif test("[(]nvd: ") then "NVD'"'"'s CVSS"
+	  elif test(" via CVE-") then "another record of the same CVE"
+	  else sub(" [(].*"; "") end]
+	| group_by(.) | map("  \(length)\t\(.[0])") | .[]' "$demo/report.json"
+# The bundled data rates a CVE only where a record carries a vector (older CVEs, mostly): the
+# newest bookworm packages' CVEs may all be UNKNOWN until `rampart db update` brings NVD's CVSS.
+log "the CI gate: --fail-on HIGH exits 3 when a finding is HIGH or CRITICAL, 0 otherwise (and says how many were UNKNOWN)"
+code=0
+"$rampart" image --fail-on HIGH -f json -o "$demo/gate.json" "docker-archive:$demo/image.tar" 2>"$demo/gate.err" || code=$?
+grep -h '^rampart: ' "$demo/gate.err" >&2 || true
+log "rampart image --fail-on HIGH: exit $code"
+case $code in 0 | 3) ;; *) die "--fail-on HIGH: exit $code" ;; esac
+log "done; to scan with this database: RAMPART_DB_DIR=$RAMPART_DB_DIR $rampart image IMAGE"
