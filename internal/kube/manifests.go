@@ -109,6 +109,16 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
 // It returns an error wrapping [ErrInvalid] naming name:line for bytes that are not YAML or JSON.
 // Objects decoded before a syntax error stay in s.
 func ParseManifest(name string, data []byte, s *Snapshot) error {
+	return parseManifest(name, data, s, false)
+}
+
+// ParseRendered is [ParseManifest] for text rendered from templates (Helm, Kustomize): its
+// locations keep the object's line only, since a rendered line is not a line of any file.
+func ParseRendered(name string, data []byte, s *Snapshot) error {
+	return parseManifest(name, data, s, true)
+}
+
+func parseManifest(name string, data []byte, s *Snapshot, rendered bool) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		var doc yaml.Node
@@ -126,7 +136,7 @@ func ParseManifest(name string, data []byte, s *Snapshot) error {
 		if len(doc.Content) == 0 {
 			continue
 		}
-		if err := s.addNode(name, doc.Content[0], "", ""); err != nil {
+		if err := s.addNode(name, doc.Content[0], "", "", rendered); err != nil {
 			return err
 		}
 	}
@@ -134,7 +144,7 @@ func ParseManifest(name string, data []byte, s *Snapshot) error {
 
 // addNode adds one object, or the items of a list. apiVersion and kind are inherited by the
 // items of typed lists, which the API server returns without their own.
-func (s *Snapshot) addNode(file string, n *yaml.Node, apiVersion, kind string) error {
+func (s *Snapshot) addNode(file string, n *yaml.Node, apiVersion, kind string, rendered bool) error {
 	loc := Location{File: file, Line: n.Line}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return nil
@@ -165,7 +175,7 @@ func (s *Snapshot) addNode(file string, n *yaml.Node, apiVersion, kind string) e
 			return fmt.Errorf("%w: %s: %s items is not a list", ErrInvalid, loc, head.Kind)
 		}
 		for _, it := range items.Content {
-			if err := s.addNode(file, it, head.APIVersion, strings.TrimSuffix(head.Kind, "List")); err != nil {
+			if err := s.addNode(file, it, head.APIVersion, strings.TrimSuffix(head.Kind, "List"), rendered); err != nil {
 				return err
 			}
 		}
@@ -194,6 +204,12 @@ func (s *Snapshot) addNode(file string, n *yaml.Node, apiVersion, kind string) e
 		return nil
 	}
 	s.Locations[ref] = loc
+	if !rendered {
+		if s.nodes == nil {
+			s.nodes = map[Ref]*yaml.Node{}
+		}
+		s.nodes[ref] = n
+	}
 	return nil
 }
 

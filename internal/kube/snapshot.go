@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"go.yaml.in/yaml/v3"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -67,6 +68,8 @@ type Snapshot struct {
 
 	// Locations says where each object of a manifests snapshot was read (file and line).
 	Locations map[Ref]Location
+	// nodes holds each manifest object's YAML (not rendered ones), for [Snapshot.FieldLine].
+	nodes map[Ref]*yaml.Node
 	// Skipped counts objects that were read but not loaded, by "apiVersion/Kind" (unknown kinds,
 	// custom resources, CRDs).
 	Skipped map[string]int

@@ -236,7 +236,7 @@ func LoadInput(ctx context.Context, in Input, opts Options, snap *kube.Snapshot)
 			return err
 		}
 		for _, d := range docs {
-			if err := kube.ParseManifest(d.Name, d.Data, snap); err != nil {
+			if err := kube.ParseRendered(chartFileName(in.Name, d.Name), d.Data, snap); err != nil {
 				return err
 			}
 		}
@@ -250,7 +250,7 @@ func LoadInput(ctx context.Context, in Input, opts Options, snap *kube.Snapshot)
 		if in.Name != "." {
 			name = in.Name + "/" + name
 		}
-		return kube.ParseManifest(name, data, snap)
+		return kube.ParseRendered(name, data, snap)
 	}
 	data, err := readLimited(in.Path)
 	if err != nil {
@@ -263,4 +263,18 @@ func LoadInput(ctx context.Context, in Input, opts Options, snap *kube.Snapshot)
 type Document struct {
 	Name string
 	Data []byte
+}
+
+// chartFileName names a rendered template by its path under the scanned root: Helm names it
+// CHART/templates/x.yaml after the chart's name; the chart's directory is dir, relative to the
+// root ("." when the chart itself was named).
+func chartFileName(dir, rendered string) string {
+	if dir == "." || dir == "" {
+		return rendered
+	}
+	_, rest, ok := strings.Cut(rendered, "/")
+	if !ok {
+		return rendered
+	}
+	return dir + "/" + rest
 }

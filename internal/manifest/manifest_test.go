@@ -84,8 +84,10 @@ func TestRenderChartValues(t *testing.T) {
 				t.Errorf("service type %q, want %q", got, tt.wantSvcType)
 			}
 			loc := snap.Locations[kube.Ref{Kind: "Deployment", Namespace: d.Namespace, Name: d.Name}]
-			if loc.File != "web/templates/deployment.yaml" || loc.Line < 1 {
-				t.Errorf("location %v, want web/templates/deployment.yaml:N", loc)
+			// The template's path under the scanned root (the chart "web" lives in chart/), not
+			// Helm's CHARTNAME/templates/… which names no file.
+			if loc.File != "chart/templates/deployment.yaml" || loc.Line < 1 {
+				t.Errorf("location %v, want chart/templates/deployment.yaml:N", loc)
 			}
 		})
 	}

@@ -113,8 +113,10 @@ func resource(kind string, m *metav1.ObjectMeta) finding.Resource {
 // location says where an object was read from (for manifests), with a field path in it.
 func (c *checker) location(kind string, m *metav1.ObjectMeta, field string) finding.Location {
 	loc := finding.Location{Field: field}
-	if l, ok := c.snap.Locations[kube.Ref{Kind: kind, Namespace: m.Namespace, Name: m.Name}]; ok {
-		loc.Path, loc.Line = l.File, l.Line
+	ref := kube.Ref{Kind: kind, Namespace: m.Namespace, Name: m.Name}
+	if l, ok := c.snap.Locations[ref]; ok {
+		// The line of the field itself (or where a missing one belongs), not of the object.
+		loc.Path, loc.Line = l.File, c.snap.FieldLine(ref, field)
 	}
 	return loc
 }

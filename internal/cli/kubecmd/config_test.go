@@ -329,8 +329,9 @@ func TestConfigJSONByContent(t *testing.T) {
 		t.Errorf("warnings %q, want none", got.Warnings)
 	}
 	i := slices.IndexFunc(got.Findings, func(f finding.Finding) bool { return f.ID == "PS003" })
-	if i < 0 || got.Findings[i].Location.Path != "pod.json" || got.Findings[i].Location.Line != 1 {
-		t.Errorf("%d findings, PS003 at %d; want PS003 at pod.json:1, where the object starts", len(got.Findings), i)
+	// Line 11 holds "privileged": true (JSON is read line for line, so field lines are the file's).
+	if i < 0 || got.Findings[i].Location.Path != "pod.json" || got.Findings[i].Location.Line != 11 {
+		t.Errorf("%d findings, PS003 at %d; want PS003 at pod.json:11, the privileged field's line", len(got.Findings), i)
 	}
 	// By name: the pod is checked, package.json says it holds nothing to check.
 	if _, stderr, code := runCLI(t, "config", "testdata/json/pod.json", "--fail-on", "CRITICAL"); code != cli.ExitGate {
