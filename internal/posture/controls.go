@@ -7,6 +7,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/kube"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // input is one kind of data a control needs to be assessed.
@@ -221,25 +222,35 @@ func atoi(s string) (int, bool) {
 	return n, true
 }
 
-// evaluateControls gives each control its status: fail when a finding maps to it, not assessed
-// when an input it needs is missing, pass otherwise.
-func evaluateControls(fs []finding.Finding, inputs map[input]inputState) []ControlResult {
+// evaluateControls gives each control its status: fail when a finding maps to it (its severity
+// the highest of theirs), not assessed when an input it needs is missing, pass otherwise.
+func evaluateControls(fs []finding.Finding, inputs map[input]inputState) []result.Control {
 	type key struct{ standard, profile, id string }
-	failing := map[key]int{}
+	type failure struct {
+		n        int
+		severity finding.Severity
+	}
+	failing := map[key]failure{}
 	for _, f := range fs {
 		for _, c := range f.Compliance {
-			failing[key{c.Standard, c.Profile, c.Control}]++
+			k := key{c.Standard, c.Profile, c.Control}
+			fl := failing[k]
+			fl.n++
+			if fl.severity == "" || f.Severity.Rank() > fl.severity.Rank() {
+				fl.severity = f.Severity
+			}
+			failing[k] = fl
 		}
 	}
-	var out []ControlResult
+	var out []result.Control
 	for _, c := range catalog() {
-		r := ControlResult{Standard: c.standard, Profile: c.profile, Control: c.id, Title: c.title}
-		if n := failing[key{c.standard, c.profile, c.id}]; n > 0 {
-			r.Status, r.Findings = StatusFail, n
+		r := result.Control{Standard: c.standard, Profile: c.profile, Control: c.id, Title: c.title}
+		if fl := failing[key{c.standard, c.profile, c.id}]; fl.n > 0 {
+			r.Status, r.Findings, r.Severity = result.StatusFail, fl.n, fl.severity
 			out = append(out, r)
 			continue
 		}
-		r.Status = StatusPass
+		r.Status = result.StatusPass
 		var reasons []string
 		for _, in := range c.needs {
 			if st, ok := inputs[in]; !ok || !st.ok {
@@ -253,30 +264,9 @@ func evaluateControls(fs []finding.Finding, inputs map[input]inputState) []Contr
 			}
 		}
 		if len(reasons) > 0 {
-			r.Status, r.Reason = StatusNotAssessed, strings.Join(reasons, "; ")
+			r.Status, r.Reason = result.StatusNotAssessed, strings.Join(reasons, "; ")
 		}
 		out = append(out, r)
-	}
-	return out
-}
-
-// summarize counts statuses per standard and profile.
-func summarize(cs []ControlResult) []Summary {
-	var out []Summary
-	for _, c := range cs {
-		i := slices.IndexFunc(out, func(s Summary) bool { return s.Standard == c.Standard && s.Profile == c.Profile })
-		if i < 0 {
-			out = append(out, Summary{Standard: c.Standard, Profile: c.Profile})
-			i = len(out) - 1
-		}
-		switch c.Status {
-		case StatusPass:
-			out[i].Pass++
-		case StatusFail:
-			out[i].Fail++
-		default:
-			out[i].NotAssessed++
-		}
 	}
 	return out
 }

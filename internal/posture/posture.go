@@ -12,6 +12,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/kube"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 // Options says what to check besides the snapshot. The zero value checks the snapshot only.
@@ -25,44 +26,13 @@ type Options struct {
 // Result is what [Check] found: the findings, and the verdict of every control.
 type Result struct {
 	Findings []finding.Finding `json:"findings"`
-	// Controls lists every control Rampart checks, with its status.
-	Controls []ControlResult `json:"controls"`
+	// Controls lists every control Rampart checks, with its status: pass, fail, or not assessed
+	// with the reason.
+	Controls []result.Control `json:"controls"`
 	// Summary counts the controls' statuses per standard (and profile).
-	Summary []Summary `json:"summary"`
+	Summary []result.ControlSummary `json:"summary"`
 	// Warnings are inputs that could not be read; the checks went on without them.
 	Warnings []string `json:"warnings,omitempty"`
-}
-
-// Status is the verdict on one control.
-type Status string
-
-// Control statuses. A control is never "pass" when its input was missing.
-const (
-	StatusPass        Status = "pass"
-	StatusFail        Status = "fail"
-	StatusNotAssessed Status = "not_assessed"
-)
-
-// ControlResult is the verdict on one control of one standard.
-type ControlResult struct {
-	Standard string `json:"standard"`
-	Profile  string `json:"profile,omitempty"`
-	Control  string `json:"control"`
-	Title    string `json:"title,omitempty"`
-	Status   Status `json:"status"`
-	// Findings counts the findings that make the control fail.
-	Findings int `json:"findings,omitempty"`
-	// Reason says why a control was not assessed (a missing permission, a missing input).
-	Reason string `json:"reason,omitempty"`
-}
-
-// Summary counts the statuses of one standard's (and profile's) controls.
-type Summary struct {
-	Standard    string `json:"standard"`
-	Profile     string `json:"profile,omitempty"`
-	Pass        int    `json:"pass"`
-	Fail        int    `json:"fail"`
-	NotAssessed int    `json:"not_assessed"`
 }
 
 // Check runs every posture check over snap (and the node files opts names) and returns the
@@ -86,7 +56,7 @@ func Check(ctx context.Context, snap *kube.Snapshot, opts Options) (*Result, err
 	}
 	sortFindings(c.res.Findings)
 	c.res.Controls = evaluateControls(c.res.Findings, c.inputs(nodeInputs))
-	c.res.Summary = summarize(c.res.Controls)
+	c.res.Summary = result.SummarizeControls(c.res.Controls, nil)
 	return c.res, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/kube"
 	"github.com/rampartsec/rampart/internal/manifest"
+	"github.com/rampartsec/rampart/internal/result"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -65,6 +66,7 @@ func checkTestdata(t *testing.T) *Result {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkControls(t, res)
 	return res
 }
 
@@ -157,13 +159,48 @@ func TestFindingsOfEveryWorkloadKind(t *testing.T) {
 	}
 }
 
-func controlStatus(res *Result, standard, profile, control string) ControlResult {
+func controlStatus(res *Result, standard, profile, control string) result.Control {
 	for _, c := range res.Controls {
 		if c.Standard == standard && c.Profile == profile && c.Control == control {
 			return c
 		}
 	}
-	return ControlResult{}
+	return result.Control{}
+}
+
+// checkControls holds a result to the control model: every control is a valid result.Control,
+// a failed one is failed by as many findings as it counts (its severity the highest of theirs),
+// and every control a finding maps to is listed as failed.
+func checkControls(t *testing.T, res *Result) {
+	t.Helper()
+	type key struct{ standard, profile, control string }
+	mapped := map[key]int{}
+	worst := map[key]finding.Severity{}
+	for _, f := range res.Findings {
+		for _, c := range f.Compliance {
+			k := key{c.Standard, c.Profile, c.Control}
+			mapped[k]++
+			if f.Severity.Rank() > worst[k].Rank() {
+				worst[k] = f.Severity
+			}
+		}
+	}
+	for _, c := range res.Controls {
+		if err := c.Valid(); err != nil {
+			t.Error(err)
+		}
+		k := key{c.Standard, c.Profile, c.Control}
+		if (c.Status == result.StatusFail) != (mapped[k] > 0) || c.Findings != mapped[k] || c.Status == result.StatusFail && c.Severity != worst[k] {
+			t.Errorf("%v: %s with %d findings, severity %s; %d findings map to it, the worst %s", k, c.Status, c.Findings, c.Severity, mapped[k], worst[k])
+		}
+		delete(mapped, k)
+	}
+	for k := range mapped {
+		t.Errorf("findings map to %v, which is not in the controls", k)
+	}
+	if diff := cmp.Diff(result.SummarizeControls(res.Controls, nil), res.Summary); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
 }
 
 func TestNotAssessedWhenListsAreForbidden(t *testing.T) {
@@ -181,18 +218,19 @@ func TestNotAssessedWhenListsAreForbidden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkControls(t, res)
 	tests := []struct {
 		standard, profile, control string
-		want                       Status
+		want                       result.Status
 		reason                     string
 	}{
 		// Failed by the workloads that were readable: a failure stands.
-		{StandardPSS, ProfileBaseline, "Privileged Containers", StatusFail, ""},
+		{StandardPSS, ProfileBaseline, "Privileged Containers", result.StatusFail, ""},
 		// Nothing readable fails it, but pods were not readable: not a pass.
-		{StandardPSS, ProfileBaseline, "Sysctls", StatusNotAssessed, "missing permission: list pods"},
-		{StandardCIS, "", "5.3.2", StatusNotAssessed, "list networkpolicies.networking.k8s.io"},
-		{StandardCIS, "", "1.2.1", StatusNotAssessed, "no --node-root given"},
-		{StandardNSA, "", nsaExposure, StatusFail, ""},
+		{StandardPSS, ProfileBaseline, "Sysctls", result.StatusNotAssessed, "missing permission: list pods"},
+		{StandardCIS, "", "5.3.2", result.StatusNotAssessed, "list networkpolicies.networking.k8s.io"},
+		{StandardCIS, "", "1.2.1", result.StatusNotAssessed, "no --node-root given"},
+		{StandardNSA, "", nsaExposure, result.StatusFail, ""},
 	}
 	for _, tt := range tests {
 		got := controlStatus(res, tt.standard, tt.profile, tt.control)
@@ -215,8 +253,9 @@ func TestEmptySnapshotPassesNothing(t *testing.T) {
 	if len(res.Findings) != 0 {
 		t.Errorf("%d findings on nothing", len(res.Findings))
 	}
+	checkControls(t, res)
 	for _, c := range res.Controls {
-		if c.Status != StatusNotAssessed || c.Reason == "" {
+		if c.Status != result.StatusNotAssessed || c.Reason == "" {
 			t.Errorf("%s %s %s: %s %q on an empty snapshot", c.Standard, c.Profile, c.Control, c.Status, c.Reason)
 		}
 	}
@@ -237,13 +276,14 @@ func TestMissingNodeFileIsNotAssessed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := controlStatus(res, StandardCIS, "", "1.4.1"); got.Status != StatusNotAssessed || !strings.Contains(got.Reason, "kube-scheduler.yaml") {
+	checkControls(t, res)
+	if got := controlStatus(res, StandardCIS, "", "1.4.1"); got.Status != result.StatusNotAssessed || !strings.Contains(got.Reason, "kube-scheduler.yaml") {
 		t.Errorf("1.4.1: %s %q, want not assessed naming kube-scheduler.yaml", got.Status, got.Reason)
 	}
-	if got := controlStatus(res, StandardCIS, "", "1.2.7"); got.Status != StatusPass {
+	if got := controlStatus(res, StandardCIS, "", "1.2.7"); got.Status != result.StatusPass {
 		t.Errorf("1.2.7 (Node in --authorization-mode): %s %q, want pass", got.Status, got.Reason)
 	}
-	if got := controlStatus(res, StandardCIS, "", "1.1.1"); got.Status != StatusPass {
+	if got := controlStatus(res, StandardCIS, "", "1.1.1"); got.Status != result.StatusPass {
 		t.Errorf("1.1.1 (mode 0600): %s %q, want pass", got.Status, got.Reason)
 	}
 }

@@ -29,8 +29,8 @@ type k8sAuditJSON struct {
 	Skipped       map[string]int          `json:"skipped"`
 	Gaps          []kube.Gap              `json:"gaps"`
 	Findings      []finding.Finding       `json:"findings"`
-	Summary       []posture.Summary       `json:"summary"`
-	Controls      []posture.ControlResult `json:"controls"`
+	Summary       []result.ControlSummary `json:"summary"`
+	Controls      []result.Control        `json:"controls"`
 	NotAssessed   []rbac.NotAssessed      `json:"not_assessed"`
 	Warnings      []string                `json:"warnings"`
 }

@@ -156,24 +156,19 @@ func markUnread(ctx context.Context, res *posture.Result, nodeRoot string, unrea
 	type key struct{ standard, profile, control string }
 	onObjects := map[key]bool{}
 	for _, c := range probe.Controls {
-		if c.Status == posture.StatusNotAssessed {
+		if c.Status == result.StatusNotAssessed {
 			onObjects[key{c.Standard, c.Profile, c.Control}] = true
 		}
 	}
 	reason := "inputs not read: " + strings.Join(unread, ", ")
 	for i := range res.Controls {
 		c := &res.Controls[i]
-		if c.Status != posture.StatusPass || !onObjects[key{c.Standard, c.Profile, c.Control}] {
+		if c.Status != result.StatusPass || !onObjects[key{c.Standard, c.Profile, c.Control}] {
 			continue
 		}
-		c.Status, c.Reason = posture.StatusNotAssessed, reason
-		for j := range res.Summary {
-			if s := &res.Summary[j]; s.Standard == c.Standard && s.Profile == c.Profile {
-				s.Pass--
-				s.NotAssessed++
-			}
-		}
+		c.Status, c.Reason = result.StatusNotAssessed, reason
 	}
+	res.Summary = result.SummarizeControls(res.Controls, nil)
 	return nil
 }
 
@@ -181,7 +176,7 @@ func markUnread(ctx context.Context, res *posture.Result, nodeRoot string, unrea
 func postureAssessedNothing(res *posture.Result) (bool, []string) {
 	var reasons []string
 	for _, c := range res.Controls {
-		if c.Status != posture.StatusNotAssessed {
+		if c.Status != result.StatusNotAssessed {
 			return false, nil
 		}
 		for _, r := range strings.Split(c.Reason, "; ") {
@@ -210,8 +205,8 @@ type configKubeJSON struct {
 
 // complianceJSON is the status of every control and the counts per standard.
 type complianceJSON struct {
-	Summary  []posture.Summary       `json:"summary"`
-	Controls []posture.ControlResult `json:"controls"`
+	Summary  []result.ControlSummary `json:"summary"`
+	Controls []result.Control        `json:"controls"`
 }
 
 // writeConfigReport writes the report of `rampart config`, with the compliance summary when
@@ -267,7 +262,7 @@ func writeComplianceTable(w io.Writer, res *posture.Result, skipped map[string]i
 	}
 	reasons := map[string]int{}
 	for _, c := range res.Controls {
-		if c.Status == posture.StatusNotAssessed {
+		if c.Status == result.StatusNotAssessed {
 			reasons[c.Reason]++
 		}
 	}
@@ -302,8 +297,8 @@ type postureJSON struct {
 	Skipped       map[string]int          `json:"skipped"`
 	Gaps          []kube.Gap              `json:"gaps"`
 	Findings      []finding.Finding       `json:"findings"`
-	Summary       []posture.Summary       `json:"summary"`
-	Controls      []posture.ControlResult `json:"controls"`
+	Summary       []result.ControlSummary `json:"summary"`
+	Controls      []result.Control        `json:"controls"`
 	Warnings      []string                `json:"warnings"`
 }
 

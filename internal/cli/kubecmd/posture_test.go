@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/rampartsec/rampart/internal/cli"
+	"github.com/rampartsec/rampart/internal/result"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
@@ -31,8 +32,8 @@ type configKubeOut struct {
 	Warnings   []string          `json:"warnings"`
 	Skipped    map[string]int    `json:"skipped"`
 	Compliance struct {
-		Summary  []posture.Summary       `json:"summary"`
-		Controls []posture.ControlResult `json:"controls"`
+		Summary  []result.ControlSummary `json:"summary"`
+		Controls []result.Control        `json:"controls"`
 	} `json:"compliance"`
 }
 
@@ -184,8 +185,8 @@ type postureOut struct {
 	Source   string                  `json:"source"`
 	Gaps     []kube.Gap              `json:"gaps"`
 	Findings []finding.Finding       `json:"findings"`
-	Summary  []posture.Summary       `json:"summary"`
-	Controls []posture.ControlResult `json:"controls"`
+	Summary  []result.ControlSummary `json:"summary"`
+	Controls []result.Control        `json:"controls"`
 }
 
 func decodePosture(t *testing.T, res runResult) postureOut {
@@ -197,7 +198,34 @@ func decodePosture(t *testing.T, res runResult) postureOut {
 	if err := json.Unmarshal([]byte(res.stdout), &out); err != nil {
 		t.Fatalf("decode: %v\n%s", err, res.stdout)
 	}
+	checkPostureControls(t, out.Findings, out.Controls, out.Summary)
 	return out
+}
+
+// checkPostureControls holds posture JSON to the control model: every control is a valid
+// result.Control, a failed one counts the findings that map to it, every control a finding maps
+// to is failed, and the summary counts the controls.
+func checkPostureControls(t *testing.T, fs []finding.Finding, cs []result.Control, sum []result.ControlSummary) {
+	t.Helper()
+	type key struct{ standard, profile, control string }
+	mapped := map[key]int{}
+	for _, f := range fs {
+		for _, c := range f.Compliance {
+			mapped[key{c.Standard, c.Profile, c.Control}]++
+		}
+	}
+	for _, c := range cs {
+		if err := c.Valid(); err != nil {
+			t.Error(err)
+		}
+		k := key{c.Standard, c.Profile, c.Control}
+		if c.Findings != mapped[k] || (c.Status == result.StatusFail) != (mapped[k] > 0) {
+			t.Errorf("%v: %s with %d findings; %d map to it", k, c.Status, c.Findings, mapped[k])
+		}
+	}
+	if diff := cmp.Diff(result.SummarizeControls(cs, nil), sum); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
 }
 
 func TestK8sPostureManifests(t *testing.T) {
@@ -296,7 +324,7 @@ func TestConfigHostileCharts(t *testing.T) {
 	unread := 0
 	for _, c := range got.Compliance.Controls {
 		switch {
-		case c.Status == posture.StatusPass:
+		case c.Status == result.StatusPass:
 			t.Errorf("%s %s %s passes, with two charts not read", c.Standard, c.Profile, c.Control)
 		case c.Reason == "inputs not read: doubling, tpl-recursion":
 			unread++
