@@ -19,11 +19,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rampartsec/rampart/internal/finding"
-	"github.com/rampartsec/rampart/internal/inventory"
 	"github.com/rampartsec/rampart/internal/kube"
 	"github.com/rampartsec/rampart/internal/manifest"
 	"github.com/rampartsec/rampart/internal/mask"
 	"github.com/rampartsec/rampart/internal/misconfig"
+	"github.com/rampartsec/rampart/internal/misconfig/dockerfile"
 	"github.com/rampartsec/rampart/internal/posture"
 	"github.com/rampartsec/rampart/internal/report"
 )
@@ -45,10 +45,64 @@ func (f *kubeConfigFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.nodeRoot, "node-root", "", "a node's root file system: CIS 1–4 checks of the static pods under etc/kubernetes/manifests and var/lib/kubelet/config.yaml")
 }
 
-// kubeConfigResult is what the Kubernetes part of `rampart config` adds to the report.
+// kubeConfigResult is what `rampart config` adds to the report: the Dockerfile checks' control
+// results and, when Kubernetes inputs were checked, the posture result.
 type kubeConfigResult struct {
+	// dockerfile holds a control result per Dockerfile check; nil when they did not run (a
+	// Kubernetes file named on the command line).
+	dockerfile []result.Control
+	// posture is nil when there was nothing of Kubernetes to check (and no --node-root).
 	posture *posture.Result
 	skipped map[string]int
+}
+
+// controls are every control result of the run: posture's, then the Dockerfile checks'.
+func (kr *kubeConfigResult) controls() []result.Control {
+	var cs []result.Control
+	if kr.posture != nil {
+		cs = append(cs, kr.posture.Controls...)
+	}
+	return append(cs, kr.dockerfile...)
+}
+
+// lintCount counts the Dockerfiles the checks read and names those they could not, so that a
+// check is not said to pass on Dockerfiles it never saw.
+type lintCount struct {
+	read   int
+	unread []string
+}
+
+// wrap returns kinds with the Dockerfile kind's lint counted.
+func (c *lintCount) wrap(kinds []configKind) []configKind {
+	out := slices.Clone(kinds)
+	for i := range out {
+		if out[i].name != "dockerfile" {
+			continue
+		}
+		lint := out[i].lint
+		out[i].lint = func(ctx context.Context, path, display string) ([]finding.Finding, error) {
+			fs, err := lint(ctx, path, display)
+			if err != nil {
+				c.unread = append(c.unread, display)
+			} else {
+				c.read++
+			}
+			return fs, err
+		}
+	}
+	return out
+}
+
+// reason says why a Dockerfile check without findings does not pass: "" when every Dockerfile
+// found was read.
+func (c *lintCount) reason(root string) string {
+	switch {
+	case len(c.unread) > 0:
+		return "Dockerfiles not read: " + strings.Join(c.unread, ", ")
+	case c.read == 0:
+		return "no Dockerfile found under " + root
+	}
+	return ""
 }
 
 // isKubeFile reports whether a file named on the command line is a Kubernetes input.
@@ -58,7 +112,8 @@ func isKubeFile(base string) bool {
 
 // scanConfigAndKube runs `rampart config` on root: the Dockerfile checks of scanConfig and, when
 // root holds Kubernetes manifests, Helm charts or Kustomize overlays, the posture checks. The
-// second result is nil when there was nothing of Kubernetes to check (and no --node-root).
+// second result's posture is nil when there was nothing of Kubernetes to check (and no
+// --node-root).
 func scanConfigAndKube(ctx context.Context, g *cli.Globals, kinds []configKind, root string, f *kubeConfigFlags) (*result.Report, *kubeConfigResult, error) {
 	st, err := statRoot(root)
 	if err != nil {
@@ -72,6 +127,7 @@ func scanConfigAndKube(ctx context.Context, g *cli.Globals, kinds []configKind, 
 		}
 	}
 	fileOnly := !st.IsDir() && isKubeFile(filepath.Base(root))
+	kr := &kubeConfigResult{}
 	var rep *result.Report
 	if fileOnly {
 		rep = &result.Report{
@@ -81,11 +137,14 @@ func scanConfigAndKube(ctx context.Context, g *cli.Globals, kinds []configKind, 
 			Artifact:      result.Artifact{Name: root, Source: "config"},
 		}
 	} else {
-		if rep, err = scanConfig(ctx, g, kinds, root); err != nil {
+		lints := &lintCount{}
+		if rep, err = scanConfig(ctx, g, lints.wrap(kinds), root); err != nil {
 			return nil, nil, err
 		}
+		// Before --severity filters: a check with findings fails, shown or not.
+		kr.dockerfile = misconfig.Controls(dockerfile.Profile, dockerfile.Checks(), rep.Findings, lints.reason(root))
 		if !st.IsDir() {
-			return rep, nil, nil
+			return rep, kr, nil
 		}
 	}
 	inputs, err := manifest.Discover(root)
@@ -122,7 +181,7 @@ func scanConfigAndKube(ctx context.Context, g *cli.Globals, kinds []configKind, 
 		}
 	}
 	if !found && f.nodeRoot == "" {
-		return rep, nil, nil
+		return rep, kr, nil
 	}
 	if !fileOnly {
 		// scanConfig's "no Dockerfile found" is not the whole story any more.
@@ -140,7 +199,8 @@ func scanConfigAndKube(ctx context.Context, g *cli.Globals, kinds []configKind, 
 	rep.Findings = append(rep.Findings, res.Findings...)
 	rep.Warnings = append(rep.Warnings, res.Warnings...)
 	misconfig.Sort(rep.Findings)
-	return rep, &kubeConfigResult{posture: res, skipped: snap.Skipped}, nil
+	kr.posture, kr.skipped = res, snap.Skipped
+	return rep, kr, nil
 }
 
 // markUnread makes the controls res says pass not assessed when inputs could not be read (a
@@ -195,12 +255,18 @@ func notAssessedError(what string, reasons []string) error {
 	return cli.WithCode(cli.ExitNotAssessed, fmt.Errorf("nothing assessed: every %s is not assessed (%s)", what, strings.Join(reasons, "; ")))
 }
 
-// configKubeJSON is the JSON form of `rampart config` when it checked Kubernetes inputs: the
-// report, plus the compliance summary and the objects skipped.
-type configKubeJSON struct {
+// configJSON is the JSON form of `rampart config`: the report, plus every control's status and
+// their counts.
+type configJSON struct {
 	result.Report
 	Compliance complianceJSON `json:"compliance"`
-	Skipped    map[string]int `json:"skipped"`
+}
+
+// configKubeJSON is the JSON form of `rampart config` when it checked Kubernetes inputs: also
+// the objects skipped.
+type configKubeJSON struct {
+	configJSON
+	Skipped map[string]int `json:"skipped"`
 }
 
 // complianceJSON is the status of every control and the counts per standard.
@@ -209,10 +275,11 @@ type complianceJSON struct {
 	Controls []result.Control        `json:"controls"`
 }
 
-// writeConfigReport writes the report of `rampart config`, with the compliance summary when
-// Kubernetes inputs were checked.
+// writeConfigReport writes the report of `rampart config`: in JSON with every control's status
+// (the Dockerfile checks', posture's), in a table with the compliance summary when Kubernetes
+// inputs were checked.
 func writeConfigReport(g *cli.Globals, of *cli.OutputFlags, rep *result.Report, kr *kubeConfigResult) error {
-	if kr == nil || of.Format == cli.FormatSARIF {
+	if kr == nil || of.Format == cli.FormatSARIF || of.Format != "json" && kr.posture == nil {
 		return cli.WriteReport(g, of, rep, false)
 	}
 	// Warnings quote what charts and manifests said (a render error may quote a value): masked
@@ -223,25 +290,27 @@ func writeConfigReport(g *cli.Globals, of *cli.OutputFlags, rep *result.Report, 
 	if err != nil {
 		return err
 	}
+	cs := kr.controls()
+	sum := result.SummarizeControls(cs, nil)
 	if of.Format == "json" {
-		out := configKubeJSON{Report: *rep, Compliance: complianceJSON{Summary: kr.posture.Summary, Controls: kr.posture.Controls}, Skipped: kr.skipped}
-		if out.Packages == nil {
-			out.Packages = []inventory.Package{}
+		out := configJSON{Report: *rep, Compliance: complianceJSON{Summary: sum, Controls: cs}}
+		out.Normalize()
+		if out.Compliance.Controls == nil {
+			out.Compliance.Controls = []result.Control{}
 		}
-		if out.Findings == nil {
-			out.Findings = []finding.Finding{}
+		if kr.posture == nil {
+			err = cli.WriteJSON(w, out)
+		} else {
+			skipped := kr.skipped
+			if skipped == nil {
+				skipped = map[string]int{}
+			}
+			err = cli.WriteJSON(w, configKubeJSON{configJSON: out, Skipped: skipped})
 		}
-		if out.Warnings == nil {
-			out.Warnings = []string{}
-		}
-		if out.Skipped == nil {
-			out.Skipped = map[string]int{}
-		}
-		err = cli.WriteJSON(w, out)
 	} else {
 		err = report.WriteTable(w, rep, false)
 		if err == nil {
-			err = writeComplianceTable(w, kr.posture, kr.skipped)
+			err = writeComplianceTable(w, sum, cs, kr.skipped)
 		}
 	}
 	err = cli.CloseOutput(done, err)
@@ -250,18 +319,18 @@ func writeConfigReport(g *cli.Globals, of *cli.OutputFlags, rep *result.Report, 
 
 // writeComplianceTable writes the pass/fail/not-assessed counts per standard and the reasons
 // controls were not assessed.
-func writeComplianceTable(w io.Writer, res *posture.Result, skipped map[string]int) error {
+func writeComplianceTable(w io.Writer, summary []result.ControlSummary, controls []result.Control, skipped map[string]int) error {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STANDARD\tPROFILE\tPASS\tFAIL\tNOT ASSESSED")
-	for _, s := range res.Summary {
+	for _, s := range summary {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\n", s.Standard, orDash(s.Profile), s.Pass, s.Fail, s.NotAssessed)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	reasons := map[string]int{}
-	for _, c := range res.Controls {
+	for _, c := range controls {
 		if c.Status == result.StatusNotAssessed {
 			reasons[c.Reason]++
 		}
@@ -427,5 +496,5 @@ func writePostureTable(w io.Writer, snap *kube.Snapshot, res *posture.Result) er
 	for _, g := range snap.Gaps {
 		fmt.Fprintf(w, "not allowed: %s %s: %s\n", g.Verb, g.Resource, cli.OneLine(g.Reason))
 	}
-	return writeComplianceTable(w, res, snap.Skipped)
+	return writeComplianceTable(w, res.Summary, res.Controls, snap.Skipped)
 }

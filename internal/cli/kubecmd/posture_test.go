@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/rampartsec/rampart/internal/cli"
+	"github.com/rampartsec/rampart/internal/misconfig/dockerfile"
+	"github.com/rampartsec/rampart/internal/misconfig/misconfigtest"
 	"github.com/rampartsec/rampart/internal/result"
 
 	"github.com/google/go-cmp/cmp"
@@ -104,8 +106,10 @@ func TestConfigHelmChart(t *testing.T) {
 					t.Errorf("unexpected %s finding", id)
 				}
 			}
-			if len(got.Compliance.Summary) != 4 {
-				t.Errorf("summary %+v, want CIS, NSA and two PSS profiles", got.Compliance.Summary)
+			// The chart has no Dockerfile: its checks are not assessed, never passed.
+			df := result.ControlSummary{Standard: "Rampart", Profile: "dockerfile", NotAssessed: len(dockerfile.Checks())}
+			if len(got.Compliance.Summary) != 5 || got.Compliance.Summary[4] != df {
+				t.Errorf("summary %+v, want CIS, NSA, two PSS profiles and the Dockerfile checks not assessed", got.Compliance.Summary)
 			}
 			if tt.golden != "" {
 				checkGolden(t, tt.golden, normalizeReport(out))
@@ -369,5 +373,58 @@ func TestPostureNothingAssessed(t *testing.T) {
 	// One control assessed is enough to exit 0.
 	if res := runK8s(t, "posture", "--manifests", "testdata/hostile/app.yaml", "-f", "json"); res.code != cli.ExitOK {
 		t.Errorf("a Deployment: exit %d, stderr %q", res.code, res.stderr)
+	}
+}
+
+// TestConfigDockerfileControls: `rampart config` JSON gives every Dockerfile check a control
+// result: fail with its findings counted, pass only when every Dockerfile found was read and
+// none fired, not assessed when a Dockerfile could not be read or none was found. --severity
+// hides findings, not failures.
+func TestConfigDockerfileControls(t *testing.T) {
+	clean := t.TempDir()
+	if err := os.WriteFile(filepath.Join(clean, "Dockerfile"), []byte("FROM debian:12.8\nUSER 10001\nHEALTHCHECK CMD [\"true\"]\nCMD [\"app\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	decode := func(args ...string) configKubeOut {
+		t.Helper()
+		out, stderr, code := runCLI(t, append([]string{"config", "--format", "json"}, args...)...)
+		if code != cli.ExitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		var got configKubeOut
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	n := len(dockerfile.Checks())
+	for _, tt := range []struct {
+		args   []string
+		want   result.ControlSummary // pass, fail and not_assessed
+		reason string
+	}{
+		{[]string{clean}, result.ControlSummary{Pass: n}, ""},
+		{[]string{t.TempDir()}, result.ControlSummary{NotAssessed: n}, "no Dockerfile found under "},
+		{[]string{"testdata/config"}, result.ControlSummary{Fail: 8, NotAssessed: n - 8}, "Dockerfiles not read: broken/Containerfile"},
+		{[]string{"testdata/config/Dockerfile"}, result.ControlSummary{Fail: 4, Pass: n - 4}, ""}, // DF001, DF002, DF010, DF014
+	} {
+		got := decode(tt.args...)
+		misconfigtest.CheckControls(t, got.Compliance.Controls, got.Findings, dockerfile.Checks())
+		want := tt.want
+		want.Standard, want.Profile = "Rampart", dockerfile.Profile
+		if diff := cmp.Diff([]result.ControlSummary{want}, got.Compliance.Summary); diff != "" {
+			t.Errorf("%v: summary (-want +got):\n%s", tt.args, diff)
+		}
+		for _, c := range got.Compliance.Controls {
+			if c.Status == result.StatusNotAssessed && !strings.HasPrefix(c.Reason, tt.reason) {
+				t.Errorf("%v: %s not assessed: %q, want %q", tt.args, c.Control, c.Reason, tt.reason)
+			}
+		}
+	}
+	// --severity CRITICAL hides the findings (the report counts them as hidden); the checks that
+	// found them still fail.
+	got := decode("testdata/config", "--severity", "CRITICAL")
+	if s := got.Compliance.Summary[0]; len(got.Findings) != 0 || s.Fail != 8 {
+		t.Errorf("--severity CRITICAL: %d findings shown, summary %+v; want none shown and 8 checks failed", len(got.Findings), s)
 	}
 }
