@@ -189,7 +189,7 @@ func scanConfig(ctx context.Context, g *cli.Globals, kinds []configKind, root st
 			return cerr
 		}
 		if err != nil {
-			g.Logger.Warn("config file unreadable", "path", p, "err", err)
+			g.Logger.Debug("config file unreadable", "path", p, "err", err) // a warning in the report, said once
 			rep.Warnings = append(rep.Warnings, err.Error())
 			return nil
 		}
@@ -210,14 +210,14 @@ func scanConfig(ctx context.Context, g *cli.Globals, kinds []configKind, root st
 		if !d.Type().IsRegular() {
 			// Never opened; said, so that a file left unchecked is not taken for a clean one.
 			err := manifest.NotRegularError(filepath.ToSlash(rel), d.Type())
-			g.Logger.Warn("config file not checked", "path", rel, "err", err)
+			g.Logger.Debug("config file not checked", "path", rel, "err", err) // a warning in the report, said once
 			rep.Warnings = append(rep.Warnings, err.Error())
 			return nil
 		}
 		checked++
 		found, err := kinds[i].lint(ctx, p, filepath.ToSlash(rel))
 		if err != nil {
-			g.Logger.Warn("config file not checked", "path", rel, "err", err)
+			g.Logger.Debug("config file not checked", "path", rel, "err", err) // a warning in the report, said once
 			rep.Warnings = append(rep.Warnings, err.Error())
 			return nil
 		}
@@ -230,8 +230,7 @@ func scanConfig(ctx context.Context, g *cli.Globals, kinds []configKind, root st
 	if checked == 0 {
 		// Said, so that an empty report is not mistaken for a clean one.
 		w := fmt.Sprintf("no configuration file found under %s (looked for Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*)", root)
-		g.Logger.Warn(w)
-		rep.Warnings = append(rep.Warnings, w)
+		rep.Warnings = append(rep.Warnings, w) // said once, in the report (Kubernetes inputs found later take it back)
 	}
 	misconfig.Sort(rep.Findings)
 	return rep, nil
