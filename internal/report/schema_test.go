@@ -107,6 +107,8 @@ func fullReport() *result.Report {
 			Compliance:     []finding.Compliance{{Standard: "CIS-K8s", Profile: "L1", Control: "5.2.1"}},
 			RemovedInLayer: l1, Extra: map[string]string{"symbol": "present"},
 		}},
+		Controls: []result.Control{{Standard: "Rampart", Profile: "image-config", Control: "IC001", Rule: "IC001", Title: "t",
+			Status: result.StatusFail, Severity: finding.SeverityHigh, Resource: "r", Evidence: "e", Remediation: "fix", Reason: "why", Findings: 1}},
 		Summary: &result.Summary{BySeverity: map[finding.Severity]int{"CRITICAL": 1, "HIGH": 0, "MEDIUM": 0, "LOW": 0, "UNKNOWN": 0},
 			Fixable: 1, KEV: 1, Suppressed: 2, Hidden: 3},
 		Warnings: []string{"python: app/broken/METADATA: truncated header"},

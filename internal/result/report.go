@@ -26,8 +26,12 @@ type Report struct {
 	Findings      []finding.Finding   `json:"findings"`
 	// Summary counts the findings and what filters left out; nil for reports that were not
 	// filtered (an SBOM).
-	Summary  *Summary `json:"summary,omitempty"`
-	Warnings []string `json:"warnings"`
+	Summary *Summary `json:"summary,omitempty"`
+	// Controls are the verdicts of the checks that ran (the image-config checks of
+	// --scanners misconfig): pass, fail or not assessed, so that a check that found nothing is
+	// told apart from one that could not look.
+	Controls []Control `json:"controls,omitempty"`
+	Warnings []string  `json:"warnings"`
 }
 
 // Tool names the scanner that produced the report.

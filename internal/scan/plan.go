@@ -12,6 +12,7 @@ import (
 	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/inventory"
 	"github.com/rampartsec/rampart/internal/malware"
+	"github.com/rampartsec/rampart/internal/misconfig"
 	"github.com/rampartsec/rampart/internal/misconfig/imageconfig"
 	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/secret"
@@ -95,6 +96,13 @@ func (p *plan) addImageConfig() {
 			img.Layers = append(img.Layers, l.DiffID)
 		}
 		rep.Findings = imageconfig.Check(img, rep.Findings, secrets)
+		reason := ""
+		if art.Config == nil {
+			// A directory has no image configuration: its checks cannot pass.
+			reason = "no image configuration (" + rep.Artifact.Source + " source)"
+		}
+		// Before --severity filters: a check with findings fails, shown or not.
+		rep.Controls = append(rep.Controls, misconfig.Controls(imageconfig.Profile, imageconfig.Checks(), rep.Findings, reason)...)
 	})
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/exitcode"
 	"github.com/rampartsec/rampart/internal/finding"
+	"github.com/rampartsec/rampart/internal/misconfig/imageconfig"
 	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/scan"
 	"github.com/rampartsec/rampart/internal/testenv"
@@ -293,5 +294,49 @@ func TestPlainNameWithoutEngine(t *testing.T) {
 	}
 	if rep.Artifact.Source != "registry" || len(rep.Packages) != 2 {
 		t.Errorf("source %q, %d packages; want registry, 2", rep.Artifact.Source, len(rep.Packages))
+	}
+}
+
+// TestImageConfigControls: with the misconfig scanner, every image-config check has a verdict:
+// fail exactly where it has findings, pass elsewhere on an image, not assessed on a directory
+// (no image configuration to check).
+func TestImageConfigControls(t *testing.T) {
+	p, err := scan.New(context.Background(), scan.Options{Scanners: []string{scan.Misconfig}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	rep, err := p.Scan(context.Background(), "docker-archive:"+appImage(t, "1", "2.5.0-1"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fired := map[string]bool{}
+	for _, f := range rep.Findings {
+		fired[f.ID] = true
+	}
+	if len(rep.Controls) != len(imageconfig.Checks()) {
+		t.Fatalf("%d controls, want one per image check (%d)", len(rep.Controls), len(imageconfig.Checks()))
+	}
+	for _, c := range rep.Controls {
+		want := result.StatusPass
+		if fired[c.Control] {
+			want = result.StatusFail
+		}
+		if c.Status != want {
+			t.Errorf("%s: %s, want %s", c.Control, c.Status, want)
+		}
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "os-release"), []byte(osRelease), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = p.Scan(context.Background(), "dir:"+dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Controls {
+		if c.Status != result.StatusNotAssessed || c.Reason == "" {
+			t.Errorf("directory: %s is %s (%q), want not_assessed with a reason", c.Control, c.Status, c.Reason)
+		}
 	}
 }
