@@ -136,13 +136,13 @@ func writeDockerTable(w io.Writer, rep *dockerhost.Report) error {
 	}
 	tot := result.TotalControls(rep.Summary)
 	fmt.Fprintf(tw, "Total\t%d\t%d\t%d\t%d\n\n", tot.Pass, tot.Fail, tot.Manual, tot.NotAssessed)
-	fmt.Fprintln(tw, "CONTROL\tSTATUS\tSEVERITY\tRESOURCE\tEVIDENCE OR REASON")
+	fmt.Fprintln(tw, "CONTROL\tSTATUS\tSEVERITY\tTITLE\tRESOURCE\tEVIDENCE OR REASON")
 	for _, r := range rep.Results {
 		if r.Status == result.StatusPass {
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Control, r.Status, FailSeverity(r.Status, r.Severity), TruncateCell(r.Resource, 48),
-			TruncateCell(ControlText(r.Status, r.Evidence, r.Reason), 100))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Control, r.Status, FailSeverity(r.Status, r.Severity), TruncateCell(r.Title, 50),
+			TruncateCell(r.Resource, 48), TruncateCell(ControlText(r.Status, r.Evidence, r.Reason), 100))
 	}
 	for _, wn := range rep.Warnings {
 		fmt.Fprintf(tw, "warning: %s\n", OneLine(wn))
@@ -193,7 +193,8 @@ func NothingAssessedError(what string, cs []result.Control) error {
 }
 
 func TruncateCell(s string, n int) string {
-	s = OneLine(s)
+	// Text from hosts, images and clusters: escape sequences are shown, never run.
+	s = report.Clean(OneLine(s))
 	if r := []rune(s); len(r) > n {
 		return string(r[:n-1]) + "…"
 	}
