@@ -158,13 +158,6 @@ posture summaries per standard and the checks that could not be assessed.`,
 	return cmd
 }
 
-func checkFormat(format string, allowed ...string) error {
-	if !slices.Contains(allowed, format) {
-		return cli.WithCode(cli.ExitUsage, fmt.Errorf("--format %q: want one of %s", format, strings.Join(allowed, ", ")))
-	}
-	return nil
-}
-
 func newWhoCanCmd(g *cli.Globals, src *kubeSource) *cobra.Command {
 	var (
 		out       cli.OutputFlags
@@ -184,9 +177,6 @@ ClusterRoleBindings apply).`,
   rampart k8s who-can get /metrics`,
 		Args: cli.UsageArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(out.Format, "table", "json"); err != nil {
-				return err
-			}
 			a := rbac.Attributes{Verb: args[0], Namespace: namespace, Name: name}
 			if strings.HasPrefix(args[1], "/") {
 				a.Path = args[1]
@@ -262,9 +252,6 @@ system:authenticated; --group adds the groups a user's authenticator would give.
   rampart k8s can user:alice --group developers -f json`,
 		Args: cli.UsageArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(out.Format, "table", "json"); err != nil {
-				return err
-			}
 			sub, err := rbac.ParseSubject(args[0])
 			if err != nil {
 				return cli.WithCode(cli.ExitUsage, err)
@@ -398,9 +385,6 @@ Checks that the credentials cannot assess (a list the API server forbids) are re
 assessed, with the missing permission, and never as a pass.`,
 		Args: cli.UsageArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(out.Format, formats...); err != nil {
-				return err
-			}
 			gate, err := cli.ParseGate(failOn)
 			if err != nil {
 				return err

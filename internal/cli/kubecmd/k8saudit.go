@@ -53,9 +53,6 @@ func (f *k8sAuditFlags) register(cmd *cobra.Command) {
 
 // runK8sAudit loads the cluster (or manifests) once and reports posture and RBAC findings together.
 func runK8sAudit(cmd *cobra.Command, g *cli.Globals, src *kubeSource, f *k8sAuditFlags) error {
-	if err := checkFormat(f.out.Format, "table", "json", cli.FormatSARIF); err != nil {
-		return err
-	}
 	gate, err := cli.ParseGate(f.failOn)
 	if err != nil {
 		return err
@@ -86,7 +83,10 @@ func runK8sAudit(cmd *cobra.Command, g *cli.Globals, src *kubeSource, f *k8sAudi
 	case "json":
 		j := k8sAuditJSON{SchemaVersion: result.SchemaVersion, Tool: tool, CreatedAt: now, Source: snap.Source, Origin: snap.Origin,
 			ServerVersion: snap.ServerVersion, Skipped: snap.Skipped, Gaps: snap.Gaps, Findings: findings,
-			Summary: pres.Summary, Controls: pres.Controls, NotAssessed: rrep.NotAssessed, Warnings: warnings}
+			// Posture's controls and summaries, then RBAC's checks: every verdict of the audit.
+			Summary:     append(append([]result.ControlSummary{}, pres.Summary...), rrep.Summary...),
+			Controls:    append(append([]result.Control{}, pres.Controls...), rrep.Controls...),
+			NotAssessed: rrep.NotAssessed, Warnings: warnings}
 		if j.Skipped == nil {
 			j.Skipped = map[string]int{}
 		}
