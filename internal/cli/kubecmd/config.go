@@ -130,7 +130,14 @@ describe every check.`,
 			if err := writeConfigReport(g, &of, rep, kr); err != nil {
 				return err
 			}
-			return scan.Gate(rep.Findings, filter.FailOn)
+			if err := scan.Gate(rep.Findings, filter.FailOn); err != nil {
+				return err
+			}
+			if filter.FailOn != "" && kr != nil {
+				// A gate must not pass on no evidence: nothing found to check is exit 9.
+				return cli.NothingAssessedError("check", kr.controls())
+			}
+			return nil
 		},
 	}
 	of.Register(cmd, "table", configFormats)

@@ -98,6 +98,7 @@ func TestConfigExitCodes(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("FROM debian:12\nRUN true\nINSTALL curl\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	empty := t.TempDir()
 	tests := []struct {
 		name   string
 		args   []string
@@ -113,6 +114,8 @@ func TestConfigExitCodes(t *testing.T) {
 		{"bad format", []string{"config", "testdata/config", "--format", "cyclonedx-json"}, cli.ExitUsage, "--format"},
 		{"bad severity", []string{"config", "testdata/config", "--fail-on", "urgent"}, cli.ExitUsage, "--fail-on"},
 		{"no path", []string{"config"}, cli.ExitUsage, "PATH"},
+		{"nothing to check, gate", []string{"config", empty, "--fail-on", "LOW"}, cli.ExitNotAssessed, "nothing assessed"},
+		{"nothing to check, no gate", []string{"config", empty}, cli.ExitOK, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
