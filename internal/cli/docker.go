@@ -66,27 +66,7 @@ The engine is reached on the unix socket named by --host, else $DOCKER_HOST, els
 				return err
 			}
 			finding.SetFingerprints(rep.Findings, "docker-host:"+rep.Host.Name)
-			w, done, err := out.Writer(g.Stdout)
-			if err != nil {
-				return err
-			}
-			switch out.Format {
-			case "json":
-				err = writeDockerJSON(w, rep)
-			case FormatSARIF:
-				err = report.WriteSARIF(w, &result.Report{
-					SchemaVersion: result.SchemaVersion,
-					Tool:          result.Tool{Name: "rampart", Version: Version()},
-					CreatedAt:     time.Now().UTC().Truncate(time.Second),
-					Artifact:      result.Artifact{Name: "docker host " + rep.Host.Socket, Source: "docker-host"},
-					Findings:      rep.Findings,
-					Warnings:      rep.Warnings,
-				})
-			default:
-				err = writeDockerTable(w, rep)
-			}
-			err = CloseOutput(done, err)
-			if err != nil {
+			if err := out.Write(g.Stdout, func(w io.Writer, format string) error { return writeDockerReport(w, format, rep) }); err != nil {
 				return fmt.Errorf("write report: %w", err)
 			}
 			if err := GateError(rep.Findings, gate); err != nil {
@@ -104,6 +84,24 @@ The engine is reached on the unix socket named by --host, else $DOCKER_HOST, els
 	fl.DurationVar(&timeout, "timeout", 2*time.Minute, "give up on the audit after this long")
 	cmd.RegisterFlagCompletionFunc("fail-on", cobra.FixedCompletions([]string{"UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// writeDockerReport renders the document of `rampart docker` in format (table, json, sarif).
+func writeDockerReport(w io.Writer, format string, rep *dockerhost.Report) error {
+	switch format {
+	case report.FormatJSON:
+		return writeDockerJSON(w, rep)
+	case report.FormatSARIF:
+		return report.WriteSARIF(w, &result.Report{
+			SchemaVersion: result.SchemaVersion,
+			Tool:          result.Tool{Name: "rampart", Version: Version()},
+			CreatedAt:     time.Now().UTC().Truncate(time.Second),
+			Artifact:      result.Artifact{Name: "docker host " + rep.Host.Socket, Source: "docker-host"},
+			Findings:      rep.Findings,
+			Warnings:      rep.Warnings,
+		})
+	}
+	return writeDockerTable(w, rep)
 }
 
 // dockerJSON is the JSON form of `rampart docker`.
