@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rampartsec/rampart/internal/regularfile"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
@@ -99,14 +100,14 @@ type configFile struct {
 // readConfig reads and parses the file at path; a missing file is nil unless explicit.
 // Errors are usage errors.
 func readConfig(path string, explicit bool) (*configFile, error) {
-	b, err := os.ReadFile(path)
+	b, err := regularfile.Read(path, maxConfigFile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && !explicit:
 		return nil, nil
+	case errors.Is(err, regularfile.ErrTooLarge):
+		return nil, WithCode(ExitUsage, fmt.Errorf("config file %s: larger than %d bytes", path, maxConfigFile))
 	case err != nil:
 		return nil, WithCode(ExitUsage, fmt.Errorf("config file: %w", err))
-	case len(b) > maxConfigFile:
-		return nil, WithCode(ExitUsage, fmt.Errorf("config file %s: larger than %d bytes", path, maxConfigFile))
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {

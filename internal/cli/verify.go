@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rampartsec/rampart/internal/image"
+	"github.com/rampartsec/rampart/internal/regularfile"
 	"github.com/rampartsec/rampart/internal/report"
 	"github.com/rampartsec/rampart/internal/result"
 	"github.com/rampartsec/rampart/internal/signature"
@@ -65,7 +65,7 @@ the image or its signatures do not exist. See docs/signatures.md.`,
 				}
 				want = append(want, [2]string{k, v})
 			}
-			pem, err := os.ReadFile(keyPath)
+			pem, err := regularfile.Read(keyPath, 1<<20) // a PEM public key is a few hundred bytes
 			if err != nil {
 				return WithCode(ExitUsage, fmt.Errorf("--key: %w", err))
 			}

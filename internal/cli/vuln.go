@@ -9,6 +9,7 @@ import (
 
 	"github.com/rampartsec/rampart/internal/finding"
 	"github.com/rampartsec/rampart/internal/match"
+	"github.com/rampartsec/rampart/internal/regularfile"
 	"github.com/rampartsec/rampart/internal/scan"
 	"github.com/rampartsec/rampart/internal/vulndb"
 )
@@ -76,13 +77,16 @@ func (f *VulnFlags) Filter() (scan.Filter, error) {
 	return s, nil
 }
 
+// maxFlagFile bounds the ignore and VEX files a flag names (real ones are kilobytes).
+const maxFlagFile = 64 << 20
+
 // readFlagFile reads and parses the file a flag names; nil when the flag is empty. Its errors
 // are usage errors.
 func readFlagFile[T any](flag, path string, parse func([]byte) (*T, error)) (*T, error) {
 	if path == "" {
 		return nil, nil
 	}
-	b, err := os.ReadFile(path)
+	b, err := regularfile.Read(path, maxFlagFile)
 	if err != nil {
 		return nil, WithCode(ExitUsage, fmt.Errorf("%s: %w", flag, err))
 	}

@@ -7,8 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"syscall"
 
+	"github.com/rampartsec/rampart/internal/regularfile"
 	"golang.org/x/term"
 )
 
@@ -39,31 +39,16 @@ func fileKind(m fs.FileMode) string {
 	return "not a regular file"
 }
 
-// openRegular opens the file at p for reading, refusing anything but a regular file: opening a
-// named pipe blocks until a writer comes, reading one or a device may never end, and neither
-// can be read at an offset. The mode is checked before the open, and the open does not block
-// should p be swapped for a pipe in between; the opened file is checked again. A missing file
-// gives an error wrapping fs.ErrNotExist, anything else a *notRegularError.
+// openRegular opens the file at p for reading, refusing anything but a regular file (see
+// package regularfile). A missing file gives an error wrapping fs.ErrNotExist, anything else a
+// *notRegularError.
 func openRegular(p string) (*os.File, fs.FileInfo, error) {
-	st, err := os.Stat(p)
-	if err != nil {
-		return nil, nil, err
+	f, st, err := regularfile.Open(p)
+	var re *regularfile.Error
+	if errors.As(err, &re) {
+		return nil, nil, &notRegularError{re.Path, re.Mode}
 	}
-	if !st.Mode().IsRegular() {
-		return nil, nil, &notRegularError{p, st.Mode()}
-	}
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, nil, err
-	}
-	if st, err = f.Stat(); err != nil || !st.Mode().IsRegular() {
-		f.Close()
-		if err == nil {
-			err = &notRegularError{p, st.Mode()}
-		}
-		return nil, nil, err
-	}
-	return f, st, nil
+	return f, st, err
 }
 
 // readRegular reads the regular file at p, of at most limit bytes.

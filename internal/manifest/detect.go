@@ -11,12 +11,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/rampartsec/rampart/internal/kube"
+	"github.com/rampartsec/rampart/internal/regularfile"
 )
 
 // ErrNotRegular means a path names a named pipe, socket or device. Such files are never opened:
@@ -59,25 +59,17 @@ func CheckRegular(path string) error {
 	return NotRegularError(path, st.Mode())
 }
 
-// openRegular opens path for reading if it is a regular file, without blocking on a named pipe
-// that replaced it since it was checked.
+// openRegular opens path for reading if it is a regular file (see package regularfile).
 func openRegular(path string) (*os.File, error) {
 	if err := CheckRegular(path); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
+	f, _, err := regularfile.Open(path)
+	var re *regularfile.Error
+	if errors.As(err, &re) {
+		return nil, NotRegularError(path, re.Mode)
 	}
-	st, err := f.Stat()
-	if err == nil && !st.Mode().IsRegular() {
-		err = NotRegularError(path, st.Mode())
-	}
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
+	return f, err
 }
 
 // readLimited reads a regular file of at most kube.MaxManifestSize bytes.

@@ -7,10 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/template"
 
+	"github.com/rampartsec/rampart/internal/regularfile"
 	"github.com/rampartsec/rampart/internal/result"
 )
 
@@ -75,6 +75,9 @@ func text(v any) string {
 	return fmt.Sprint(v)
 }
 
+// maxTemplateFile bounds a --template file.
+const maxTemplateFile = 16 << 20
+
 // ParseTemplate reads a --template value: "@FILE" (Trivy's form) or a path names a file; a value
 // holding "{{" is the template's own text. Errors wrap [ErrTemplate], or the file's error.
 func ParseTemplate(value string) (*Template, error) {
@@ -83,7 +86,7 @@ func ParseTemplate(value string) (*Template, error) {
 		if ok && file == "" {
 			return nil, fmt.Errorf("%w: %q names no file", ErrTemplate, value)
 		}
-		b, err := os.ReadFile(strings.TrimPrefix(value, "@"))
+		b, err := regularfile.Read(strings.TrimPrefix(value, "@"), maxTemplateFile)
 		if err != nil {
 			return nil, err
 		}
