@@ -23,21 +23,7 @@ func (e *notRegularError) Error() string {
 }
 
 // fileKind names what a file mode says a file is.
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a block device"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m.IsDir():
-		return "a directory"
-	}
-	return "not a regular file"
-}
+func fileKind(m fs.FileMode) string { return regularfile.Kind(m) }
 
 // openRegular opens the file at p for reading, refusing anything but a regular file (see
 // package regularfile). A missing file gives an error wrapping fs.ErrNotExist, anything else a

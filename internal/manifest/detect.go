@@ -29,20 +29,7 @@ var ErrNotManifest = errors.New("not a Kubernetes manifest")
 
 // NotRegularError returns the error wrapping [ErrNotRegular] for path, of type mode.
 func NotRegularError(path string, mode fs.FileMode) error {
-	what := "an irregular file"
-	switch {
-	case mode&fs.ModeNamedPipe != 0:
-		what = "a named pipe"
-	case mode&fs.ModeSocket != 0:
-		what = "a socket"
-	case mode&fs.ModeCharDevice != 0:
-		what = "a character device"
-	case mode&fs.ModeDevice != 0:
-		what = "a block device"
-	case mode&fs.ModeSymlink != 0:
-		what = "a symbolic link"
-	}
-	return fmt.Errorf("%s: %w: it is %s", path, ErrNotRegular, what)
+	return fmt.Errorf("%s: %w: it is %s", path, ErrNotRegular, regularfile.Kind(mode))
 }
 
 // CheckRegular returns nil when path is a regular file or a directory (symbolic links
