@@ -6,12 +6,12 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/rampartsec/rampart/internal/exitcode"
 	"github.com/rampartsec/rampart/internal/image"
 	"github.com/rampartsec/rampart/internal/inventory"
 	"github.com/rampartsec/rampart/internal/malware"
+	"github.com/rampartsec/rampart/internal/mask"
 	"github.com/rampartsec/rampart/internal/misconfig"
 	"github.com/rampartsec/rampart/internal/misconfig/imageconfig"
 	"github.com/rampartsec/rampart/internal/result"
@@ -155,23 +155,14 @@ func (p *plan) addMalware(opts *Options, db *vulndb.DB) error {
 	return nil
 }
 
-// redactor masks secrets in text that reports print verbatim when the plan has no secret
-// scanner of its own: the built-in rules, built once, on first use.
-var redactor = sync.OnceValue(func() *secret.Scanner {
-	s, err := secret.New(nil)
-	if err != nil {
-		// The built-in rules compile in every test; this cannot happen in a released build.
-		return nil
-	}
-	return s
-})
-
 // masker is the scanner that masks what the plan's reports print verbatim.
 func (p *plan) masker() *secret.Scanner {
 	if p.secrets != nil {
 		return p.secrets
 	}
-	return redactor()
+	// The process's masking rules (built-in, or --secret-config's): built once, shared with the
+	// error line and the log handler.
+	return mask.Scanner()
 }
 
 // Redact masks every secret the plan's rules find in s.
