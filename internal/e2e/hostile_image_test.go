@@ -3,12 +3,9 @@ package e2e
 import (
 	"archive/tar"
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -38,46 +35,8 @@ func runWith(t *testing.T, stdin io.Reader, signal os.Signal, delay time.Duratio
 	t.Helper()
 	bin := testenv.Rampart(t) // built before the clock starts
 	args = append([]string{"image", "-q", "--scanners", "pkg", "--cache-dir", t.TempDir()}, args...)
-	ctx, cancel := context.WithTimeout(context.Background(), hostileRunLimit)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	// Standard input is a real pipe, fed by a goroutine of the test: exec's own copy would keep
-	// Wait waiting for an endless stdin after the process is gone.
-	var pw *os.File
-	if stdin != nil {
-		pr, w, err := os.Pipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer pr.Close()
-		cmd.Stdin, pw = pr, w
-	}
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if pw != nil {
-		go func() { io.Copy(pw, stdin); pw.Close() }()
-	}
-	if signal != nil {
-		time.Sleep(delay)
-		cmd.Process.Signal(signal)
-	}
-	err := cmd.Wait()
-	took := time.Since(start)
-	res := testenv.Result{Args: args, Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), MaxRSS: testenv.MaxRSSOf(cmd.ProcessState)}
-	var ee *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		t.Fatalf("rampart %s: still running after %s (killed)\nstderr:\n%s", strings.Join(args, " "), hostileRunLimit, stderr.Bytes())
-	case errors.As(err, &ee):
-		res.Code = ee.ExitCode()
-	case err != nil:
-		t.Fatal(err)
-	}
-	return res, took
+	res := runBounded(t, bin, hostileRunLimit, stdin, signal, delay, args...)
+	return res.Result, res.took
 }
 
 // endless is standard input that sends nothing and never ends, until the test does.

@@ -1,12 +1,8 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -27,8 +23,7 @@ const kubeTestdata = "../cli/kubecmd/testdata"
 // longer is the hang under test.
 const kubeRunLimit = 60 * time.Second
 
-// kubeRun is one run of the binary: what testenv.Result holds (MaxRSS covers the companion
-// too: wait4 reports the children a process waited for), and how long it ran.
+// kubeRun is one run of the binary and how long it ran (after the signal, when one was sent).
 type kubeRun struct {
 	testenv.Result
 	elapsed time.Duration
@@ -38,39 +33,11 @@ type kubeRun struct {
 // after delay when sig is not nil.
 func runKube(t *testing.T, bin string, sig os.Signal, delay time.Duration, args ...string) kubeRun {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), kubeRunLimit)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var sent time.Time
+	res := runBounded(t, bin, kubeRunLimit, nil, sig, delay, args...)
 	if sig != nil {
-		time.Sleep(delay)
-		sent = time.Now()
-		if err := cmd.Process.Signal(sig); err != nil {
-			t.Fatalf("signal: %v (did rampart end before it?)", err)
-		}
+		return kubeRun{res.Result, res.afterSignal}
 	}
-	err := cmd.Wait()
-	res := kubeRun{Result: testenv.Result{Args: args, Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), MaxRSS: testenv.MaxRSSOf(cmd.ProcessState)},
-		elapsed: time.Since(start)}
-	if sig != nil {
-		res.elapsed = time.Since(sent)
-	}
-	var ee *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		t.Fatalf("rampart %s: no result within %v\nstderr:\n%s", strings.Join(args, " "), kubeRunLimit, stderr.Bytes())
-	case errors.As(err, &ee):
-		res.Code = ee.ExitCode()
-	case err != nil:
-		t.Fatal(err)
-	}
-	return res
+	return kubeRun{res.Result, res.took}
 }
 
 // TestHostileCharts: a chart whose tpl recurses without end and one that doubles a string 40
