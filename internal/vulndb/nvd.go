@@ -102,7 +102,11 @@ func (b *builder) readNVD(ctx context.Context, f *nvdFeed, want map[string]bool)
 	bad := func(err error) error {
 		return fmt.Errorf("%w: %s: NVD feed: %w", ErrInvalidSource, f.path, err)
 	}
-	dec := json.NewDecoder(r)
+	// A decoder holds a whole value in memory: one value (an item, or a key skipped) may not
+	// take more than maxRecordSize of the stream, so a damaged or hostile feed cannot make it
+	// buffer gigabytes.
+	win := &windowReader{r: r, max: maxRecordSize}
+	dec := json.NewDecoder(win)
 	if t, err := dec.Token(); err != nil {
 		return bad(err)
 	} else if d, ok := t.(json.Delim); !ok || d != '{' {
@@ -137,6 +141,7 @@ func (b *builder) readNVD(ctx context.Context, f *nvdFeed, want map[string]bool)
 					}
 				}
 				var item nvdFeedItem
+				win.reset()
 				if err := dec.Decode(&item); err != nil {
 					// The stream is lost after a syntax error: the file is damaged.
 					return bad(fmt.Errorf("vulnerabilities[%d]: %w", i, err))
@@ -148,6 +153,7 @@ func (b *builder) readNVD(ctx context.Context, f *nvdFeed, want map[string]bool)
 			}
 		default:
 			var skip json.RawMessage
+			win.reset()
 			if err := dec.Decode(&skip); err != nil {
 				return bad(err)
 			}
@@ -226,6 +232,24 @@ func nvdTitle(s string) string {
 }
 
 // parseNVDTime reads NVD's timestamps: "2024-01-21T02:23:03.223", no zone (UTC), or RFC 3339.
+// windowReader fails a read once more than max bytes were read since the last reset: the
+// bound on one JSON value of a streamed feed (plus the decoder's read-ahead).
+type windowReader struct {
+	r      io.Reader
+	n, max int64
+}
+
+func (w *windowReader) reset() { w.n = 0 }
+
+func (w *windowReader) Read(p []byte) (int, error) {
+	if w.n > w.max {
+		return 0, fmt.Errorf("an entry larger than %d bytes", w.max)
+	}
+	n, err := w.r.Read(p)
+	w.n += int64(n)
+	return n, err
+}
+
 func parseNVDTime(s string) (time.Time, bool) {
 	for _, layout := range []string{"2006-01-02T15:04:05.999999999", time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700"} {
 		if t, err := time.Parse(layout, s); err == nil {
