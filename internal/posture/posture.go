@@ -55,6 +55,8 @@ func Check(ctx context.Context, snap *kube.Snapshot, opts Options) (*Result, err
 		return nil, err
 	}
 	sortFindings(c.res.Findings)
+	// Cluster findings: the resource names the object, no subject (docs/formats.md#fingerprints).
+	finding.SetFingerprints(c.res.Findings, "")
 	c.res.Controls = evaluateControls(c.res.Findings, c.inputs(nodeInputs))
 	c.res.Summary = result.SummarizeControls(c.res.Controls, nil)
 	return c.res, nil

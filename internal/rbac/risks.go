@@ -285,6 +285,8 @@ func (p *Policy) Risks(snap *kube.Snapshot, opts RiskOptions) Report {
 	})
 	rep.Controls = controls(rep.Findings, implied, opts.IncludeDefaults)
 	rep.Summary = result.SummarizeControls(rep.Controls, nil)
+	// Cluster findings: the resource names the object, no subject (docs/formats.md#fingerprints).
+	finding.SetFingerprints(rep.Findings, "")
 	return rep
 }
 
