@@ -23,7 +23,9 @@ type Error struct {
 	Mode fs.FileMode
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("%s: not a regular file: it is %s", e.Path, Kind(e.Mode)) }
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s: not a regular file: it is %s", e.Path, Kind(e.Mode))
+}
 func (e *Error) Unwrap() error { return ErrNotRegular }
 
 // Kind names what a file mode says a file is: "a named pipe", "a socket", ….
